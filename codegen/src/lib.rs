@@ -1,0 +1,14 @@
+//! `tinymtl-codegen`: compiles a trained multi-task ONNX model into `no_std` Rust.
+//!
+//! The pipeline, one module per stage:
+//! [`load`] (ONNX -> typed graph) -> [`ir`] -> [`passes`] (fold, partition trunk /
+//! branches / heads, plan the arena, count costs) -> [`emit`] (tokens -> formatted
+//! `@generated` Rust). [`Builder`] drives it from `build.rs`; the `tinymtl` CLI
+//! wraps the same builder.
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod ir;
+pub mod load;
+
+pub use error::{Error, Result};

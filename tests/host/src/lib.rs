@@ -1,0 +1,1 @@
+//! Host test crate; the tests are under `tests/`.
