@@ -10,5 +10,6 @@
 pub mod error;
 pub mod ir;
 pub mod load;
+pub mod passes;
 
 pub use error::{Error, Result};

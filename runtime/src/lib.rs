@@ -20,3 +20,6 @@ pub mod arena;
 pub mod f16;
 pub mod kernels;
 pub mod math;
+pub mod weights;
+
+pub use weights::Weights;

@@ -1,0 +1,55 @@
+//! From the typed graph to a plan the emitter prints:
+//!
+//! 1. [`lower`]: each IR node becomes a runtime kernel call ([`program::Step`]);
+//!    constants are validated and rounded to f16 once, here ([`consts`]).
+//! 2. [`fuse`]: bias adds, BatchNorm and activations after a dense or convolution
+//!    kernel move into its epilogue.
+//! 3. [`partition`]: steps are grouped by the set of heads they feed: the trunk (all
+//!    heads), shared branches (some), and each head's own part.
+//! 4. [`plan`]: every activation gets an arena offset by liveness; elementwise steps
+//!    run in place where their input dies.
+//! 5. [`cost`]: parameters, weight bytes and MACs per part.
+
+pub mod consts;
+pub mod cost;
+pub mod fuse;
+pub mod lower;
+pub mod partition;
+pub mod plan;
+pub mod program;
+
+use crate::ir::Graph;
+use crate::Result;
+
+/// Options that change what the passes accept.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Clamp weights beyond f16's range (±65504) instead of refusing them.
+    pub saturate: bool,
+}
+
+/// Everything the emitter and reports need about one model.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    /// Kernel steps, constants and values.
+    pub program: program::Program,
+    /// Trunk, branches and heads.
+    pub parts: partition::Partition,
+    /// Arena offsets.
+    pub plan: plan::Plan,
+    /// Costs per part.
+    pub cost: cost::Cost,
+    /// Things the user should know (saturated or flushed weights).
+    pub warnings: Vec<String>,
+}
+
+/// Runs every pass.
+pub fn compile(graph: &Graph, opts: &Options) -> Result<Compiled> {
+    let mut warnings = Vec::new();
+    let mut program = lower::lower(graph, opts, &mut warnings)?;
+    fuse::fuse(&mut program);
+    let parts = partition::partition(&program);
+    let plan = plan::plan(&program, &parts);
+    let cost = cost::cost(&program, &parts);
+    Ok(Compiled { program, parts, plan, cost, warnings })
+}

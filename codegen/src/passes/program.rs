@@ -1,0 +1,247 @@
+//! The lowered program: runtime kernel calls over activation values and constants.
+
+use crate::ir::{BinaryOp, UnaryOp};
+
+/// Index into [`Program::values`].
+pub type ValueId = usize;
+/// Index into [`Program::consts`].
+pub type ConstId = usize;
+
+/// Rank the runtime's movement and broadcasting kernels handle.
+pub const MAX_RANK: usize = 6;
+
+/// The whole model as kernel calls.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    /// Model name (graph name or file stem).
+    pub name: String,
+    /// Activation values: graph inputs, step outputs and aliases.
+    pub values: Vec<Value>,
+    /// Constants, already validated and rounded as they will be stored.
+    pub consts: Vec<Const>,
+    /// Kernel calls in a topological order.
+    pub steps: Vec<Step>,
+    /// Graph inputs, in file order.
+    pub inputs: Vec<ValueId>,
+    /// Graph outputs (heads), in file order.
+    pub outputs: Vec<ValueId>,
+}
+
+/// An activation tensor.
+#[derive(Clone, Debug)]
+pub struct Value {
+    /// ONNX tensor name (synthetic values get a derived name).
+    pub name: String,
+    /// Static shape.
+    pub shape: Vec<usize>,
+    /// Where its data comes from.
+    pub source: Source,
+}
+
+impl Value {
+    /// Number of elements.
+    pub fn numel(&self) -> usize {
+        self.shape.iter().product()
+    }
+}
+
+/// Where a value's data comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Graph input number `i`.
+    Input(usize),
+    /// Written by a step.
+    Step,
+    /// The same data as another value, another shape (Reshape and friends).
+    Alias(ValueId),
+}
+
+/// How a constant is stored on the device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Storage {
+    /// `half::f16`: weight matrices, filters, elementwise operands.
+    F16,
+    /// `f32`: per-channel vectors (bias, folded BatchNorm, LayerNorm scale/bias).
+    F32,
+}
+
+/// A constant as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Const {
+    /// Source name (ONNX initializer, or derived, e.g. `conv1.weight` or `bn1:scale`).
+    pub name: String,
+    /// Shape as the kernel uses it.
+    pub shape: Vec<usize>,
+    /// Values exactly as stored (already rounded to f16 for [`Storage::F16`]).
+    pub data: Vec<f32>,
+    /// Storage type.
+    pub storage: Storage,
+}
+
+impl Const {
+    /// Bytes in flash.
+    pub fn bytes(&self) -> usize {
+        self.data.len()
+            * match self.storage {
+                Storage::F16 => 2,
+                Storage::F32 => 4,
+            }
+    }
+}
+
+/// An argument of a step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Arg {
+    /// An activation.
+    Value(ValueId),
+    /// A constant tensor in flash.
+    Const(ConstId),
+    /// A scalar immediate (a one-element constant).
+    Scalar(f32),
+}
+
+/// Per-output-channel epilogue of a dense or convolution kernel:
+/// `y = act(acc * scale[c] + shift[c])`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Post {
+    /// f32 constant of length channels.
+    pub scale: Option<ConstId>,
+    /// f32 constant of length channels.
+    pub shift: Option<ConstId>,
+    /// Fused activation.
+    pub act: Option<UnaryOp>,
+}
+
+/// Convolution geometry (mirrors `tinymtl_runtime::kernels::conv::ConvShape`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct ConvGeom {
+    pub n: usize,
+    pub c_in: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c_out: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub oh: usize,
+    pub ow: usize,
+    pub stride: (usize, usize),
+    pub pad: (usize, usize),
+    pub dilation: (usize, usize),
+    pub groups: usize,
+}
+
+/// Pooling geometry (mirrors `tinymtl_runtime::kernels::pool::PoolShape`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct PoolGeom {
+    pub planes: usize,
+    pub h: usize,
+    pub w: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub oh: usize,
+    pub ow: usize,
+    pub stride: (usize, usize),
+    pub pad: (usize, usize, usize, usize),
+    pub dilation: (usize, usize),
+}
+
+/// Broadcasting of a binary op (mirrors `tinymtl_runtime::kernels::elementwise::Broadcast`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bcast {
+    /// Output shape, padded with leading 1s.
+    pub shape: [usize; MAX_RANK],
+    /// Strides of `a` (0 where broadcast).
+    pub a: [usize; MAX_RANK],
+    /// Strides of `b`.
+    pub b: [usize; MAX_RANK],
+}
+
+/// One runtime kernel call. Arguments are listed per variant; fields mirror the
+/// runtime kernel's parameters of the same name.
+#[allow(missing_docs)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kernel {
+    /// `[x]`, weights `w` (n x k, f16).
+    Dense { m: usize, k: usize, n: usize, w: ConstId, post: Post },
+    /// `[a, b]` both activations.
+    MatMul { batch: usize, m: usize, k: usize, n: usize, a_stride: usize, b_stride: usize },
+    /// `[x]`, filter `w` (f16).
+    Conv { geom: ConvGeom, w: ConstId, post: Post },
+    /// `[x]`.
+    Pool { max: bool, geom: PoolGeom, count_include_pad: bool },
+    /// `[x]`.
+    ReduceMean { outer: usize, r: usize, inner: usize },
+    /// `[x]`.
+    Softmax { outer: usize, n: usize, inner: usize, log: bool },
+    /// `[x]`; `scale`/`bias` f32 of length `n`.
+    LayerNorm { outer: usize, n: usize, scale: ConstId, bias: Option<ConstId>, eps: f32 },
+    /// `[x]`; `y = act(x * scale[c] + shift[c])` over `outer x c x inner`.
+    ChannelAffine { outer: usize, c: usize, inner: usize, scale: ConstId, shift: ConstId, act: Option<UnaryOp> },
+    /// `[x]`.
+    Unary(UnaryOp),
+    /// `[a, b]`, each an activation, a constant or a scalar; `bcast` is `None` when
+    /// both have the output's shape (or are scalars).
+    Binary { op: BinaryOp, bcast: Option<Bcast> },
+    /// `[x]`.
+    Permute { out_shape: [usize; MAX_RANK], src_strides: [usize; MAX_RANK] },
+    /// `[x0, x1, ...]`: each input viewed as `outer x chunks[i]`, the output as `outer x row`.
+    Concat { outer: usize, chunks: Vec<usize>, row: usize },
+    /// `[c]`: copies a constant (widened) into an activation.
+    Materialize,
+    /// `[x]`: copies an activation.
+    Copy,
+}
+
+impl Kernel {
+    /// Short name for reports.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Kernel::Dense { .. } => "dense",
+            Kernel::MatMul { .. } => "matmul",
+            Kernel::Conv { .. } => "conv",
+            Kernel::Pool { max: true, .. } => "max_pool",
+            Kernel::Pool { max: false, .. } => "avg_pool",
+            Kernel::ReduceMean { .. } => "reduce_mean",
+            Kernel::Softmax { log: false, .. } => "softmax",
+            Kernel::Softmax { log: true, .. } => "log_softmax",
+            Kernel::LayerNorm { .. } => "layer_norm",
+            Kernel::ChannelAffine { .. } => "channel_affine",
+            Kernel::Unary(_) => "unary",
+            Kernel::Binary { .. } => "binary",
+            Kernel::Permute { .. } => "permute",
+            Kernel::Concat { .. } => "concat",
+            Kernel::Materialize => "materialize",
+            Kernel::Copy => "copy",
+        }
+    }
+
+    /// Whether the kernel may write its output over its first argument.
+    pub fn can_run_in_place(&self) -> bool {
+        matches!(self, Kernel::Unary(_) | Kernel::Binary { .. } | Kernel::Softmax { .. } | Kernel::LayerNorm { .. } | Kernel::ChannelAffine { .. })
+    }
+
+    /// Multiply-accumulates per run.
+    pub fn macs(&self) -> u64 {
+        match *self {
+            Kernel::Dense { m, k, n, .. } => (m * k * n) as u64,
+            Kernel::MatMul { batch, m, k, n, .. } => (batch * m * k * n) as u64,
+            Kernel::Conv { geom: g, .. } => (g.n * g.c_out * g.oh * g.ow * (g.c_in / g.groups) * g.kh * g.kw) as u64,
+            _ => 0,
+        }
+    }
+}
+
+/// One kernel call: where it came from, what it computes, from what, into what.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// The ONNX nodes it implements, `(name, op_type)` (several after fusion).
+    pub nodes: Vec<(String, String)>,
+    /// The kernel and its constants.
+    pub kernel: Kernel,
+    /// Arguments.
+    pub args: Vec<Arg>,
+    /// Output value.
+    pub out: ValueId,
+}
