@@ -1,5 +1,7 @@
 //! Elementwise unary operations (activations), in place or from one tensor to another.
 
+use crate::math;
+
 /// An elementwise unary op. Parameters are ONNX's attributes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -30,18 +32,165 @@ pub enum Act {
     Sqrt,
 }
 
+/// `x` if `x >= 0` else `0`; NaN passes through (`maxps(0, x)` on x86).
+#[inline(always)]
+fn relu(x: f32) -> f32 {
+    if x < 0.0 {
+        0.0
+    } else {
+        x
+    }
+}
+
+#[inline(always)]
+fn leaky_relu(alpha: f32, x: f32) -> f32 {
+    let neg = alpha * x;
+    if x < 0.0 {
+        neg
+    } else {
+        x
+    }
+}
+
+/// `min(max(x, lo), hi)`; NaN passes through.
+#[inline(always)]
+fn clip(lo: f32, hi: f32, x: f32) -> f32 {
+    let v = if x < lo { lo } else { x };
+    if v > hi {
+        hi
+    } else {
+        v
+    }
+}
+
+#[inline(always)]
+fn hard_sigmoid(alpha: f32, beta: f32, x: f32) -> f32 {
+    clip(0.0, 1.0, alpha * x + beta)
+}
+
+#[inline(always)]
+fn hard_swish(x: f32) -> f32 {
+    x * hard_sigmoid(1.0 / 6.0, 0.5, x)
+}
+
+#[inline(always)]
+fn elu(alpha: f32, x: f32) -> f32 {
+    // Both sides computed, then selected: no value-dependent branch in the kernel.
+    let neg = alpha * math::expm1(x);
+    if x > 0.0 {
+        x
+    } else {
+        neg
+    }
+}
+
+/// `x / 2 * (1 + erf(x / sqrt 2)) = x / 2 * erfc(-x / sqrt 2)`: the `erfc` form has no
+/// cancellation for negative `x`.
+#[inline(always)]
+fn gelu(x: f32) -> f32 {
+    0.5 * x * math::erfc(-x * core::f32::consts::FRAC_1_SQRT_2)
+}
+
+/// `x / 2 * (1 + tanh(u)) = x * sigmoid(2u)`: one `exp`, no cancellation.
+#[inline(always)]
+fn gelu_tanh(x: f32) -> f32 {
+    // sqrt(2 / pi)
+    const C: f32 = 0.797_884_6;
+    let u = C * (x + 0.044_715 * x * x * x);
+    x * math::sigmoid(2.0 * u)
+}
+
+/// Runs `$body` with `$f` bound to `act`'s scalar function: the `match` is outside the
+/// loop in `$body`, so each activation gets its own (vectorizable) loop.
+macro_rules! with_act {
+    ($act:expr, $f:ident => $body:expr) => {
+        match $act {
+            Act::Identity => {
+                let $f = |x: f32| x;
+                $body
+            }
+            Act::Relu => {
+                let $f = relu;
+                $body
+            }
+            Act::LeakyRelu(a) => {
+                let $f = move |x| leaky_relu(a, x);
+                $body
+            }
+            Act::Clip(lo, hi) => {
+                let $f = move |x| clip(lo, hi, x);
+                $body
+            }
+            Act::Sigmoid => {
+                let $f = math::sigmoid;
+                $body
+            }
+            Act::Tanh => {
+                let $f = math::tanh;
+                $body
+            }
+            Act::HardSigmoid(a, b) => {
+                let $f = move |x| hard_sigmoid(a, b, x);
+                $body
+            }
+            Act::HardSwish => {
+                let $f = hard_swish;
+                $body
+            }
+            Act::Elu(a) => {
+                let $f = move |x| elu(a, x);
+                $body
+            }
+            Act::Gelu => {
+                let $f = gelu;
+                $body
+            }
+            Act::GeluTanh => {
+                let $f = gelu_tanh;
+                $body
+            }
+            Act::Sqrt => {
+                let $f = math::sqrt;
+                $body
+            }
+        }
+    };
+}
+
 /// Applies `act` to one value.
 #[inline(always)]
 pub fn apply(act: Act, x: f32) -> f32 {
-    todo!("runtime helper: {act:?} {x}")
+    with_act!(act, f => f(x))
 }
 
 /// `y = act(y)` over a whole tensor.
 pub fn unary_inplace(act: Act, y: &mut [f32]) {
-    todo!("{act:?} {}", y.len())
+    if act == Act::Identity {
+        return;
+    }
+    with_act!(act, f => {
+        for v in y.iter_mut() {
+            *v = f(*v);
+        }
+    })
 }
 
 /// `y = act(x)`; `x.len() == y.len()`.
 pub fn unary(act: Act, x: &[f32], y: &mut [f32]) {
-    todo!("{act:?} {} {}", x.len(), y.len())
+    debug_assert_eq!(x.len(), y.len());
+    with_act!(act, f => {
+        for (o, &v) in y.iter_mut().zip(x) {
+            *o = f(v);
+        }
+    })
+}
+
+/// `y = act(y * scale + shift)` with one scale and shift for the whole slice (one
+/// output channel of a convolution, one channel of a standalone BatchNorm).
+#[inline]
+pub(crate) fn affine_act_inplace(y: &mut [f32], scale: f32, shift: f32, act: Act) {
+    for v in y.iter_mut() {
+        *v = *v * scale + shift;
+    }
+    unary_inplace(act, y);
 }

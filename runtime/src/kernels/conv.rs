@@ -2,6 +2,7 @@
 //! with strides, explicit padding, dilations and groups (depthwise included).
 
 use super::Post;
+use crate::f16::widen;
 use half::f16;
 
 /// The shape of one convolution, all resolved by the code generator.
@@ -35,8 +36,158 @@ pub struct ConvShape {
     pub groups: usize,
 }
 
+/// The output positions `o` in `[lo, hi)` (clamped to `[0, out)`) whose input position
+/// `o * stride + off - pad` lies inside `[0, size)`.
+#[inline(always)]
+pub(crate) fn valid_range(
+    off: usize,
+    pad: usize,
+    size: usize,
+    stride: usize,
+    out: usize,
+) -> (usize, usize) {
+    let lo = if off >= pad {
+        0
+    } else {
+        (pad - off).div_ceil(stride)
+    };
+    let hi = if size + pad > off {
+        (size + pad - off).div_ceil(stride).min(out)
+    } else {
+        0
+    };
+    (lo.min(hi), hi)
+}
+
+/// `f(y[i], x[i])` over two runs of the same length; the innermost loop of every
+/// convolution and pool.
+#[inline(always)]
+fn run(y: &mut [f32], x: &[f32], f: impl Fn(&mut f32, f32)) {
+    for (yv, &xv) in y.iter_mut().zip(x) {
+        f(yv, xv);
+    }
+}
+
 /// `y = post(conv(x, w))`: `x` is `n x c_in x h x w`, `w` is
 /// `c_out x (c_in / groups) x kh x kw`, `y` is `n x c_out x oh x ow`. Padding reads zeros.
+///
+/// Direct convolution, one output plane at a time: for each filter tap (a scalar
+/// weight) the valid output rows and columns are computed once, then the tap is added
+/// to those outputs in a loop over contiguous output columns (a single contiguous run
+/// across rows when the tap covers whole rows at stride 1, as 1x1 convolutions do).
+/// Depthwise convolution (`groups == c_in`) is the same loop with one input channel
+/// per output.
 pub fn conv2d(x: &[f32], w: &[f16], y: &mut [f32], s: &ConvShape, post: Post<'_>) {
-    todo!("{} {} {} {s:?} {post:?}", x.len(), w.len(), y.len())
+    let ConvShape {
+        n,
+        c_in,
+        h,
+        w: wd,
+        c_out,
+        kh,
+        kw,
+        oh,
+        ow,
+        stride: (sh, sw),
+        pad: (ph, pw),
+        dilation: (dh, dw),
+        groups,
+    } = *s;
+    debug_assert!(groups > 0 && c_in % groups == 0 && c_out % groups == 0);
+    debug_assert!(sh > 0 && sw > 0);
+    let groups = groups.max(1);
+    let (cig, cog) = (c_in / groups, c_out / groups);
+    let (plane_in, plane_out, taps) = (h * wd, oh * ow, kh * kw);
+    debug_assert_eq!(x.len(), n * c_in * plane_in);
+    debug_assert_eq!(w.len(), c_out * cig * taps);
+    debug_assert_eq!(y.len(), n * c_out * plane_out);
+    if n == 0 || c_out == 0 || plane_out == 0 {
+        return;
+    }
+    let (sh, sw) = (sh.max(1), sw.max(1));
+    let accumulate = cig > 0 && taps > 0 && plane_in > 0;
+    for (b, yb) in y[..n * c_out * plane_out]
+        .chunks_exact_mut(c_out * plane_out)
+        .enumerate()
+    {
+        for (oc, yp) in yb.chunks_exact_mut(plane_out).enumerate() {
+            yp.fill(0.0);
+            if accumulate {
+                let g = oc / cog;
+                let xg = &x[(b * c_in + g * cig) * plane_in..][..cig * plane_in];
+                let wo = &w[oc * cig * taps..][..cig * taps];
+                for (xp, wi) in xg.chunks_exact(plane_in).zip(wo.chunks_exact(taps)) {
+                    for (ky, wrow) in wi.chunks_exact(kw).enumerate() {
+                        let (oy_lo, oy_hi) = valid_range(ky * dh, ph, h, sh, oh);
+                        if oy_lo == oy_hi {
+                            continue;
+                        }
+                        let iy0 = oy_lo * sh + ky * dh - ph;
+                        for (kx, &wv) in wrow.iter().enumerate() {
+                            let (ox_lo, ox_hi) = valid_range(kx * dw, pw, wd, sw, ow);
+                            if ox_lo == ox_hi {
+                                continue;
+                            }
+                            let wv = widen(wv);
+                            let t = Tap {
+                                    rows: (oy_lo, oy_hi),
+                                    cols: (ox_lo, ox_hi),
+                                    iy0,
+                                    ix0: ox_lo * sw + kx * dw - pw,
+                                    ow,
+                                    w: wd,
+                                    stride: (sh, sw),
+                                };
+                            tap(yp, xp, t, |y, x| *y += wv * x);
+                        }
+                    }
+                }
+            }
+            post.channel(oc, yp);
+        }
+    }
+}
+
+/// Where one filter tap (or pooling window position) lands: output rows and columns `[lo, hi)`, the input row and
+/// column of the first of them, the row lengths, and the strides.
+#[derive(Clone, Copy)]
+pub(crate) struct Tap {
+    pub(crate) rows: (usize, usize),
+    pub(crate) cols: (usize, usize),
+    pub(crate) iy0: usize,
+    pub(crate) ix0: usize,
+    pub(crate) ow: usize,
+    pub(crate) w: usize,
+    pub(crate) stride: (usize, usize),
+}
+
+/// `f(yp[oy][ox], xp[iy][ix])` over one tap's valid outputs, `ox` innermost.
+#[inline(always)]
+pub(crate) fn tap(yp: &mut [f32], xp: &[f32], t: Tap, f: impl Fn(&mut f32, f32) + Copy) {
+    let (oy_lo, oy_hi) = t.rows;
+    let (ox_lo, ox_hi) = t.cols;
+    let (sh, sw) = t.stride;
+    let cnt = ox_hi - ox_lo;
+    if sh == 1 && sw == 1 && cnt == t.ow && t.ow == t.w {
+        // Whole rows at stride 1 (then ix0 == 0): one contiguous run.
+        let len = (oy_hi - oy_lo) * t.ow;
+        run(&mut yp[oy_lo * t.ow..][..len], &xp[t.iy0 * t.w..][..len], f);
+        return;
+    }
+    let yrows = yp.chunks_exact_mut(t.ow).skip(oy_lo).take(oy_hi - oy_lo);
+    let xrows = xp.chunks_exact(t.w).skip(t.iy0).step_by(sh);
+    if sw == 1 {
+        for (yr, xr) in yrows.zip(xrows) {
+            run(&mut yr[ox_lo..ox_hi], &xr[t.ix0..][..cnt], f);
+        }
+    } else {
+        for (yr, xr) in yrows.zip(xrows) {
+            for (yv, &xv) in yr[ox_lo..ox_hi]
+                .iter_mut()
+                .zip(xr[t.ix0..].iter().step_by(sw))
+            {
+                f(yv, xv);
+            }
+        }
+    }
 }

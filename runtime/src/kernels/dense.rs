@@ -1,19 +1,71 @@
 //! Dense layers (Gemm / MatMul with a constant matrix) and activation x activation MatMul.
 
 use super::Post;
+use crate::f16::widen;
 use half::f16;
+
+/// Independent accumulators in a dot product: one SSE/AVX register's worth of lanes
+/// on x86, enough independent FPU chains to hide the multiply-add latency on
+/// Cortex-M4F.
+const LANES: usize = 8;
+
+/// Rows of `bm` folded into one pass over an output row in [`matmul`].
+const KBLOCK: usize = 4;
+
+/// `sum_i x[i] * w[i]`, with `LANES` independent partial sums reduced in a fixed tree.
+#[inline(always)]
+pub(crate) fn dot_f16(x: &[f32], w: &[f16]) -> f32 {
+    debug_assert_eq!(x.len(), w.len());
+    let mut acc = [0.0f32; LANES];
+    let xc = x.chunks_exact(LANES);
+    let wc = w.chunks_exact(LANES);
+    let (xr, wr) = (xc.remainder(), wc.remainder());
+    for (xs, ws) in xc.zip(wc) {
+        for ((a, &xv), &wv) in acc.iter_mut().zip(xs).zip(ws) {
+            *a += xv * widen(wv);
+        }
+    }
+    let mut tail = 0.0f32;
+    for (&xv, &wv) in xr.iter().zip(wr) {
+        tail += xv * widen(wv);
+    }
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = acc;
+    (((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))) + tail
+}
 
 /// `y[i][j] = post_j(sum_k x[i][k] * w[j][k])` for `i < m`, `j < n`.
 ///
 /// `x` is `m x k`, `w` is `n x k` (one row per output: the inner loop is a straight
 /// dot product), `y` is `m x n`, all row-major.
 pub fn dense(x: &[f32], w: &[f16], y: &mut [f32], m: usize, k: usize, n: usize, post: Post<'_>) {
-    todo!("{} {} {} {m} {k} {n} {post:?}", x.len(), w.len(), y.len())
+    debug_assert_eq!(x.len(), m * k);
+    debug_assert_eq!(w.len(), n * k);
+    debug_assert_eq!(y.len(), m * n);
+    if m == 0 || n == 0 {
+        return;
+    }
+    let y = &mut y[..m * n];
+    if k == 0 {
+        y.fill(0.0);
+    } else {
+        let w = &w[..n * k];
+        for (xr, yr) in x.chunks_exact(k).zip(y.chunks_exact_mut(n)) {
+            for (yv, wr) in yr.iter_mut().zip(w.chunks_exact(k)) {
+                *yv = dot_f16(xr, wr);
+            }
+        }
+    }
+    for yr in y.chunks_exact_mut(n) {
+        post.row(yr);
+    }
 }
 
 /// Batched matrix product of two activations: for each `b < batch`,
 /// `y[b] (m x n) = a[b] (m x k) . bm[b] (k x n)`, where `a[b]` starts at
 /// `b * a_stride` and `bm[b]` at `b * b_stride` (a stride of 0 broadcasts).
+///
+/// Each output row is built by scaled additions of rows of `bm[b]` (the inner loop runs
+/// over `n` contiguous outputs with a scalar from `a`), [`KBLOCK`] rows per pass.
 #[allow(clippy::too_many_arguments)]
 pub fn matmul(
     a: &[f32],
@@ -26,10 +78,41 @@ pub fn matmul(
     a_stride: usize,
     b_stride: usize,
 ) {
-    todo!(
-        "{} {} {} {batch} {m} {k} {n} {a_stride} {b_stride}",
-        a.len(),
-        bm.len(),
-        y.len()
-    )
+    debug_assert_eq!(y.len(), batch * m * n);
+    if batch == 0 || m == 0 || n == 0 {
+        return;
+    }
+    debug_assert!(a.len() >= (batch - 1) * a_stride + m * k);
+    debug_assert!(bm.len() >= (batch - 1) * b_stride + k * n);
+    let y = &mut y[..batch * m * n];
+    if k == 0 {
+        y.fill(0.0);
+        return;
+    }
+    for (b, yb) in y.chunks_exact_mut(m * n).enumerate() {
+        let ab = &a[b * a_stride..][..m * k];
+        let bb = &bm[b * b_stride..][..k * n];
+        for (ar, yr) in ab.chunks_exact(k).zip(yb.chunks_exact_mut(n)) {
+            yr.fill(0.0);
+            let ak = ar.chunks_exact(KBLOCK);
+            let bk = bb.chunks_exact(KBLOCK * n);
+            let (a_tail, b_tail) = (ak.remainder(), bk.remainder());
+            for (a4, b4) in ak.zip(bk) {
+                let (b0, rest) = b4.split_at(n);
+                let (b1, rest) = rest.split_at(n);
+                let (b2, b3) = rest.split_at(n);
+                let [a0, a1, a2, a3] = [a4[0], a4[1], a4[2], a4[3]];
+                for ((((yv, &p0), &p1), &p2), &p3) in
+                    yr.iter_mut().zip(b0).zip(b1).zip(b2).zip(b3)
+                {
+                    *yv += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);
+                }
+            }
+            for (&av, br) in a_tail.iter().zip(b_tail.chunks_exact(n)) {
+                for (yv, &p) in yr.iter_mut().zip(br) {
+                    *yv += av * p;
+                }
+            }
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! Operands are activations (`&[f32]`), constant tensors (`&[f16]`, in flash) or
 //! scalars ([`Scalar`]); the [`Operand`] trait reads any of them as `f32`.
 
-use super::movement::MAX_RANK;
+use super::movement::{Coalesced, MAX_RANK};
 use half::f16;
 
 /// A binary elementwise op.
@@ -30,12 +30,30 @@ pub struct Scalar(pub f32);
 pub trait Operand: Copy {
     /// Element `i` (for a [`Scalar`], always the scalar).
     fn at(self, i: usize) -> f32;
+
+    /// The elements `start..start + len`, re-indexed from 0 (for a [`Scalar`], itself).
+    ///
+    /// Kernels take a window of exactly the loop's length before the loop, so the
+    /// compiler can drop the bounds check in [`at`](Operand::at) and vectorize.
+    fn window(self, start: usize, len: usize) -> Self;
+
+    /// `Some(v)` when every element is `v` (a [`Scalar`]); lets kernels pick a cheaper
+    /// loop (e.g. `x ^ 2` as `x * x`).
+    #[inline(always)]
+    fn constant(self) -> Option<f32> {
+        None
+    }
 }
 
 impl Operand for &[f32] {
     #[inline(always)]
     fn at(self, i: usize) -> f32 {
         self[i]
+    }
+
+    #[inline(always)]
+    fn window(self, start: usize, len: usize) -> Self {
+        &self[start..start + len]
     }
 }
 
@@ -44,12 +62,27 @@ impl Operand for &[f16] {
     fn at(self, i: usize) -> f32 {
         crate::f16::widen(self[i])
     }
+
+    #[inline(always)]
+    fn window(self, start: usize, len: usize) -> Self {
+        &self[start..start + len]
+    }
 }
 
 impl Operand for Scalar {
     #[inline(always)]
     fn at(self, _i: usize) -> f32 {
         self.0
+    }
+
+    #[inline(always)]
+    fn window(self, _start: usize, _len: usize) -> Self {
+        self
+    }
+
+    #[inline(always)]
+    fn constant(self) -> Option<f32> {
+        Some(self.0)
     }
 }
 
@@ -66,12 +99,68 @@ pub struct Broadcast {
     pub b: [usize; MAX_RANK],
 }
 
+/// Runs `$body` with `$f` bound to the scalar function of `$op`; `x ^ 2` (a constant
+/// exponent of exactly 2) becomes `x * x`, which is what `powf` returns for it.
+macro_rules! with_op {
+    ($op:expr, $b:expr, $f:ident => $body:expr) => {
+        match $op {
+            BinOp::Add => {
+                let $f = |p: f32, q: f32| p + q;
+                $body
+            }
+            BinOp::Sub => {
+                let $f = |p: f32, q: f32| p - q;
+                $body
+            }
+            BinOp::Mul => {
+                let $f = |p: f32, q: f32| p * q;
+                $body
+            }
+            BinOp::Div => {
+                let $f = |p: f32, q: f32| p / q;
+                $body
+            }
+            BinOp::Pow if $b == Some(2.0) => {
+                let $f = |p: f32, _q: f32| p * p;
+                $body
+            }
+            BinOp::Pow => {
+                let $f = crate::math::powf;
+                $body
+            }
+        }
+    };
+}
+
+/// `y[i] = f(a[i], b[i])` over all of `y`.
+#[inline(always)]
+fn zip_map<A: Operand, B: Operand>(a: A, b: B, y: &mut [f32], f: impl Fn(f32, f32) -> f32) {
+    let n = y.len();
+    let (a, b) = (a.window(0, n), b.window(0, n));
+    for (i, v) in y.iter_mut().enumerate() {
+        *v = f(a.at(i), b.at(i));
+    }
+}
+
+/// `y[i] = f(y[i], b[i])` over all of `y`.
+#[inline(always)]
+fn zip_map_inplace<B: Operand>(y: &mut [f32], b: B, f: impl Fn(f32, f32) -> f32) {
+    let b = b.window(0, y.len());
+    for (i, v) in y.iter_mut().enumerate() {
+        *v = f(*v, b.at(i));
+    }
+}
+
 /// `y = a op b`, all three the output's length (no broadcasting; the common case).
 pub fn binary<A: Operand, B: Operand>(op: BinOp, a: A, b: B, y: &mut [f32]) {
-    todo!("{op:?} {}", y.len())
+    with_op!(op, b.constant(), f => zip_map(a, b, y, f))
 }
 
 /// `y = a op b` with general broadcasting described by `bc`.
+///
+/// Size-1 axes are dropped and axes contiguous in both operands merged, so the inner
+/// loop runs over the longest run of outputs; along it each operand is contiguous or
+/// broadcast (read once, as a [`Scalar`]), or, rarely, strided.
 pub fn binary_broadcast<A: Operand, B: Operand>(
     op: BinOp,
     a: A,
@@ -79,7 +168,26 @@ pub fn binary_broadcast<A: Operand, B: Operand>(
     y: &mut [f32],
     bc: &Broadcast,
 ) {
-    todo!("{op:?} {} {bc:?}", y.len())
+    debug_assert_eq!(y.len(), bc.shape.iter().product::<usize>());
+    let Some(c) = Coalesced::new(&bc.shape, [&bc.a, &bc.b]) else {
+        return;
+    };
+    let (len, [sa, sb]) = c.inner();
+    with_op!(op, b.constant(), f => {
+        for (yr, [oa, ob]) in y.chunks_exact_mut(len).zip(c.rows()) {
+            match (sa, sb) {
+                (1, 1) => zip_map(a.window(oa, len), b.window(ob, len), yr, f),
+                (1, 0) => zip_map(a.window(oa, len), Scalar(b.at(ob)), yr, f),
+                (0, 1) => zip_map(Scalar(a.at(oa)), b.window(ob, len), yr, f),
+                (0, 0) => yr.fill(f(a.at(oa), b.at(ob))),
+                _ => {
+                    for (i, v) in yr.iter_mut().enumerate() {
+                        *v = f(a.at(oa + i * sa), b.at(ob + i * sb));
+                    }
+                }
+            }
+        }
+    })
 }
 
 /// In place: `y = y op b` (`lhs == true`) or `y = b op y` (`lhs == false`), where `y`
@@ -93,5 +201,41 @@ pub fn binary_inplace<B: Operand>(
     shape: &[usize; MAX_RANK],
     b_strides: &[usize; MAX_RANK],
 ) {
-    todo!("{op:?} {} {lhs} {shape:?} {b_strides:?}", y.len())
+    debug_assert_eq!(y.len(), shape.iter().product::<usize>());
+    let Some(c) = Coalesced::new(shape, [b_strides]) else {
+        return;
+    };
+    let (len, [sb]) = c.inner();
+    // `b` as the left operand of `x ^ 2` is not a square of `y`.
+    let exponent = if lhs { b.constant() } else { None };
+    with_op!(op, exponent, f => {
+        if lhs {
+            inplace_rows(y, b, &c, len, sb, f);
+        } else {
+            inplace_rows(y, b, &c, len, sb, |p, q| f(q, p));
+        }
+    })
+}
+
+/// The row loop of [`binary_inplace`] for one `y[i] = f(y[i], b[..])`.
+#[inline(always)]
+fn inplace_rows<B: Operand>(
+    y: &mut [f32],
+    b: B,
+    c: &Coalesced<1>,
+    len: usize,
+    sb: usize,
+    f: impl Fn(f32, f32) -> f32 + Copy,
+) {
+    for (yr, [ob]) in y.chunks_exact_mut(len).zip(c.rows()) {
+        match sb {
+            1 => zip_map_inplace(yr, b.window(ob, len), f),
+            0 => zip_map_inplace(yr, Scalar(b.at(ob)), f),
+            _ => {
+                for (i, v) in yr.iter_mut().enumerate() {
+                    *v = f(*v, b.at(ob + i * sb));
+                }
+            }
+        }
+    }
 }

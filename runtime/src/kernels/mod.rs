@@ -42,3 +42,46 @@ impl Post<'_> {
         act: Act::Identity,
     };
 }
+
+impl Post<'_> {
+    /// Applies the post-op to one row of a dense output, whose element `j` belongs to
+    /// channel `j`.
+    #[inline]
+    pub(crate) fn row(&self, y: &mut [f32]) {
+        match (self.scale, self.shift) {
+            (None, None) => {}
+            (Some(s), None) => {
+                debug_assert_eq!(s.len(), y.len());
+                for (v, &s) in y.iter_mut().zip(s) {
+                    *v *= s;
+                }
+            }
+            (None, Some(t)) => {
+                debug_assert_eq!(t.len(), y.len());
+                for (v, &t) in y.iter_mut().zip(t) {
+                    *v += t;
+                }
+            }
+            (Some(s), Some(t)) => {
+                debug_assert_eq!(s.len(), y.len());
+                debug_assert_eq!(t.len(), y.len());
+                for ((v, &s), &t) in y.iter_mut().zip(s).zip(t) {
+                    *v = *v * s + t;
+                }
+            }
+        }
+        act::unary_inplace(self.act, y);
+    }
+
+    /// Applies the post-op to a block of outputs that all belong to channel `c`.
+    #[inline]
+    pub(crate) fn channel(&self, c: usize, y: &mut [f32]) {
+        if self.scale.is_none() && self.shift.is_none() {
+            act::unary_inplace(self.act, y);
+        } else {
+            let s = self.scale.map_or(1.0, |s| s[c]);
+            let t = self.shift.map_or(0.0, |t| t[c]);
+            act::affine_act_inplace(y, s, t, self.act);
+        }
+    }
+}

@@ -5,13 +5,32 @@ pub const MAX_RANK: usize = 6;
 
 /// General transpose: for every output index `(i0..i5)` over `out_shape` (rank padded
 /// to [`MAX_RANK`] with leading 1s), `y[flat(i)] = x[sum_d i_d * src_strides[d]]`.
+///
+/// Axes of size 1 are dropped and neighbouring axes that are contiguous in `x` merged
+/// first, so the inner loop runs over the longest possible stretch (a plain copy when
+/// it is contiguous in `x`).
 pub fn permute(
     x: &[f32],
     y: &mut [f32],
     out_shape: &[usize; MAX_RANK],
     src_strides: &[usize; MAX_RANK],
 ) {
-    todo!("{} {} {out_shape:?} {src_strides:?}", x.len(), y.len())
+    debug_assert_eq!(y.len(), out_shape.iter().product::<usize>());
+    let Some(c) = Coalesced::new(out_shape, [src_strides]) else {
+        return;
+    };
+    let (len, [s]) = c.inner();
+    for (yr, [o]) in y.chunks_exact_mut(len).zip(c.rows()) {
+        match s {
+            0 => yr.fill(x[o]),
+            1 => yr.copy_from_slice(&x[o..][..len]),
+            _ => {
+                for (yv, &xv) in yr.iter_mut().zip(x[o..].iter().step_by(s)) {
+                    *yv = xv;
+                }
+            }
+        }
+    }
 }
 
 /// One input of a Concat: `x` viewed as `outer x chunk` is copied into `y` viewed as
@@ -24,11 +43,127 @@ pub fn concat_part(
     y_row: usize,
     y_col: usize,
 ) {
-    todo!("{} {} {outer} {chunk} {y_row} {y_col}", x.len(), y.len())
+    debug_assert_eq!(x.len(), outer * chunk);
+    debug_assert_eq!(y.len(), outer * y_row);
+    debug_assert!(y_col + chunk <= y_row);
+    if outer == 0 || chunk == 0 {
+        return;
+    }
+    for (xr, yr) in x.chunks_exact(chunk).zip(y.chunks_exact_mut(y_row)) {
+        yr[y_col..][..chunk].copy_from_slice(xr);
+    }
 }
 
 /// `y = x` (same length).
 #[inline(always)]
 pub fn copy(x: &[f32], y: &mut [f32]) {
     y.copy_from_slice(x)
+}
+
+/// A row-major iteration space (the output's shape) together with `S` stride sets
+/// (one per operand, in elements), after dropping size-1 axes and merging each axis
+/// into the next when every operand is contiguous across the two. The output is
+/// contiguous, so the innermost axis is a run of consecutive outputs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Coalesced<const S: usize> {
+    rank: usize,
+    shape: [usize; MAX_RANK],
+    strides: [[usize; MAX_RANK]; S],
+}
+
+impl<const S: usize> Coalesced<S> {
+    /// `None` when the shape has no element.
+    pub(crate) fn new(
+        shape: &[usize; MAX_RANK],
+        strides: [&[usize; MAX_RANK]; S],
+    ) -> Option<Self> {
+        if shape.contains(&0) {
+            return None;
+        }
+        let mut c = Coalesced {
+            rank: 0,
+            shape: [1; MAX_RANK],
+            strides: [[0; MAX_RANK]; S],
+        };
+        for d in 0..MAX_RANK {
+            let n = shape[d];
+            if n == 1 {
+                continue;
+            }
+            if c.rank > 0 {
+                let p = c.rank - 1;
+                if (0..S).all(|k| c.strides[k][p] == strides[k][d] * n) {
+                    c.shape[p] *= n;
+                    for k in 0..S {
+                        c.strides[k][p] = strides[k][d];
+                    }
+                    continue;
+                }
+            }
+            c.shape[c.rank] = n;
+            for k in 0..S {
+                c.strides[k][c.rank] = strides[k][d];
+            }
+            c.rank += 1;
+        }
+        if c.rank == 0 {
+            c.rank = 1;
+        }
+        Some(c)
+    }
+
+    /// Length of the innermost run and each operand's stride along it.
+    pub(crate) fn inner(&self) -> (usize, [usize; S]) {
+        let d = self.rank - 1;
+        (self.shape[d], core::array::from_fn(|k| self.strides[k][d]))
+    }
+
+    /// Each operand's offset at the start of every innermost run, in output order.
+    pub(crate) fn rows(&self) -> Rows<S> {
+        let outer = self.rank - 1;
+        Rows {
+            c: *self,
+            idx: [0; MAX_RANK],
+            off: [0; S],
+            left: self.shape[..outer].iter().product(),
+        }
+    }
+}
+
+/// Iterator behind [`Coalesced::rows`]: an odometer over the outer axes.
+pub(crate) struct Rows<const S: usize> {
+    c: Coalesced<S>,
+    idx: [usize; MAX_RANK],
+    off: [usize; S],
+    left: usize,
+}
+
+impl<const S: usize> Iterator for Rows<S> {
+    type Item = [usize; S];
+
+    #[inline]
+    fn next(&mut self) -> Option<[usize; S]> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let cur = self.off;
+        // Advance the odometer over axes 0..rank-1, innermost first.
+        let mut d = self.c.rank - 1;
+        while d > 0 {
+            d -= 1;
+            self.idx[d] += 1;
+            for k in 0..S {
+                self.off[k] += self.c.strides[k][d];
+            }
+            if self.idx[d] < self.c.shape[d] {
+                break;
+            }
+            self.idx[d] = 0;
+            for k in 0..S {
+                self.off[k] -= self.c.strides[k][d] * self.c.shape[d];
+            }
+        }
+        Some(cur)
+    }
 }

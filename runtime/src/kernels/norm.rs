@@ -1,6 +1,34 @@
 //! Normalizations: LayerNormalization and a per-channel affine map (standalone BatchNorm).
 
+use super::act::affine_act_inplace;
+use super::reduce::sum;
 use super::Act;
+use crate::math;
+
+/// Mean and `1 / sqrt(var + eps)` of one row (two passes: the variance sums squared
+/// deviations from the mean, which does not cancel catastrophically).
+#[inline]
+fn row_stats(x: &[f32], eps: f32) -> (f32, f32) {
+    let nf = x.len() as f32;
+    let mean = sum(x) / nf;
+    let mut acc = [0.0f32; 8];
+    let chunks = x.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            let d = v - mean;
+            *a += d * d;
+        }
+    }
+    let mut t = 0.0f32;
+    for &v in tail {
+        let d = v - mean;
+        t += d * d;
+    }
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = acc;
+    let var = ((((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))) + t) / nf;
+    (mean, 1.0 / math::sqrt(var + eps))
+}
 
 /// LayerNormalization over `x` viewed as `outer x n`, normalizing each row of `n`:
 /// `y = (x - mean) / sqrt(var + eps) * scale + bias` (biased variance, as ONNX).
@@ -15,13 +43,29 @@ pub fn layer_norm(
     bias: Option<&[f32]>,
     eps: f32,
 ) {
-    todo!(
-        "{} {} {outer} {n} {} {:?} {eps}",
-        x.len(),
-        y.len(),
-        scale.len(),
-        bias.map(|b| b.len())
-    )
+    debug_assert_eq!(x.len(), outer * n);
+    debug_assert_eq!(y.len(), outer * n);
+    debug_assert_eq!(scale.len(), n);
+    debug_assert!(bias.is_none_or(|b| b.len() == n));
+    if outer == 0 || n == 0 {
+        return;
+    }
+    let scale = &scale[..n];
+    for (xr, yr) in x.chunks_exact(n).zip(y.chunks_exact_mut(n)) {
+        let (mean, inv) = row_stats(xr, eps);
+        match bias {
+            Some(bias) => {
+                for (((o, &v), &g), &b) in yr.iter_mut().zip(xr).zip(scale).zip(&bias[..n]) {
+                    *o = (v - mean) * inv * g + b;
+                }
+            }
+            None => {
+                for ((o, &v), &g) in yr.iter_mut().zip(xr).zip(scale) {
+                    *o = (v - mean) * inv * g;
+                }
+            }
+        }
+    }
 }
 
 /// [`layer_norm`] in place.
@@ -33,12 +77,28 @@ pub fn layer_norm_inplace(
     bias: Option<&[f32]>,
     eps: f32,
 ) {
-    todo!(
-        "{} {outer} {n} {} {:?} {eps}",
-        y.len(),
-        scale.len(),
-        bias.map(|b| b.len())
-    )
+    debug_assert_eq!(y.len(), outer * n);
+    debug_assert_eq!(scale.len(), n);
+    debug_assert!(bias.is_none_or(|b| b.len() == n));
+    if outer == 0 || n == 0 {
+        return;
+    }
+    let scale = &scale[..n];
+    for yr in y.chunks_exact_mut(n) {
+        let (mean, inv) = row_stats(yr, eps);
+        match bias {
+            Some(bias) => {
+                for ((o, &g), &b) in yr.iter_mut().zip(scale).zip(&bias[..n]) {
+                    *o = (*o - mean) * inv * g + b;
+                }
+            }
+            None => {
+                for (o, &g) in yr.iter_mut().zip(scale) {
+                    *o = (*o - mean) * inv * g;
+                }
+            }
+        }
+    }
 }
 
 /// In place over `y` viewed as `outer x c x inner`:
@@ -52,10 +112,15 @@ pub fn channel_affine_inplace(
     shift: &[f32],
     act: Act,
 ) {
-    todo!(
-        "{} {outer} {c} {inner} {} {} {act:?}",
-        y.len(),
-        scale.len(),
-        shift.len()
-    )
+    debug_assert_eq!(y.len(), outer * c * inner);
+    debug_assert_eq!(scale.len(), c);
+    debug_assert_eq!(shift.len(), c);
+    if outer == 0 || c == 0 || inner == 0 {
+        return;
+    }
+    for yo in y[..outer * c * inner].chunks_exact_mut(c * inner) {
+        for ((yc, &s), &t) in yo.chunks_exact_mut(inner).zip(scale).zip(shift) {
+            affine_act_inplace(yc, s, t, act);
+        }
+    }
 }

@@ -1,7 +1,99 @@
 //! Softmax and LogSoftmax along one axis, numerically stable (max subtracted).
 
+use super::reduce::{max, sum};
+use crate::math;
+
 /// In place over `y` viewed as `outer x n x inner`, along the `n` axis;
 /// `log` selects LogSoftmax.
+///
+/// NaN anywhere along an axis makes that whole slice NaN; a slice of `-inf` only is NaN
+/// too (`-inf - -inf`), as in onnxruntime.
 pub fn softmax_inplace(y: &mut [f32], outer: usize, n: usize, inner: usize, log: bool) {
-    todo!("{} {outer} {n} {inner} {log}", y.len())
+    debug_assert_eq!(y.len(), outer * n * inner);
+    if outer == 0 || n == 0 || inner == 0 {
+        return;
+    }
+    let y = &mut y[..outer * n * inner];
+    if inner == 1 {
+        for row in y.chunks_exact_mut(n) {
+            row_softmax(row, log);
+        }
+        return;
+    }
+    for yo in y.chunks_exact_mut(n * inner) {
+        let mut i0 = 0;
+        while i0 < inner {
+            let bw = BLOCK.min(inner - i0);
+            column_block(yo, inner, i0, bw, log);
+            i0 += bw;
+        }
+    }
+}
+
+/// Columns handled together when the softmax axis is not the last one: the stack
+/// holds their running max and sum, and each row pass is a short contiguous loop.
+const BLOCK: usize = 16;
+
+/// Softmax of one contiguous row.
+#[inline]
+fn row_softmax(row: &mut [f32], log: bool) {
+    let m = max(row);
+    if log {
+        let mut s = 0.0f32;
+        for &v in row.iter() {
+            s += math::exp(v - m);
+        }
+        let ls = math::ln(s);
+        for v in row.iter_mut() {
+            *v = (*v - m) - ls;
+        }
+    } else {
+        for v in row.iter_mut() {
+            *v = math::exp(*v - m);
+        }
+        let s = sum(row);
+        for v in row.iter_mut() {
+            *v /= s;
+        }
+    }
+}
+
+/// Softmax along the rows of `yo` (`n x inner`) for columns `i0..i0 + bw`.
+#[inline]
+fn column_block(yo: &mut [f32], inner: usize, i0: usize, bw: usize, log: bool) {
+    let mut mx = [f32::NEG_INFINITY; BLOCK];
+    let mut s = [0.0f32; BLOCK];
+    let (mx, s) = (&mut mx[..bw], &mut s[..bw]);
+    for r in yo.chunks_exact(inner) {
+        for (m, &v) in mx.iter_mut().zip(&r[i0..i0 + bw]) {
+            *m = if v > *m { v } else { *m };
+        }
+    }
+    if log {
+        for r in yo.chunks_exact(inner) {
+            for ((a, &m), &v) in s.iter_mut().zip(mx.iter()).zip(&r[i0..i0 + bw]) {
+                *a += math::exp(v - m);
+            }
+        }
+        for a in s.iter_mut() {
+            *a = math::ln(*a);
+        }
+        for r in yo.chunks_exact_mut(inner) {
+            for ((v, &ls), &m) in r[i0..i0 + bw].iter_mut().zip(s.iter()).zip(mx.iter()) {
+                *v = (*v - m) - ls;
+            }
+        }
+    } else {
+        for r in yo.chunks_exact_mut(inner) {
+            for ((a, &m), v) in s.iter_mut().zip(mx.iter()).zip(&mut r[i0..i0 + bw]) {
+                *v = math::exp(*v - m);
+                *a += *v;
+            }
+        }
+        for r in yo.chunks_exact_mut(inner) {
+            for (v, &a) in r[i0..i0 + bw].iter_mut().zip(s.iter()) {
+                *v /= a;
+            }
+        }
+    }
 }
