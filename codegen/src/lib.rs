@@ -7,9 +7,15 @@
 //! wraps the same builder.
 #![deny(missing_docs)]
 
+mod builder;
+pub mod emit;
 pub mod error;
+pub mod harness;
 pub mod ir;
 pub mod load;
+pub mod npz;
 pub mod passes;
+pub mod report;
 
+pub use builder::{write_atomic, Builder, Generated};
 pub use error::{Error, Result};

@@ -46,10 +46,23 @@ impl Cost {
 
 /// Constants a kernel reads.
 pub fn consts_of(kernel: &Kernel, args: &[Arg]) -> Vec<ConstId> {
-    let mut c: Vec<ConstId> = args.iter().filter_map(|a| if let Arg::Const(c) = a { Some(*c) } else { None }).collect();
+    let mut c: Vec<ConstId> = args
+        .iter()
+        .filter_map(|a| {
+            if let Arg::Const(c) = a {
+                Some(*c)
+            } else {
+                None
+            }
+        })
+        .collect();
     match kernel {
-        Kernel::Dense { w, post, .. } | Kernel::Conv { w, post, .. } => c.extend([Some(*w), post.scale, post.shift].into_iter().flatten()),
-        Kernel::LayerNorm { scale, bias, .. } => c.extend([Some(*scale), *bias].into_iter().flatten()),
+        Kernel::Dense { w, post, .. } | Kernel::Conv { w, post, .. } => {
+            c.extend([Some(*w), post.scale, post.shift].into_iter().flatten())
+        }
+        Kernel::LayerNorm { scale, bias, .. } => {
+            c.extend([Some(*scale), *bias].into_iter().flatten())
+        }
         Kernel::ChannelAffine { scale, shift, .. } => c.extend([*scale, *shift]),
         _ => {}
     }

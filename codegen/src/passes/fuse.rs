@@ -55,7 +55,11 @@ fn per_channel(p: &Program, arg: Arg, c: usize, axis: usize, rank: usize) -> Opt
                 return None;
             }
             let off = rank - k.shape.len();
-            let ok = k.shape.iter().enumerate().all(|(d, &n)| n == 1 || (d + off == axis && n == c));
+            let ok = k
+                .shape
+                .iter()
+                .enumerate()
+                .all(|(d, &n)| n == 1 || (d + off == axis && n == c));
             (ok && k.data.len() == c).then(|| k.data.iter().map(|&v| v as f64).collect())
         }
         Arg::Value(_) => None,
@@ -70,24 +74,36 @@ fn post_of(k: &mut Kernel) -> &mut Post {
 }
 
 fn vector(p: &Program, id: Option<ConstId>, c: usize, default: f64) -> Vec<f64> {
-    id.map_or_else(|| vec![default; c], |id| p.consts[id].data.iter().map(|&v| v as f64).collect())
+    id.map_or_else(
+        || vec![default; c],
+        |id| p.consts[id].data.iter().map(|&v| v as f64).collect(),
+    )
 }
 
 fn push_vec(p: &mut Program, name: String, data: Vec<f64>) -> ConstId {
     let data: Vec<f32> = data.into_iter().map(|v| v as f32).collect();
-    p.consts.push(Const { name, shape: vec![data.len()], data, storage: Storage::F32 });
+    p.consts.push(Const {
+        name,
+        shape: vec![data.len()],
+        data,
+        storage: Storage::F32,
+    });
     p.consts.len() - 1
 }
 
 fn fuse_one(p: &mut Program) -> bool {
     let uses = use_counts(p);
     for pi in 0..p.steps.len() {
-        let Some((c, axis)) = channels(p, &p.steps[pi]) else { continue };
+        let Some((c, axis)) = channels(p, &p.steps[pi]) else {
+            continue;
+        };
         let v = p.steps[pi].out;
         if uses[v] != 1 {
             continue;
         }
-        let Some(ci) = p.steps.iter().position(|s| s.args.contains(&Arg::Value(v))) else { continue };
+        let Some(ci) = p.steps.iter().position(|s| s.args.contains(&Arg::Value(v))) else {
+            continue;
+        };
         let rank = p.values[v].shape.len();
         let consumer = p.steps[ci].clone();
         let post = match &p.steps[pi].kernel {
@@ -99,9 +115,19 @@ fn fuse_one(p: &mut Program) -> bool {
         let mut act = None;
         match &consumer.kernel {
             Kernel::Unary(u) => act = Some(*u),
-            Kernel::ChannelAffine { outer, c: cc, inner, scale: s, shift: t, act: a } => {
+            Kernel::ChannelAffine {
+                outer,
+                c: cc,
+                inner,
+                scale: s,
+                shift: t,
+                act: a,
+            } => {
                 let out = &p.values[v].shape;
-                let matches = *cc == c && out.get(axis) == Some(&c) && *outer == out[..axis].iter().product::<usize>() && *inner == out[axis + 1..].iter().product::<usize>();
+                let matches = *cc == c
+                    && out.get(axis) == Some(&c)
+                    && *outer == out[..axis].iter().product::<usize>()
+                    && *inner == out[axis + 1..].iter().product::<usize>();
                 if !matches {
                     continue;
                 }
@@ -113,11 +139,17 @@ fn fuse_one(p: &mut Program) -> bool {
                 act = *a;
             }
             Kernel::Binary { op, bcast: _ } => {
-                let (mine, other) = if consumer.args[0] == Arg::Value(v) { (0, 1) } else { (1, 0) };
+                let (mine, other) = if consumer.args[0] == Arg::Value(v) {
+                    (0, 1)
+                } else {
+                    (1, 0)
+                };
                 if p.values[consumer.out].shape != p.values[v].shape {
                     continue;
                 }
-                let Some(k) = per_channel(p, consumer.args[other], c, axis, rank) else { continue };
+                let Some(k) = per_channel(p, consumer.args[other], c, axis, rank) else {
+                    continue;
+                };
                 match (op, mine) {
                     (BinaryOp::Add, _) => shift.iter_mut().zip(&k).for_each(|(t, k)| *t += k),
                     (BinaryOp::Sub, 0) => shift.iter_mut().zip(&k).for_each(|(t, k)| *t -= k),
@@ -138,8 +170,16 @@ fn fuse_one(p: &mut Program) -> bool {
             continue;
         }
         let node = &consumer.nodes[0].0;
-        let new_scale = if scale.iter().all(|&s| s == 1.0) { None } else { Some(push_vec(p, format!("{node}:scale"), scale)) };
-        let new_shift = if shift.iter().all(|&t| t == 0.0) { None } else { Some(push_vec(p, format!("{node}:shift"), shift)) };
+        let new_scale = if scale.iter().all(|&s| s == 1.0) {
+            None
+        } else {
+            Some(push_vec(p, format!("{node}:scale"), scale))
+        };
+        let new_shift = if shift.iter().all(|&t| t == 0.0) {
+            None
+        } else {
+            Some(push_vec(p, format!("{node}:shift"), shift))
+        };
         let producer = &mut p.steps[pi];
         let pp = post_of(&mut producer.kernel);
         pp.scale = new_scale;

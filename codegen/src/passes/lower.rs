@@ -14,15 +14,34 @@ use std::collections::HashMap;
 
 /// Lowers `g` to kernel calls.
 pub fn lower(g: &Graph, opts: &Options, warnings: &mut Vec<String>) -> Result<Program> {
-    let name = if g.name.is_empty() { "model".to_string() } else { g.name.clone() };
-    let mut l = Lowerer { g, opts, warnings, prog: Program { name, ..Program::default() }, value_of: HashMap::new(), rounded: HashMap::new() };
+    let name = if g.name.is_empty() {
+        "model".to_string()
+    } else {
+        g.name.clone()
+    };
+    let mut l = Lowerer {
+        g,
+        opts,
+        warnings,
+        prog: Program {
+            name,
+            ..Program::default()
+        },
+        value_of: HashMap::new(),
+        rounded: HashMap::new(),
+    };
     for (i, &t) in g.inputs.iter().enumerate() {
-        let v = l.new_value(&g.tensors[t].name, g.tensors[t].shape.clone(), Source::Input(i));
+        let v = l.new_value(
+            &g.tensors[t].name,
+            g.tensors[t].shape.clone(),
+            Source::Input(i),
+        );
         l.value_of.insert(t, v);
         l.prog.inputs.push(v);
     }
     for node in &g.nodes {
-        l.node(node).map_err(|e| e.at_node(&node.name, &node.op_type))?;
+        l.node(node)
+            .map_err(|e| e.at_node(&node.name, &node.op_type))?;
     }
     for &t in &g.outputs {
         let v = match l.value_of.get(&t) {
@@ -32,7 +51,12 @@ pub fn lower(g: &Graph, opts: &Options, warnings: &mut Vec<String>) -> Result<Pr
                 let tensor = &g.tensors[t];
                 let c = l.f16_const(t, tensor.shape.clone(), |d| d.to_vec())?;
                 let v = l.new_value(&tensor.name, tensor.shape.clone(), Source::Step);
-                l.push(vec![("(constant output)".into(), "Constant".into())], Kernel::Materialize, vec![Arg::Const(c)], v);
+                l.push(
+                    vec![("(constant output)".into(), "Constant".into())],
+                    Kernel::Materialize,
+                    vec![Arg::Const(c)],
+                    v,
+                );
                 l.value_of.insert(t, v);
                 v
             }
@@ -63,7 +87,10 @@ pub fn strides(shape: &[usize]) -> Vec<usize> {
 /// Pads `shape` (and matching strides) on the left to [`MAX_RANK`].
 fn pad_rank(shape: &[usize], strides: &[usize]) -> Result<([usize; MAX_RANK], [usize; MAX_RANK])> {
     if shape.len() > MAX_RANK {
-        return Err(Error::new(format!("rank {} exceeds the supported {MAX_RANK}", shape.len())));
+        return Err(Error::new(format!(
+            "rank {} exceeds the supported {MAX_RANK}",
+            shape.len()
+        )));
     }
     let off = MAX_RANK - shape.len();
     let mut s = [1; MAX_RANK];
@@ -90,12 +117,21 @@ fn prod(s: &[usize]) -> usize {
 
 impl Lowerer<'_, '_> {
     fn new_value(&mut self, name: &str, shape: Vec<usize>, source: Source) -> ValueId {
-        self.prog.values.push(Value { name: name.to_string(), shape, source });
+        self.prog.values.push(Value {
+            name: name.to_string(),
+            shape,
+            source,
+        });
         self.prog.values.len() - 1
     }
 
     fn push(&mut self, nodes: Vec<(String, String)>, kernel: Kernel, args: Vec<Arg>, out: ValueId) {
-        self.prog.steps.push(Step { nodes, kernel, args, out });
+        self.prog.steps.push(Step {
+            nodes,
+            kernel,
+            args,
+            out,
+        });
     }
 
     fn tensor(&self, t: TensorId) -> &ir::Tensor {
@@ -116,16 +152,28 @@ impl Lowerer<'_, '_> {
             return Ok(r.clone());
         }
         let tensor = &self.g.tensors[t];
-        let data = tensor.data().ok_or_else(|| Error::new("expected a constant (initializer)").on_tensor(&tensor.name))?;
+        let data = tensor.data().ok_or_else(|| {
+            Error::new("expected a constant (initializer)").on_tensor(&tensor.name)
+        })?;
         let r = round_f16(&tensor.name, data, self.opts.saturate, self.warnings)?;
         self.rounded.insert(t, r.clone());
         Ok(r)
     }
 
     /// A constant stored as f16, laid out by `layout` from the rounded source values.
-    fn f16_const(&mut self, t: TensorId, shape: Vec<usize>, layout: impl Fn(&[f32]) -> Vec<f32>) -> Result<ConstId> {
+    fn f16_const(
+        &mut self,
+        t: TensorId,
+        shape: Vec<usize>,
+        layout: impl Fn(&[f32]) -> Vec<f32>,
+    ) -> Result<ConstId> {
         let data = layout(&self.rounded(t)?);
-        self.prog.consts.push(Const { name: self.tensor(t).name.clone(), shape, data, storage: Storage::F16 });
+        self.prog.consts.push(Const {
+            name: self.tensor(t).name.clone(),
+            shape,
+            data,
+            storage: Storage::F16,
+        });
         Ok(self.prog.consts.len() - 1)
     }
 
@@ -133,7 +181,12 @@ impl Lowerer<'_, '_> {
     fn f32_const(&mut self, name: String, data: Vec<f64>) -> Result<ConstId> {
         let data: Vec<f32> = data.into_iter().map(|v| v as f32).collect();
         check_finite(&name, &data)?;
-        self.prog.consts.push(Const { name, shape: vec![data.len()], data, storage: Storage::F32 });
+        self.prog.consts.push(Const {
+            name,
+            shape: vec![data.len()],
+            data,
+            storage: Storage::F32,
+        });
         Ok(self.prog.consts.len() - 1)
     }
 
@@ -143,12 +196,24 @@ impl Lowerer<'_, '_> {
             return Ok(v);
         }
         if !self.is_const(t) {
-            return Err(Error::new(format!("input '{}' is not computed before this node", self.tensor(t).name)));
+            return Err(Error::new(format!(
+                "input '{}' is not computed before this node",
+                self.tensor(t).name
+            )));
         }
         let shape = self.shape(t).to_vec();
         let c = self.f16_const(t, shape.clone(), |d| d.to_vec())?;
-        let v = self.new_value(&format!("{}:materialized", self.tensor(t).name), shape, Source::Step);
-        self.push(vec![(node.name.clone(), node.op_type.clone())], Kernel::Materialize, vec![Arg::Const(c)], v);
+        let v = self.new_value(
+            &format!("{}:materialized", self.tensor(t).name),
+            shape,
+            Source::Step,
+        );
+        self.push(
+            vec![(node.name.clone(), node.op_type.clone())],
+            Kernel::Materialize,
+            vec![Arg::Const(c)],
+            v,
+        );
         self.value_of.insert(t, v);
         Ok(v)
     }
@@ -156,7 +221,11 @@ impl Lowerer<'_, '_> {
     /// The value for the node's (single) output.
     fn out_value(&mut self, node: &ir::Node) -> ValueId {
         let t = node.outputs[0];
-        let v = self.new_value(&self.g.tensors[t].name.clone(), self.shape(t).to_vec(), Source::Step);
+        let v = self.new_value(
+            &self.g.tensors[t].name.clone(),
+            self.shape(t).to_vec(),
+            Source::Step,
+        );
         self.value_of.insert(t, v);
         v
     }
@@ -172,7 +241,10 @@ impl Lowerer<'_, '_> {
         match r.len() {
             1 => Ok(vec![r[0] as f64 * k; n]),
             len if len == n => Ok(r.iter().map(|&v| v as f64 * k).collect()),
-            len => Err(Error::new(format!("expected {n} values (one per channel), found {len}")).on_tensor(&self.tensor(t).name)),
+            len => Err(Error::new(format!(
+                "expected {n} values (one per channel), found {len}"
+            ))
+            .on_tensor(&self.tensor(t).name)),
         }
     }
 
@@ -180,7 +252,12 @@ impl Lowerer<'_, '_> {
         let here = vec![(node.name.clone(), node.op_type.clone())];
         let ins = &node.inputs;
         match &node.op {
-            Op::Gemm { alpha, beta, trans_a, trans_b } => self.gemm(node, *alpha, *beta, *trans_a, *trans_b),
+            Op::Gemm {
+                alpha,
+                beta,
+                trans_a,
+                trans_b,
+            } => self.gemm(node, *alpha, *beta, *trans_a, *trans_b),
             Op::MatMul => self.matmul(node),
             Op::Binary(op) => self.binary(node, *op),
             Op::Unary(u) => {
@@ -194,7 +271,10 @@ impl Lowerer<'_, '_> {
                 let x = self.value(ins[0], node)?;
                 let shape = self.shape(ins[0]).to_vec();
                 if shape.len() < 2 {
-                    return Err(Error::new(format!("input of rank {} (expected N x C x ...)", shape.len())));
+                    return Err(Error::new(format!(
+                        "input of rank {} (expected N x C x ...)",
+                        shape.len()
+                    )));
                 }
                 let c = shape[1];
                 let gamma = self.channel_vector(ins[1], c, 1.0)?;
@@ -207,7 +287,14 @@ impl Lowerer<'_, '_> {
                 let scale = self.f32_const(format!("{}:scale", node.name), s)?;
                 let shift = self.f32_const(format!("{}:shift", node.name), t)?;
                 let y = self.out_value(node);
-                let kernel = Kernel::ChannelAffine { outer: shape[0], c, inner: prod(&shape[2..]), scale, shift, act: None };
+                let kernel = Kernel::ChannelAffine {
+                    outer: shape[0],
+                    c,
+                    inner: prod(&shape[2..]),
+                    scale,
+                    shift,
+                    act: None,
+                };
                 self.push(here, kernel, vec![Arg::Value(x)], y);
                 Ok(())
             }
@@ -215,7 +302,12 @@ impl Lowerer<'_, '_> {
                 let x = self.value(ins[0], node)?;
                 let s = self.shape(ins[0]).to_vec();
                 let y = self.out_value(node);
-                let kernel = Kernel::Softmax { outer: prod(&s[..*axis]), n: s[*axis], inner: prod(&s[axis + 1..]), log: *log };
+                let kernel = Kernel::Softmax {
+                    outer: prod(&s[..*axis]),
+                    n: s[*axis],
+                    inner: prod(&s[axis + 1..]),
+                    log: *log,
+                };
                 self.push(here, kernel, vec![Arg::Value(x)], y);
                 Ok(())
             }
@@ -224,7 +316,16 @@ impl Lowerer<'_, '_> {
                 let x = self.value(ins[0], node)?;
                 let s = self.shape(ins[0]).to_vec();
                 let y = self.out_value(node);
-                self.push(here, Kernel::ReduceMean { outer: s[0] * s[1], r: prod(&s[2..]), inner: 1 }, vec![Arg::Value(x)], y);
+                self.push(
+                    here,
+                    Kernel::ReduceMean {
+                        outer: s[0] * s[1],
+                        r: prod(&s[2..]),
+                        inner: 1,
+                    },
+                    vec![Arg::Value(x)],
+                    y,
+                );
                 Ok(())
             }
             Op::ReduceMean { axes, .. } => {
@@ -239,9 +340,17 @@ impl Lowerer<'_, '_> {
                     }
                 }
                 for (i, &(b, e)) in runs.iter().enumerate() {
-                    let kernel = Kernel::ReduceMean { outer: prod(&shape[..b]), r: prod(&shape[b..e]), inner: prod(&shape[e..]) };
+                    let kernel = Kernel::ReduceMean {
+                        outer: prod(&shape[..b]),
+                        r: prod(&shape[b..e]),
+                        inner: prod(&shape[e..]),
+                    };
                     shape[b..e].iter_mut().for_each(|d| *d = 1);
-                    let y = if i + 1 == runs.len() { self.out_value(node) } else { self.temp(node, &format!("mean{i}"), shape.clone()) };
+                    let y = if i + 1 == runs.len() {
+                        self.out_value(node)
+                    } else {
+                        self.temp(node, &format!("mean{i}"), shape.clone())
+                    };
                     self.push(here.clone(), kernel, vec![Arg::Value(x)], y);
                     x = y;
                 }
@@ -261,14 +370,24 @@ impl Lowerer<'_, '_> {
                     None => None,
                 };
                 let y = self.out_value(node);
-                let kernel = Kernel::LayerNorm { outer: prod(&s[..*axis]), n, scale, bias, eps: *epsilon };
+                let kernel = Kernel::LayerNorm {
+                    outer: prod(&s[..*axis]),
+                    n,
+                    scale,
+                    bias,
+                    eps: *epsilon,
+                };
                 self.push(here, kernel, vec![Arg::Value(x)], y);
                 Ok(())
             }
             Op::Reshape => {
                 let x = self.value(ins[0], node)?;
                 let t = node.outputs[0];
-                let v = self.new_value(&self.tensor(t).name.clone(), self.shape(t).to_vec(), Source::Alias(x));
+                let v = self.new_value(
+                    &self.tensor(t).name.clone(),
+                    self.shape(t).to_vec(),
+                    Source::Alias(x),
+                );
                 self.value_of.insert(t, v);
                 Ok(())
             }
@@ -280,7 +399,15 @@ impl Lowerer<'_, '_> {
                 let src: Vec<usize> = perm.iter().map(|&p| st[p]).collect();
                 let (out_shape, src_strides) = pad_rank(&out, &src)?;
                 let y = self.out_value(node);
-                self.push(here, Kernel::Permute { out_shape, src_strides }, vec![Arg::Value(x)], y);
+                self.push(
+                    here,
+                    Kernel::Permute {
+                        out_shape,
+                        src_strides,
+                    },
+                    vec![Arg::Value(x)],
+                    y,
+                );
                 Ok(())
             }
             Op::Concat { axis } => {
@@ -292,35 +419,72 @@ impl Lowerer<'_, '_> {
                 }
                 let out = self.shape(node.outputs[0]).to_vec();
                 let y = self.out_value(node);
-                self.push(here, Kernel::Concat { outer: prod(&out[..*axis]), chunks, row: prod(&out[*axis..]) }, args, y);
+                self.push(
+                    here,
+                    Kernel::Concat {
+                        outer: prod(&out[..*axis]),
+                        chunks,
+                        row: prod(&out[*axis..]),
+                    },
+                    args,
+                    y,
+                );
                 Ok(())
             }
         }
     }
 
-    fn gemm(&mut self, node: &ir::Node, alpha: f32, beta: f32, trans_a: bool, trans_b: bool) -> Result<()> {
+    fn gemm(
+        &mut self,
+        node: &ir::Node,
+        alpha: f32,
+        beta: f32,
+        trans_a: bool,
+        trans_b: bool,
+    ) -> Result<()> {
         let here = vec![(node.name.clone(), node.op_type.clone())];
         let ins = &node.inputs;
         if self.is_const(ins[0]) {
-            return Err(Error::new("a constant A operand is not supported (A must be computed from the inputs)"));
+            return Err(Error::new(
+                "a constant A operand is not supported (A must be computed from the inputs)",
+            ));
         }
         let mut a = self.value(ins[0], node)?;
         let a_shape = self.shape(ins[0]).to_vec();
-        let (m, k) = if trans_a { (a_shape[1], a_shape[0]) } else { (a_shape[0], a_shape[1]) };
+        let (m, k) = if trans_a {
+            (a_shape[1], a_shape[0])
+        } else {
+            (a_shape[0], a_shape[1])
+        };
         if trans_a {
             let (out_shape, src_strides) = pad_rank(&[m, k], &[1, m])?;
             let at = self.temp(node, "A'", vec![m, k]);
-            self.push(here.clone(), Kernel::Permute { out_shape, src_strides }, vec![Arg::Value(a)], at);
+            self.push(
+                here.clone(),
+                Kernel::Permute {
+                    out_shape,
+                    src_strides,
+                },
+                vec![Arg::Value(a)],
+                at,
+            );
             a = at;
         }
         let b_shape = self.shape(ins[1]).to_vec();
         let n = if trans_b { b_shape[0] } else { b_shape[1] };
         let c_const = ins.get(2).map(|&c| self.is_const(c));
         if self.is_const(ins[1]) {
-            let w = self.f16_const(ins[1], vec![n, k], |d| if trans_b { d.to_vec() } else { transpose2(d, k, n) })?;
+            let w = self.f16_const(ins[1], vec![n, k], |d| {
+                if trans_b {
+                    d.to_vec()
+                } else {
+                    transpose2(d, k, n)
+                }
+            })?;
             let mut post = Post::default();
             if alpha != 1.0 {
-                post.scale = Some(self.f32_const(format!("{}:alpha", node.name), vec![alpha as f64; n])?);
+                post.scale =
+                    Some(self.f32_const(format!("{}:alpha", node.name), vec![alpha as f64; n])?);
             }
             if c_const == Some(true) && beta != 0.0 {
                 let c = ins[2];
@@ -335,7 +499,9 @@ impl Lowerer<'_, '_> {
             let kernel = Kernel::Dense { m, k, n, w, post };
             if c_const == Some(false) {
                 if beta != 1.0 {
-                    return Err(Error::new(format!("beta = {beta} with a computed C is not supported (only beta = 1)")));
+                    return Err(Error::new(format!(
+                        "beta = {beta} with a computed C is not supported (only beta = 1)"
+                    )));
                 }
                 let t = self.temp(node, "AB", vec![m, n]);
                 self.push(here.clone(), kernel, vec![Arg::Value(a)], t);
@@ -343,7 +509,15 @@ impl Lowerer<'_, '_> {
                 let cs = self.shape(ins[2]).to_vec();
                 let y = self.out_value(node);
                 let bcast = self.bcast(&[m, n], &cs, &[m, n])?;
-                self.push(here, Kernel::Binary { op: BinaryOp::Add, bcast }, vec![Arg::Value(t), Arg::Value(c)], y);
+                self.push(
+                    here,
+                    Kernel::Binary {
+                        op: BinaryOp::Add,
+                        bcast,
+                    },
+                    vec![Arg::Value(t), Arg::Value(c)],
+                    y,
+                );
             } else {
                 let y = self.out_value(node);
                 self.push(here, kernel, vec![Arg::Value(a)], y);
@@ -351,17 +525,39 @@ impl Lowerer<'_, '_> {
             return Ok(());
         }
         if alpha != 1.0 || (ins.len() > 2) {
-            return Err(Error::new("Gemm of two computed operands is supported only without C and with alpha = 1"));
+            return Err(Error::new(
+                "Gemm of two computed operands is supported only without C and with alpha = 1",
+            ));
         }
         let mut b = self.value(ins[1], node)?;
         if trans_b {
             let (out_shape, src_strides) = pad_rank(&[k, n], &[1, k])?;
             let bt = self.temp(node, "B'", vec![k, n]);
-            self.push(here.clone(), Kernel::Permute { out_shape, src_strides }, vec![Arg::Value(b)], bt);
+            self.push(
+                here.clone(),
+                Kernel::Permute {
+                    out_shape,
+                    src_strides,
+                },
+                vec![Arg::Value(b)],
+                bt,
+            );
             b = bt;
         }
         let y = self.out_value(node);
-        self.push(here, Kernel::MatMul { batch: 1, m, k, n, a_stride: 0, b_stride: 0 }, vec![Arg::Value(a), Arg::Value(b)], y);
+        self.push(
+            here,
+            Kernel::MatMul {
+                batch: 1,
+                m,
+                k,
+                n,
+                a_stride: 0,
+                b_stride: 0,
+            },
+            vec![Arg::Value(a), Arg::Value(b)],
+            y,
+        );
         Ok(())
     }
 
@@ -382,7 +578,18 @@ impl Lowerer<'_, '_> {
             let w = self.f16_const(tb, vec![n, k], |d| transpose2(d, k, n))?;
             let y = self.out_value(node);
             let m = prod(&sa) / k.max(1);
-            self.push(here, Kernel::Dense { m, k, n, w, post: Post::default() }, vec![Arg::Value(a)], y);
+            self.push(
+                here,
+                Kernel::Dense {
+                    m,
+                    k,
+                    n,
+                    w,
+                    post: Post::default(),
+                },
+                vec![Arg::Value(a)],
+                y,
+            );
             return Ok(());
         }
         let b = self.value(tb, node)?;
@@ -394,7 +601,14 @@ impl Lowerer<'_, '_> {
             return Err(Error::new(format!("batch broadcasting between {sa:?} and {sb:?} is supported only when one side has a single batch")));
         }
         let y = self.out_value(node);
-        let kernel = Kernel::MatMul { batch, m, k, n, a_stride: if ba == 1 { 0 } else { m * k }, b_stride: if bb == 1 { 0 } else { k * n } };
+        let kernel = Kernel::MatMul {
+            batch,
+            m,
+            k,
+            n,
+            a_stride: if ba == 1 { 0 } else { m * k },
+            b_stride: if bb == 1 { 0 } else { k * n },
+        };
         self.push(here, kernel, vec![Arg::Value(a), Arg::Value(b)], y);
         Ok(())
     }
@@ -406,7 +620,11 @@ impl Lowerer<'_, '_> {
             return Ok(None);
         }
         let (shape, _) = pad_rank(out, &strides(out))?;
-        Ok(Some(Bcast { shape, a: bcast_strides(a, out)?, b: bcast_strides(b, out)? }))
+        Ok(Some(Bcast {
+            shape,
+            a: bcast_strides(a, out)?,
+            b: bcast_strides(b, out)?,
+        }))
     }
 
     fn binary(&mut self, node: &ir::Node, op: BinaryOp) -> Result<()> {
@@ -427,7 +645,11 @@ impl Lowerer<'_, '_> {
             };
             args.push(arg);
             // Scalars broadcast without strides.
-            shapes.push(if matches!(arg, Arg::Scalar(_)) { vec![1] } else { s });
+            shapes.push(if matches!(arg, Arg::Scalar(_)) {
+                vec![1]
+            } else {
+                s
+            });
         }
         let bcast = self.bcast(&shapes[0], &shapes[1], &out)?;
         let y = self.out_value(node);
@@ -439,13 +661,34 @@ impl Lowerer<'_, '_> {
         let here = vec![(node.name.clone(), node.op_type.clone())];
         let ins = &node.inputs;
         if !self.is_const(ins[1]) {
-            return Err(Error::new("computed (non-constant) filters are not supported"));
+            return Err(Error::new(
+                "computed (non-constant) filters are not supported",
+            ));
         }
         let x = self.value(ins[0], node)?;
-        let (xs, ys) = (self.shape(ins[0]).to_vec(), self.shape(node.outputs[0]).to_vec());
+        let (xs, ys) = (
+            self.shape(ins[0]).to_vec(),
+            self.shape(node.outputs[0]).to_vec(),
+        );
         let two = a.kernel.len() == 2;
-        let sp = |v: &[usize], i: usize| if two { v[i] } else if i == 0 { 1 } else { v[0] };
-        let pad = |i: usize| if two { a.pads[i] } else if i == 0 { 0 } else { a.pads[0] };
+        let sp = |v: &[usize], i: usize| {
+            if two {
+                v[i]
+            } else if i == 0 {
+                1
+            } else {
+                v[0]
+            }
+        };
+        let pad = |i: usize| {
+            if two {
+                a.pads[i]
+            } else if i == 0 {
+                0
+            } else {
+                a.pads[0]
+            }
+        };
         let geom = ConvGeom {
             n: xs[0],
             c_in: xs[1],
@@ -476,9 +719,20 @@ impl Lowerer<'_, '_> {
     fn pool(&mut self, node: &ir::Node, a: &ir::PoolAttrs) -> Result<()> {
         let here = vec![(node.name.clone(), node.op_type.clone())];
         let x = self.value(node.inputs[0], node)?;
-        let (xs, ys) = (self.shape(node.inputs[0]).to_vec(), self.shape(node.outputs[0]).to_vec());
+        let (xs, ys) = (
+            self.shape(node.inputs[0]).to_vec(),
+            self.shape(node.outputs[0]).to_vec(),
+        );
         let two = a.kernel.len() == 2;
-        let sp = |v: &[usize], i: usize| if two { v[i] } else if i == 0 { 1 } else { v[0] };
+        let sp = |v: &[usize], i: usize| {
+            if two {
+                v[i]
+            } else if i == 0 {
+                1
+            } else {
+                v[0]
+            }
+        };
         let d = a.kernel.len();
         let (pb, pe) = (&a.pads[..d], &a.pads[d..]);
         let geom = PoolGeom {
@@ -490,11 +744,19 @@ impl Lowerer<'_, '_> {
             oh: if two { ys[2] } else { 1 },
             ow: *ys.last().unwrap(),
             stride: (sp(&a.strides, 0), sp(&a.strides, 1)),
-            pad: if two { (pb[0], pb[1], pe[0], pe[1]) } else { (0, pb[0], 0, pe[0]) },
+            pad: if two {
+                (pb[0], pb[1], pe[0], pe[1])
+            } else {
+                (0, pb[0], 0, pe[0])
+            },
             dilation: (sp(&a.dilations, 0), sp(&a.dilations, 1)),
         };
         let y = self.out_value(node);
-        let kernel = Kernel::Pool { max: a.kind == PoolKind::Max, geom, count_include_pad: a.count_include_pad };
+        let kernel = Kernel::Pool {
+            max: a.kind == PoolKind::Max,
+            geom,
+            count_include_pad: a.count_include_pad,
+        };
         self.push(here, kernel, vec![Arg::Value(x)], y);
         Ok(())
     }

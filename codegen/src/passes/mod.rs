@@ -43,6 +43,19 @@ pub struct Compiled {
     pub warnings: Vec<String>,
 }
 
+impl Compiled {
+    /// Which constants some step reads (fusion leaves some unread).
+    pub fn used_consts(&self) -> Vec<bool> {
+        let mut used = vec![false; self.program.consts.len()];
+        for s in &self.program.steps {
+            for c in cost::consts_of(&s.kernel, &s.args) {
+                used[c] = true;
+            }
+        }
+        used
+    }
+}
+
 /// Runs every pass.
 pub fn compile(graph: &Graph, opts: &Options) -> Result<Compiled> {
     let mut warnings = Vec::new();
@@ -51,5 +64,11 @@ pub fn compile(graph: &Graph, opts: &Options) -> Result<Compiled> {
     let parts = partition::partition(&program);
     let plan = plan::plan(&program, &parts);
     let cost = cost::cost(&program, &parts);
-    Ok(Compiled { program, parts, plan, cost, warnings })
+    Ok(Compiled {
+        program,
+        parts,
+        plan,
+        cost,
+        warnings,
+    })
 }

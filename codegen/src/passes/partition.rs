@@ -43,22 +43,35 @@ pub struct Partition {
 impl Partition {
     /// Indices of the branch segments head `h` needs, in execution order.
     pub fn branches_of(&self, h: usize) -> Vec<usize> {
-        (0..self.segments.len()).filter(|&s| self.segments[s].kind == Kind::Branch && self.segments[s].heads & (1 << h) != 0).collect()
+        (0..self.segments.len())
+            .filter(|&s| {
+                self.segments[s].kind == Kind::Branch && self.segments[s].heads & (1 << h) != 0
+            })
+            .collect()
     }
 
     /// Index of head `h`'s own segment.
     pub fn head_segment(&self, h: usize) -> usize {
-        self.segments.iter().position(|s| s.kind == Kind::Head(h)).expect("every head has a segment")
+        self.segments
+            .iter()
+            .position(|s| s.kind == Kind::Head(h))
+            .expect("every head has a segment")
     }
 
     /// Branch segments, in execution order.
     pub fn branches(&self) -> impl Iterator<Item = (usize, &Segment)> {
-        self.segments.iter().enumerate().filter(|(_, s)| s.kind == Kind::Branch)
+        self.segments
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == Kind::Branch)
     }
 
     /// The steps in execution order (trunk, branches, heads).
     pub fn schedule(&self) -> Vec<usize> {
-        self.segments.iter().flat_map(|s| s.steps.iter().copied()).collect()
+        self.segments
+            .iter()
+            .flat_map(|s| s.steps.iter().copied())
+            .collect()
     }
 }
 
@@ -93,9 +106,19 @@ pub fn partition(p: &Program) -> Partition {
     let n = p.outputs.len();
     let all = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
     let mask = head_masks(p);
-    let mut trunk = Segment { kind: Kind::Trunk, heads: all, steps: Vec::new() };
+    let mut trunk = Segment {
+        kind: Kind::Trunk,
+        heads: all,
+        steps: Vec::new(),
+    };
     let mut branches: Vec<Segment> = Vec::new();
-    let mut heads: Vec<Segment> = (0..n).map(|h| Segment { kind: Kind::Head(h), heads: 1 << h, steps: Vec::new() }).collect();
+    let mut heads: Vec<Segment> = (0..n)
+        .map(|h| Segment {
+            kind: Kind::Head(h),
+            heads: 1 << h,
+            steps: Vec::new(),
+        })
+        .collect();
     for (i, s) in p.steps.iter().enumerate() {
         let m = mask[s.out];
         if m == all {
@@ -105,18 +128,28 @@ pub fn partition(p: &Program) -> Partition {
         } else if m != 0 {
             match branches.iter_mut().find(|b| b.heads == m) {
                 Some(b) => b.steps.push(i),
-                None => branches.push(Segment { kind: Kind::Branch, heads: m, steps: vec![i] }),
+                None => branches.push(Segment {
+                    kind: Kind::Branch,
+                    heads: m,
+                    steps: vec![i],
+                }),
             }
         }
     }
     // Larger sets first: a set only feeds its strict subsets.
     branches.sort_by_key(|b| (std::cmp::Reverse(b.heads.count_ones()), b.steps[0]));
-    let segments: Vec<Segment> = std::iter::once(trunk).chain(branches).chain(heads).collect();
+    let segments: Vec<Segment> = std::iter::once(trunk)
+        .chain(branches)
+        .chain(heads)
+        .collect();
     let mut step_segment = vec![usize::MAX; p.steps.len()];
     for (si, seg) in segments.iter().enumerate() {
         for &s in &seg.steps {
             step_segment[s] = si;
         }
     }
-    Partition { segments, step_segment }
+    Partition {
+        segments,
+        step_segment,
+    }
 }

@@ -108,7 +108,13 @@ pub fn plan(p: &Program, parts: &Partition) -> Plan {
     for (k, &i) in p.inputs.iter().enumerate() {
         if input_in_arena[k] {
             buf_of[i] = Some(buffers.len());
-            buffers.push(Buffer { values: vec![i], len: p.values[i].numel(), start: 0, end: last, offset: 0 });
+            buffers.push(Buffer {
+                values: vec![i],
+                len: p.values[i].numel(),
+                start: 0,
+                end: last,
+                offset: 0,
+            });
         }
     }
     for (t, &s) in schedule.iter().enumerate() {
@@ -116,19 +122,38 @@ pub fn plan(p: &Program, parts: &Partition) -> Plan {
         let out = step.out;
         let mut target = None;
         if step.kernel.can_run_in_place() {
-            let candidates: &[usize] = if matches!(step.kernel, Kernel::Binary { .. }) { &[0, 1] } else { &[0] };
+            let candidates: &[usize] = if matches!(step.kernel, Kernel::Binary { .. }) {
+                &[0, 1]
+            } else {
+                &[0]
+            };
             for &ai in candidates {
-                let Arg::Value(v) = step.args[ai] else { continue };
+                let Arg::Value(v) = step.args[ai] else {
+                    continue;
+                };
                 let r = root(p, v);
-                let others_share = step.args.iter().enumerate().any(|(j, a)| j != ai && matches!(a, Arg::Value(w) if root(p, *w) == r));
-                let ok = buf_of[r].is_some() && !persistent[r] && last_use[r] == t && p.values[r].numel() == p.values[out].numel() && !others_share && uses[out] > 0;
+                let others_share = step
+                    .args
+                    .iter()
+                    .enumerate()
+                    .any(|(j, a)| j != ai && matches!(a, Arg::Value(w) if root(p, *w) == r));
+                let ok = buf_of[r].is_some()
+                    && !persistent[r]
+                    && last_use[r] == t
+                    && p.values[r].numel() == p.values[out].numel()
+                    && !others_share
+                    && uses[out] > 0;
                 if ok {
                     target = Some((ai, buf_of[r].unwrap()));
                     break;
                 }
             }
         }
-        let end = if persistent[out] { last } else { last_use[out].max(t) };
+        let end = if persistent[out] {
+            last
+        } else {
+            last_use[out].max(t)
+        };
         match target {
             Some((ai, b)) => {
                 in_place[s] = Some(ai);
@@ -138,15 +163,38 @@ pub fn plan(p: &Program, parts: &Partition) -> Plan {
             }
             None => {
                 buf_of[out] = Some(buffers.len());
-                buffers.push(Buffer { values: vec![out], len: p.values[out].numel(), start: t, end, offset: 0 });
+                buffers.push(Buffer {
+                    values: vec![out],
+                    len: p.values[out].numel(),
+                    start: t,
+                    end,
+                    offset: 0,
+                });
             }
         }
     }
 
-    let peak_live = (0..=last).map(|t| buffers.iter().filter(|b| b.start <= t && t <= b.end).map(|b| b.len).sum::<usize>()).max().unwrap_or(0);
-    let by_size = place(&mut buffers.clone(), |b| (std::cmp::Reverse(b.len), b.start));
-    let by_start = place(&mut buffers.clone(), |b| (std::cmp::Reverse(b.end - b.start), b.start));
-    let order: fn(&Buffer) -> (std::cmp::Reverse<usize>, usize) = if by_size <= by_start { |b| (std::cmp::Reverse(b.len), b.start) } else { |b| (std::cmp::Reverse(b.end - b.start), b.start) };
+    let peak_live = (0..=last)
+        .map(|t| {
+            buffers
+                .iter()
+                .filter(|b| b.start <= t && t <= b.end)
+                .map(|b| b.len)
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(0);
+    let by_size = place(&mut buffers.clone(), |b| {
+        (std::cmp::Reverse(b.len), b.start)
+    });
+    let by_start = place(&mut buffers.clone(), |b| {
+        (std::cmp::Reverse(b.end - b.start), b.start)
+    });
+    let order: fn(&Buffer) -> (std::cmp::Reverse<usize>, usize) = if by_size <= by_start {
+        |b| (std::cmp::Reverse(b.len), b.start)
+    } else {
+        |b| (std::cmp::Reverse(b.end - b.start), b.start)
+    };
     let arena_len = place(&mut buffers, order);
 
     let mut offset = vec![None; nv];
@@ -155,7 +203,14 @@ pub fn plan(p: &Program, parts: &Partition) -> Plan {
             offset[v] = Some(buffers[b].offset);
         }
     }
-    Plan { arena_len, buffers, offset, in_place, input_in_arena, peak_live }
+    Plan {
+        arena_len,
+        buffers,
+        offset,
+        in_place,
+        input_in_arena,
+        peak_live,
+    }
 }
 
 /// Greedy placement in the order given by `key`; returns the arena length.
@@ -166,7 +221,12 @@ fn place<K: Ord>(buffers: &mut [Buffer], key: impl Fn(&Buffer) -> K) -> usize {
     let mut arena = 0;
     for i in order {
         let (s, e, len) = (buffers[i].start, buffers[i].end, buffers[i].len);
-        let mut live: Vec<(usize, usize)> = placed.iter().map(|&j| &buffers[j]).filter(|b| b.start <= e && s <= b.end).map(|b| (b.offset, b.offset + b.len)).collect();
+        let mut live: Vec<(usize, usize)> = placed
+            .iter()
+            .map(|&j| &buffers[j])
+            .filter(|b| b.start <= e && s <= b.end)
+            .map(|b| (b.offset, b.offset + b.len))
+            .collect();
         live.sort_unstable();
         let mut off = 0;
         for (lo, hi) in live {

@@ -164,30 +164,80 @@ pub struct Bcast {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Kernel {
     /// `[x]`, weights `w` (n x k, f16).
-    Dense { m: usize, k: usize, n: usize, w: ConstId, post: Post },
+    Dense {
+        m: usize,
+        k: usize,
+        n: usize,
+        w: ConstId,
+        post: Post,
+    },
     /// `[a, b]` both activations.
-    MatMul { batch: usize, m: usize, k: usize, n: usize, a_stride: usize, b_stride: usize },
+    MatMul {
+        batch: usize,
+        m: usize,
+        k: usize,
+        n: usize,
+        a_stride: usize,
+        b_stride: usize,
+    },
     /// `[x]`, filter `w` (f16).
-    Conv { geom: ConvGeom, w: ConstId, post: Post },
+    Conv {
+        geom: ConvGeom,
+        w: ConstId,
+        post: Post,
+    },
     /// `[x]`.
-    Pool { max: bool, geom: PoolGeom, count_include_pad: bool },
+    Pool {
+        max: bool,
+        geom: PoolGeom,
+        count_include_pad: bool,
+    },
     /// `[x]`.
-    ReduceMean { outer: usize, r: usize, inner: usize },
+    ReduceMean {
+        outer: usize,
+        r: usize,
+        inner: usize,
+    },
     /// `[x]`.
-    Softmax { outer: usize, n: usize, inner: usize, log: bool },
+    Softmax {
+        outer: usize,
+        n: usize,
+        inner: usize,
+        log: bool,
+    },
     /// `[x]`; `scale`/`bias` f32 of length `n`.
-    LayerNorm { outer: usize, n: usize, scale: ConstId, bias: Option<ConstId>, eps: f32 },
+    LayerNorm {
+        outer: usize,
+        n: usize,
+        scale: ConstId,
+        bias: Option<ConstId>,
+        eps: f32,
+    },
     /// `[x]`; `y = act(x * scale[c] + shift[c])` over `outer x c x inner`.
-    ChannelAffine { outer: usize, c: usize, inner: usize, scale: ConstId, shift: ConstId, act: Option<UnaryOp> },
+    ChannelAffine {
+        outer: usize,
+        c: usize,
+        inner: usize,
+        scale: ConstId,
+        shift: ConstId,
+        act: Option<UnaryOp>,
+    },
     /// `[x]`.
     Unary(UnaryOp),
     /// `[a, b]`, each an activation, a constant or a scalar; `bcast` is `None` when
     /// both have the output's shape (or are scalars).
     Binary { op: BinaryOp, bcast: Option<Bcast> },
     /// `[x]`.
-    Permute { out_shape: [usize; MAX_RANK], src_strides: [usize; MAX_RANK] },
+    Permute {
+        out_shape: [usize; MAX_RANK],
+        src_strides: [usize; MAX_RANK],
+    },
     /// `[x0, x1, ...]`: each input viewed as `outer x chunks[i]`, the output as `outer x row`.
-    Concat { outer: usize, chunks: Vec<usize>, row: usize },
+    Concat {
+        outer: usize,
+        chunks: Vec<usize>,
+        row: usize,
+    },
     /// `[c]`: copies a constant (widened) into an activation.
     Materialize,
     /// `[x]`: copies an activation.
@@ -219,7 +269,14 @@ impl Kernel {
 
     /// Whether the kernel may write its output over its first argument.
     pub fn can_run_in_place(&self) -> bool {
-        matches!(self, Kernel::Unary(_) | Kernel::Binary { .. } | Kernel::Softmax { .. } | Kernel::LayerNorm { .. } | Kernel::ChannelAffine { .. })
+        matches!(
+            self,
+            Kernel::Unary(_)
+                | Kernel::Binary { .. }
+                | Kernel::Softmax { .. }
+                | Kernel::LayerNorm { .. }
+                | Kernel::ChannelAffine { .. }
+        )
     }
 
     /// Multiply-accumulates per run.
@@ -227,7 +284,9 @@ impl Kernel {
         match *self {
             Kernel::Dense { m, k, n, .. } => (m * k * n) as u64,
             Kernel::MatMul { batch, m, k, n, .. } => (batch * m * k * n) as u64,
-            Kernel::Conv { geom: g, .. } => (g.n * g.c_out * g.oh * g.ow * (g.c_in / g.groups) * g.kh * g.kw) as u64,
+            Kernel::Conv { geom: g, .. } => {
+                (g.n * g.c_out * g.oh * g.ow * (g.c_in / g.groups) * g.kh * g.kw) as u64
+            }
             _ => 0,
         }
     }

@@ -1,0 +1,551 @@
+//! The compiled model -> one formatted, `@generated` Rust module.
+//!
+//! Code is built as tokens (`quote`), printed with `prettyplease`, and then two
+//! markers are expanded in the text: per-step comments naming the ONNX nodes, and
+//! weight arrays (16 values per line, so large models stay readable and diffable).
+
+pub mod names;
+mod steps;
+
+use crate::passes::partition::Kind;
+use crate::passes::program::Storage;
+use crate::passes::Compiled;
+use names::{camel, Namer};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+
+/// Where the model came from, for the `@generated` header.
+#[derive(Clone, Debug)]
+pub struct SourceInfo {
+    /// File name of the model.
+    pub file_name: String,
+    /// SHA-256 of the model file, hex.
+    pub sha256: String,
+}
+
+/// Rust names chosen for a model's inputs, heads and constants.
+#[derive(Clone, Debug)]
+pub struct Names {
+    /// Per graph input: field name in `Inputs`.
+    pub inputs: Vec<String>,
+    /// Per head: method and field name.
+    pub heads: Vec<String>,
+    /// Per constant: static name.
+    pub consts: Vec<String>,
+    /// Per segment: function name.
+    pub segments: Vec<String>,
+}
+
+/// Chooses every identifier of the generated module.
+pub fn names(c: &Compiled) -> Names {
+    let p = &c.program;
+    let mut fields = Namer::reserving(&["new", "run", "trunk", "features"]);
+    let inputs = p
+        .inputs
+        .iter()
+        .map(|&v| fields.snake(&p.values[v].name))
+        .collect();
+    let mut heads_namer = Namer::default();
+    let heads: Vec<String> = p
+        .outputs
+        .iter()
+        .map(|&v| heads_namer.snake(&p.values[v].name))
+        .collect();
+    let mut statics =
+        Namer::reserving(&["ARENA_LEN", "ARENA_BYTES", "PARAMS", "WEIGHT_BYTES", "MACS"]);
+    let consts = p
+        .consts
+        .iter()
+        .map(|k| statics.screaming(&k.name))
+        .collect();
+    let mut fns = Namer::reserving(&["trunk"]);
+    let segments = c
+        .parts
+        .segments
+        .iter()
+        .map(|s| match s.kind {
+            Kind::Trunk => "trunk".to_string(),
+            Kind::Branch => fns.snake(&format!("branch_{}", heads_in(s.heads, &heads).join("_"))),
+            Kind::Head(h) => fns.snake(&format!("head_{}", heads[h])),
+        })
+        .collect();
+    Names {
+        inputs,
+        heads,
+        consts,
+        segments,
+    }
+}
+
+fn heads_in(mask: u64, heads: &[String]) -> Vec<String> {
+    (0..heads.len())
+        .filter(|h| mask & (1 << h) != 0)
+        .map(|h| heads[h].clone())
+        .collect()
+}
+
+fn ident(s: &str) -> Ident {
+    if let Some(raw) = s.strip_prefix("r#") {
+        Ident::new_raw(raw, Span::call_site())
+    } else {
+        Ident::new(s, Span::call_site())
+    }
+}
+
+/// `usize` literal.
+fn lit(n: usize) -> Literal {
+    Literal::usize_unsuffixed(n)
+}
+
+/// `[[[f32; c]; b]; a]` for a shape (`f32` for rank 0).
+fn array_type(shape: &[usize]) -> TokenStream {
+    shape.iter().rev().fold(quote!(f32), |inner, &d| {
+        let d = lit(d);
+        quote!([#inner; #d])
+    })
+}
+
+/// `[[[0.0; c]; b]; a]`.
+fn zeros(shape: &[usize]) -> TokenStream {
+    shape.iter().rev().fold(quote!(0.0), |inner, &d| {
+        let d = lit(d);
+        quote!([#inner; #d])
+    })
+}
+
+/// `x.as_flattened()` as often as needed to reach `&[f32]` (rank >= 1).
+fn flatten(x: TokenStream, rank: usize, mutable: bool) -> TokenStream {
+    let f = if mutable {
+        quote!(as_flattened_mut)
+    } else {
+        quote!(as_flattened)
+    };
+    (1..rank.max(1)).fold(x, |acc, _| quote!(#acc.#f()))
+}
+
+/// Generates the model module's source text.
+pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
+    let p = &c.program;
+    let n = names(c);
+    let version = env!("CARGO_PKG_VERSION");
+
+    // --- constants and types -------------------------------------------------------
+    let arena_len = lit(c.plan.arena_len.max(1));
+    let params = lit(c.cost.total.params);
+    let weight_bytes = lit(c.cost.total.weight_bytes);
+    let macs_total = Literal::u64_unsuffixed(c.cost.total.macs);
+    let macs_trunk = Literal::u64_unsuffixed(c.cost.parts[0].macs);
+    let mut part_consts = Vec::new();
+    for (si, seg) in c.parts.segments.iter().enumerate() {
+        let macs = Literal::u64_unsuffixed(c.cost.parts[si].macs);
+        match seg.kind {
+            Kind::Trunk => {}
+            Kind::Branch => {
+                let name = format_ident!("MACS_{}", n.segments[si].to_ascii_uppercase());
+                let doc = format!(
+                    "Multiply-accumulates of the branch shared by {}.",
+                    heads_in(seg.heads, &n.heads).join(", ")
+                );
+                part_consts.push(quote!(#[doc = #doc] pub const #name: u64 = #macs;));
+            }
+            Kind::Head(h) => {
+                let name = format_ident!("MACS_{}", n.heads[h].to_ascii_uppercase());
+                let alone = Literal::u64_unsuffixed(c.cost.head_alone(&c.parts, h).macs);
+                let name_alone = format_ident!("MACS_{}_ALONE", n.heads[h].to_ascii_uppercase());
+                let doc = format!(
+                    "Multiply-accumulates of head `{}`'s own layers.",
+                    n.heads[h]
+                );
+                let doc_alone = format!("Multiply-accumulates to compute head `{}` alone (trunk and branches included).", n.heads[h]);
+                part_consts.push(quote!(#[doc = #doc] pub const #name: u64 = #macs; #[doc = #doc_alone] pub const #name_alone: u64 = #alone;));
+            }
+        }
+    }
+    let n_branches = c.parts.branches().count();
+    let n_branches_lit = lit(n_branches);
+
+    let mut input_types = Vec::new();
+    let mut input_fields = Vec::new();
+    for (k, &v) in p.inputs.iter().enumerate() {
+        let val = &p.values[v];
+        let ty = format_ident!("Input{}", camel(&n.inputs[k]));
+        let shape_name = format_ident!("INPUT_{}_SHAPE", n.inputs[k].to_ascii_uppercase());
+        let arr = array_type(&val.shape);
+        let rank = lit(val.shape.len());
+        let dims = val.shape.iter().map(|&d| lit(d));
+        let doc = format!("Input `{}`, shape {:?}.", val.name, val.shape);
+        input_types.push(quote!(#[doc = #doc] pub type #ty = #arr; #[doc = #doc] pub const #shape_name: [usize; #rank] = [#(#dims),*];));
+        let field = ident(&n.inputs[k]);
+        let doc = format!("ONNX input `{}`.", val.name);
+        input_fields.push(quote!(#[doc = #doc] pub #field: &'a #ty,));
+    }
+    let mut output_types = Vec::new();
+    let mut output_fields = Vec::new();
+    let mut head_consts = Vec::new();
+    let all_mask = Literal::u64_unsuffixed(if p.outputs.len() == 64 {
+        u64::MAX
+    } else {
+        (1u64 << p.outputs.len()) - 1
+    });
+    for (h, &v) in p.outputs.iter().enumerate() {
+        let val = &p.values[v];
+        let ty = format_ident!("Output{}", camel(&n.heads[h]));
+        let shape_name = format_ident!("OUTPUT_{}_SHAPE", n.heads[h].to_ascii_uppercase());
+        let arr = array_type(&val.shape);
+        let rank = lit(val.shape.len());
+        let dims = val.shape.iter().map(|&d| lit(d));
+        let doc = format!("Head `{}`, shape {:?}.", val.name, val.shape);
+        output_types.push(quote!(#[doc = #doc] pub type #ty = #arr; #[doc = #doc] pub const #shape_name: [usize; #rank] = [#(#dims),*];));
+        let field = ident(&n.heads[h]);
+        let doc = format!("ONNX output `{}`; `None` unless selected.", val.name);
+        output_fields.push(quote!(#[doc = #doc] pub #field: Option<#ty>,));
+        let cname = format_ident!("{}", n.heads[h].to_ascii_uppercase());
+        let bit = Literal::u64_unsuffixed(1u64 << h);
+        let doc = format!("Head `{}`.", val.name);
+        head_consts.push(quote!(#[doc = #doc] pub const #cname: Heads = Heads(#bit);));
+    }
+    let head_names = p.outputs.iter().map(|&v| p.values[v].name.as_str());
+    let n_heads = lit(p.outputs.len());
+
+    // --- segment functions ---------------------------------------------------------
+    let user_inputs: Vec<usize> = (0..p.inputs.len())
+        .filter(|&k| !c.plan.input_in_arena[k])
+        .collect();
+    let mut seg_fns = Vec::new();
+    for (si, seg) in c.parts.segments.iter().enumerate() {
+        let fname = ident(&n.segments[si]);
+        let body: Vec<TokenStream> = seg.steps.iter().map(|&s| steps::step(c, &n, s)).collect();
+        let params: Vec<TokenStream> = if si == 0 {
+            user_inputs
+                .iter()
+                .map(|&k| {
+                    let f = format_ident!("in_{}", n.inputs[k]);
+                    quote!(#f: &[f32])
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let doc = match seg.kind {
+            Kind::Trunk => "The trunk: layers every head needs.".to_string(),
+            Kind::Branch => format!(
+                "Branch shared by heads {}.",
+                heads_in(seg.heads, &n.heads).join(", ")
+            ),
+            Kind::Head(h) => format!("Head `{}`'s own layers.", n.heads[h]),
+        };
+        let unused = if body.is_empty() {
+            quote!(let _ = a;)
+        } else {
+            quote!()
+        };
+        seg_fns.push(quote! {
+            #[doc = #doc]
+            #[inline(never)]
+            fn #fname(a: &mut [f32; ARENA_LEN], #(#params),*) {
+                #unused
+                #(#body)*
+            }
+        });
+    }
+
+    // --- trunk(), features and heads ----------------------------------------------------
+    let mut copy_in = Vec::new();
+    let mut trunk_args = Vec::new();
+    for (k, &v) in p.inputs.iter().enumerate() {
+        let field = ident(&n.inputs[k]);
+        let flat = flatten(quote!(inputs.#field), p.values[v].shape.len(), false);
+        let local = format_ident!("in_{}", n.inputs[k]);
+        if c.plan.input_in_arena[k] {
+            let off = lit(c.plan.offset[v].expect("arena input has an offset"));
+            let len = lit(p.values[v].numel());
+            copy_in.push(
+                quote!(arena::inplace(&mut self.arena, (#off, #len)).copy_from_slice(#flat);),
+            );
+        } else {
+            copy_in.push(quote!(let #local: &[f32] = #flat;));
+            trunk_args.push(quote!(#local));
+        }
+    }
+    let mut head_methods = Vec::new();
+    let mut run_fields = Vec::new();
+    for (h, &v) in p.outputs.iter().enumerate() {
+        let name = ident(&n.heads[h]);
+        let ty = format_ident!("Output{}", camel(&n.heads[h]));
+        let mut runs = Vec::new();
+        for (bi, (si, _)) in c.parts.branches().enumerate() {
+            if c.parts.branches_of(h).contains(&si) {
+                let f = ident(&n.segments[si]);
+                let bi = lit(bi);
+                runs.push(quote!(if !self.m.branch_ready[#bi] { #f(&mut self.m.arena); self.m.branch_ready[#bi] = true; }));
+            }
+        }
+        let hf = ident(&n.segments[c.parts.head_segment(h)]);
+        let shape = &p.values[v].shape;
+        let span = steps::span_tokens(c, v);
+        let copy_out = if shape.is_empty() {
+            quote!(let out = arena::view(&self.m.arena, #span)[0];)
+        } else {
+            let z = zeros(shape);
+            let dst = flatten(quote!(out), shape.len(), true);
+            quote!(let mut out: #ty = #z; #dst.copy_from_slice(arena::view(&self.m.arena, #span));)
+        };
+        let doc = format!("Computes head `{}` from the kept features (shared branches it needs run at most once per trunk run).", p.values[v].name);
+        head_methods.push(quote! {
+            #[doc = #doc]
+            pub fn #name(&mut self) -> #ty {
+                #(#runs)*
+                #hf(&mut self.m.arena);
+                #copy_out
+                out
+            }
+        });
+        let cname = format_ident!("{}", n.heads[h].to_ascii_uppercase());
+        run_fields.push(
+            quote!(#name: if heads.contains(Heads::#cname) { Some(f.#name()) } else { None },),
+        );
+    }
+
+    let used = c.used_consts();
+    let weights_tokens: Vec<TokenStream> = (0..p.consts.len())
+        .filter(|&i| used[i])
+        .map(|i| {
+            let k = &p.consts[i];
+            let name = ident(&n.consts[i]);
+            let len = lit(k.data.len());
+            let marker = Literal::string(&format!("tinymtl-weights-{i}"));
+            let doc = format!("`{}`, shape {:?}.", k.name, k.shape);
+            match k.storage {
+                Storage::F16 => quote!(#[doc = #doc] pub static #name: Weights<#len> = Weights::from_bits(__tinymtl_data!(#marker));),
+                Storage::F32 => quote!(#[doc = #doc] pub static #name: [f32; #len] = __tinymtl_data!(#marker);),
+            }
+        })
+        .collect();
+    let module_doc = module_doc(c, &n, src);
+    let file = quote! {
+        #![doc = #module_doc]
+        #![allow(clippy::all, clippy::pedantic, unused_imports, dead_code)]
+
+        use tinymtl_runtime::arena;
+        use tinymtl_runtime::kernels::{act, conv, dense, elementwise, movement, norm, pool, reduce, softmax};
+        use tinymtl_runtime::kernels::{Act, Post};
+        use tinymtl_runtime::kernels::conv::ConvShape;
+        use tinymtl_runtime::kernels::pool::PoolShape;
+        use tinymtl_runtime::kernels::elementwise::{BinOp, Broadcast, Scalar};
+
+        /// Activation arena length, in `f32` elements.
+        pub const ARENA_LEN: usize = #arena_len;
+        /// Activation arena size in bytes (RAM, inside [`Model`]).
+        pub const ARENA_BYTES: usize = ARENA_LEN * 4;
+        /// Stored parameters (weights, biases, folded normalizations).
+        pub const PARAMS: usize = #params;
+        /// Bytes of stored parameters (flash).
+        pub const WEIGHT_BYTES: usize = #weight_bytes;
+        /// Multiply-accumulates of one inference with every head.
+        pub const MACS: u64 = #macs_total;
+        /// Multiply-accumulates of the trunk.
+        pub const MACS_TRUNK: u64 = #macs_trunk;
+        #(#part_consts)*
+        /// Number of heads.
+        pub const HEADS: usize = #n_heads;
+        /// ONNX output name of each head, in [`Heads`] bit order.
+        pub const HEAD_NAMES: [&str; #n_heads] = [#(#head_names),*];
+
+        #(#input_types)*
+        #(#output_types)*
+
+        /// A set of heads to compute.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct Heads(u64);
+
+        impl Heads {
+            /// No head.
+            pub const NONE: Heads = Heads(0);
+            /// Every head.
+            pub const ALL: Heads = Heads(#all_mask);
+            #(#head_consts)*
+            /// Head number `i` (bit order of [`HEAD_NAMES`]); `NONE` if out of range.
+            pub const fn nth(i: usize) -> Heads {
+                if i < HEADS { Heads(1 << i) } else { Heads::NONE }
+            }
+            /// Both sets.
+            pub const fn union(self, other: Heads) -> Heads {
+                Heads(self.0 | other.0)
+            }
+            /// Whether every head of `other` is in `self`.
+            pub const fn contains(self, other: Heads) -> bool {
+                self.0 & other.0 == other.0
+            }
+        }
+
+        impl core::ops::BitOr for Heads {
+            type Output = Heads;
+            fn bitor(self, other: Heads) -> Heads {
+                self.union(other)
+            }
+        }
+
+        /// The model's inputs, each exactly its ONNX shape.
+        #[derive(Clone, Copy, Debug)]
+        pub struct Inputs<'a> {
+            #(#input_fields)*
+        }
+
+        /// One field per head; heads not selected are `None`.
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct Outputs {
+            #(#output_fields)*
+        }
+
+        /// The model with its activation arena. `Model::new()` is `const`, so it can live
+        /// in a `static` (the arena then sits in `.bss`).
+        pub struct Model {
+            arena: [f32; ARENA_LEN],
+            trunk_ready: bool,
+            branch_ready: [bool; #n_branches_lit],
+        }
+
+        impl Default for Model {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl Model {
+            /// A model with a zeroed arena.
+            pub const fn new() -> Self {
+                Model { arena: [0.0; ARENA_LEN], trunk_ready: false, branch_ready: [false; #n_branches_lit] }
+            }
+
+            /// Runs the trunk once and the selected heads; other heads cost nothing.
+            pub fn run(&mut self, inputs: &Inputs<'_>, heads: Heads) -> Outputs {
+                let mut f = self.trunk(inputs);
+                Outputs { #(#run_fields)* }
+            }
+
+            /// Runs the trunk on new inputs and keeps its features; heads are computed
+            /// from them through the returned [`Features`] (now or later, through
+            /// [`Model::features`]).
+            pub fn trunk(&mut self, inputs: &Inputs<'_>) -> Features<'_> {
+                #(#copy_in)*
+                trunk(&mut self.arena, #(#trunk_args),*);
+                self.trunk_ready = true;
+                self.branch_ready = [false; #n_branches_lit];
+                Features { m: self }
+            }
+
+            /// The features of the last [`Model::trunk`] run, if there was one.
+            pub fn features(&mut self) -> Option<Features<'_>> {
+                if self.trunk_ready { Some(Features { m: self }) } else { None }
+            }
+        }
+
+        /// The trunk's kept result; each method computes one head from it.
+        pub struct Features<'m> {
+            m: &'m mut Model,
+        }
+
+        impl Features<'_> {
+            #(#head_methods)*
+        }
+
+        #(#seg_fns)*
+
+        /// Constants, stored as they are read: f16 matrices and filters, f32 per-channel vectors.
+        mod weights {
+            use tinymtl_runtime::Weights;
+            #(#weights_tokens)*
+        }
+    };
+    let syntax: syn::File = syn::parse2(file).expect("generated tokens parse");
+    let text = prettyplease::unparse(&syntax);
+    let text = expand_markers(&text, c);
+    format!(
+        "// @generated by tinymtl {version} from `{}` (sha256 {}).\n// Do not edit: regenerate with `tinymtl generate` or the tinymtl-codegen Builder.\n\n{text}",
+        src.file_name, src.sha256
+    )
+}
+
+/// Expands comment and weight-data markers in the formatted text.
+fn expand_markers(text: &str, c: &Compiled) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        if let Some(rest) = trimmed.strip_prefix("__tinymtl_comment!(\"") {
+            let body = rest.trim_end_matches("\");");
+            out.push_str(indent);
+            out.push_str("// ");
+            out.push_str(&body.replace("\\\"", "\"").replace("\\\\", "\\"));
+            out.push('\n');
+            continue;
+        }
+        if let Some(pos) = line.find("__tinymtl_data!(\"tinymtl-weights-") {
+            let start = pos + "__tinymtl_data!(\"tinymtl-weights-".len();
+            let end = start + line[start..].find('"').expect("marker closes");
+            let id: usize = line[start..end].parse().expect("marker id");
+            let tail_at = end + line[end..].find(')').expect("marker call closes") + 1;
+            out.push_str(&line[..pos]);
+            out.push_str(&data_literal(c, id, indent));
+            out.push_str(&line[tail_at..]);
+            out.push('\n');
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// `[0x3c00, ...]` (f16 bits) or `[1.0, ...]` (f32), 16 or 8 per line.
+fn data_literal(c: &Compiled, id: usize, indent: &str) -> String {
+    let k = &c.program.consts[id];
+    let items: Vec<String> = match k.storage {
+        Storage::F16 => k
+            .data
+            .iter()
+            .map(|&v| format!("0x{:04x}", crate::passes::consts::f16_bits(v)))
+            .collect(),
+        Storage::F32 => k.data.iter().map(|&v| format!("{v:?}")).collect(),
+    };
+    let per_line = if k.storage == Storage::F16 { 16 } else { 8 };
+    if items.len() <= per_line {
+        return format!("[{}]", items.join(", "));
+    }
+    let mut s = String::from("[\n");
+    for chunk in items.chunks(per_line) {
+        s.push_str(indent);
+        s.push_str("    ");
+        s.push_str(&chunk.join(", "));
+        s.push_str(",\n");
+    }
+    s.push_str(indent);
+    s.push(']');
+    s
+}
+
+fn module_doc(c: &Compiled, n: &Names, src: &SourceInfo) -> String {
+    let p = &c.program;
+    let mut d = format!(
+        " Model `{}` compiled by tinymtl from `{}`.\n\n",
+        p.name, src.file_name
+    );
+    d += " | part | heads | MACs | params | weight bytes |\n |---|---|---|---|---|\n";
+    for (si, seg) in c.parts.segments.iter().enumerate() {
+        let k = &c.cost.parts[si];
+        d += &format!(
+            " | `{}` | {} | {} | {} | {} |\n",
+            n.segments[si],
+            heads_in(seg.heads, &n.heads).join(", "),
+            k.macs,
+            k.params,
+            k.weight_bytes
+        );
+    }
+    d += &format!(
+        "\n Arena: {} bytes (lower bound from liveness: {} bytes).\n",
+        c.plan.arena_len * 4,
+        c.plan.peak_live * 4
+    );
+    d
+}

@@ -1,0 +1,390 @@
+//! One block of generated code per kernel step: borrow the tensors out of the arena,
+//! call the runtime kernel with constant shapes. Mirrors `tinymtl_runtime::kernels`.
+
+use super::{ident, lit, Names};
+use crate::ir::{BinaryOp, UnaryOp};
+use crate::passes::plan::root;
+use crate::passes::program::{Arg, Kernel, Post, Source, ValueId, MAX_RANK};
+use crate::passes::Compiled;
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+fn f32_lit(v: f32) -> TokenStream {
+    if v == f32::INFINITY {
+        quote!(f32::INFINITY)
+    } else if v == f32::NEG_INFINITY {
+        quote!(f32::NEG_INFINITY)
+    } else {
+        let l = Literal::f32_unsuffixed(v);
+        quote!(#l)
+    }
+}
+
+fn act(u: Option<UnaryOp>) -> TokenStream {
+    match u {
+        None => quote!(Act::Identity),
+        Some(UnaryOp::Relu) => quote!(Act::Relu),
+        Some(UnaryOp::LeakyRelu { alpha }) => {
+            let a = f32_lit(alpha);
+            quote!(Act::LeakyRelu(#a))
+        }
+        Some(UnaryOp::Clip { min, max }) => {
+            let (a, b) = (f32_lit(min), f32_lit(max));
+            quote!(Act::Clip(#a, #b))
+        }
+        Some(UnaryOp::Sigmoid) => quote!(Act::Sigmoid),
+        Some(UnaryOp::Tanh) => quote!(Act::Tanh),
+        Some(UnaryOp::HardSigmoid { alpha, beta }) => {
+            let (a, b) = (f32_lit(alpha), f32_lit(beta));
+            quote!(Act::HardSigmoid(#a, #b))
+        }
+        Some(UnaryOp::HardSwish) => quote!(Act::HardSwish),
+        Some(UnaryOp::Elu { alpha }) => {
+            let a = f32_lit(alpha);
+            quote!(Act::Elu(#a))
+        }
+        Some(UnaryOp::Gelu { tanh: false }) => quote!(Act::Gelu),
+        Some(UnaryOp::Gelu { tanh: true }) => quote!(Act::GeluTanh),
+        Some(UnaryOp::Sqrt) => quote!(Act::Sqrt),
+    }
+}
+
+fn binop(op: BinaryOp) -> TokenStream {
+    match op {
+        BinaryOp::Add => quote!(BinOp::Add),
+        BinaryOp::Sub => quote!(BinOp::Sub),
+        BinaryOp::Mul => quote!(BinOp::Mul),
+        BinaryOp::Div => quote!(BinOp::Div),
+        BinaryOp::Pow => quote!(BinOp::Pow),
+    }
+}
+
+fn usizes(v: &[usize; MAX_RANK]) -> TokenStream {
+    let v = v.iter().map(|&x| lit(x));
+    quote!([#(#v),*])
+}
+
+/// `(offset, len)` of a value in the arena.
+pub(super) fn span_tokens(c: &Compiled, v: ValueId) -> TokenStream {
+    let off = lit(c.plan.offset[v].expect("value is in the arena"));
+    let len = lit(c.program.values[v].numel());
+    quote!((#off, #len))
+}
+
+/// A read-only slice expression for a value that is not in the arena (a graph input
+/// read straight from the caller, or an alias of one).
+fn user_input(c: &Compiled, n: &Names, v: ValueId) -> TokenStream {
+    let r = root(&c.program, v);
+    match c.program.values[r].source {
+        Source::Input(k) => {
+            let f = format_ident!("in_{}", n.inputs[k]);
+            quote!(#f)
+        }
+        _ => unreachable!("only graph inputs live outside the arena"),
+    }
+}
+
+fn weights(n: &Names, id: usize) -> TokenStream {
+    let name = ident(&n.consts[id]);
+    quote!(weights::#name)
+}
+
+fn post(n: &Names, p: &Post) -> TokenStream {
+    let opt = |c: Option<usize>| match c {
+        Some(id) => {
+            let w = weights(n, id);
+            quote!(Some(&#w))
+        }
+        None => quote!(None),
+    };
+    let (s, t, a) = (opt(p.scale), opt(p.shift), act(p.act));
+    quote!(Post { scale: #s, shift: #t, act: #a })
+}
+
+/// Tokens for step `s`.
+pub(super) fn step(c: &Compiled, n: &Names, s: usize) -> TokenStream {
+    let p = &c.program;
+    let st = &p.steps[s];
+    let in_place = c.plan.in_place[s];
+    let comment = {
+        let nodes: Vec<String> = st
+            .nodes
+            .iter()
+            .map(|(name, op)| format!("{op} `{name}`"))
+            .collect();
+        let shapes: Vec<String> = st
+            .args
+            .iter()
+            .filter_map(|a| {
+                if let Arg::Value(v) = a {
+                    Some(format!("{:?}", p.values[*v].shape))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let place = if in_place.is_some() { ", in place" } else { "" };
+        let text = format!(
+            "{} -> {:?}{place}: {}",
+            shapes.join(" "),
+            p.values[st.out].shape,
+            nodes.join(" + ")
+        );
+        let l = Literal::string(&text);
+        quote!(__tinymtl_comment!(#l);)
+    };
+
+    // Borrow arguments: arena values through `arena::split`, the rest directly.
+    let mut arena_args = Vec::new();
+    let mut arg_expr: Vec<TokenStream> = Vec::new();
+    for (i, a) in st.args.iter().enumerate() {
+        arg_expr.push(match *a {
+            Arg::Value(_) if in_place == Some(i) => quote!(y),
+            Arg::Value(v) if c.plan.offset[v].is_some() => {
+                let name = format_ident!("x{}", i);
+                arena_args.push((name.clone(), span_tokens(c, v)));
+                quote!(#name)
+            }
+            Arg::Value(v) => user_input(c, n, v),
+            Arg::Const(id) => {
+                let w = weights(n, id);
+                match p.consts[id].storage {
+                    crate::passes::program::Storage::F16 => quote!(#w.as_slice()),
+                    crate::passes::program::Storage::F32 => quote!(&#w[..]),
+                }
+            }
+            Arg::Scalar(x) => {
+                let x = f32_lit(x);
+                quote!(Scalar(#x))
+            }
+        });
+    }
+    let out = span_tokens(c, st.out);
+    let borrow = if arena_args.is_empty() {
+        quote!(let y = arena::inplace(a, #out);)
+    } else {
+        let names = arena_args.iter().map(|(n, _)| n);
+        let spans = arena_args.iter().map(|(_, s)| s);
+        quote!(let ([#(#names),*], y) = arena::split(a, [#(#spans),*], #out);)
+    };
+    let x = arg_expr.first().cloned().unwrap_or_default();
+    let call = match &st.kernel {
+        Kernel::Dense {
+            m,
+            k,
+            n: nn,
+            w,
+            post: pp,
+        } => {
+            let (m, k, nn, w, pp) = (lit(*m), lit(*k), lit(*nn), weights(n, *w), post(n, pp));
+            quote!(dense::dense(#x, #w.as_slice(), y, #m, #k, #nn, #pp);)
+        }
+        Kernel::MatMul {
+            batch,
+            m,
+            k,
+            n: nn,
+            a_stride,
+            b_stride,
+        } => {
+            let b = &arg_expr[1];
+            let (batch, m, k, nn, sa, sb) = (
+                lit(*batch),
+                lit(*m),
+                lit(*k),
+                lit(*nn),
+                lit(*a_stride),
+                lit(*b_stride),
+            );
+            quote!(dense::matmul(#x, #b, y, #batch, #m, #k, #nn, #sa, #sb);)
+        }
+        Kernel::Conv {
+            geom: g,
+            w,
+            post: pp,
+        } => {
+            let (w, pp) = (weights(n, *w), post(n, pp));
+            let [nb, ci, h, wd, co, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, gr] = [
+                g.n,
+                g.c_in,
+                g.h,
+                g.w,
+                g.c_out,
+                g.kh,
+                g.kw,
+                g.oh,
+                g.ow,
+                g.stride.0,
+                g.stride.1,
+                g.pad.0,
+                g.pad.1,
+                g.dilation.0,
+                g.dilation.1,
+                g.groups,
+            ]
+            .map(lit);
+            quote! {
+                const SHAPE: ConvShape = ConvShape { n: #nb, c_in: #ci, h: #h, w: #wd, c_out: #co, kh: #kh, kw: #kw, oh: #oh, ow: #ow, stride: (#sh, #sw), pad: (#ph, #pw), dilation: (#dh, #dw), groups: #gr };
+                conv::conv2d(#x, #w.as_slice(), y, &SHAPE, #pp);
+            }
+        }
+        Kernel::Pool {
+            max,
+            geom: g,
+            count_include_pad,
+        } => {
+            let [planes, h, w, kh, kw, oh, ow, sh, sw, pt, pl, pb, pr, dh, dw] = [
+                g.planes,
+                g.h,
+                g.w,
+                g.kh,
+                g.kw,
+                g.oh,
+                g.ow,
+                g.stride.0,
+                g.stride.1,
+                g.pad.0,
+                g.pad.1,
+                g.pad.2,
+                g.pad.3,
+                g.dilation.0,
+                g.dilation.1,
+            ]
+            .map(lit);
+            let shape = quote!(const SHAPE: PoolShape = PoolShape { planes: #planes, h: #h, w: #w, kh: #kh, kw: #kw, oh: #oh, ow: #ow, stride: (#sh, #sw), pad: (#pt, #pl, #pb, #pr), dilation: (#dh, #dw) };);
+            if *max {
+                quote!(#shape pool::max_pool(#x, y, &SHAPE);)
+            } else {
+                quote!(#shape pool::avg_pool(#x, y, &SHAPE, #count_include_pad);)
+            }
+        }
+        Kernel::ReduceMean { outer, r, inner } => {
+            let (o, r, i) = (lit(*outer), lit(*r), lit(*inner));
+            quote!(reduce::reduce_mean(#x, y, #o, #r, #i);)
+        }
+        Kernel::Softmax {
+            outer,
+            n: nn,
+            inner,
+            log,
+        } => {
+            let (o, nn, i) = (lit(*outer), lit(*nn), lit(*inner));
+            let copy = if in_place.is_some() {
+                quote!()
+            } else {
+                quote!(y.copy_from_slice(#x);)
+            };
+            quote!(#copy softmax::softmax_inplace(y, #o, #nn, #i, #log);)
+        }
+        Kernel::LayerNorm {
+            outer,
+            n: nn,
+            scale,
+            bias,
+            eps,
+        } => {
+            let (o, nn, e) = (lit(*outer), lit(*nn), f32_lit(*eps));
+            let sc = weights(n, *scale);
+            let b = match bias {
+                Some(b) => {
+                    let b = weights(n, *b);
+                    quote!(Some(&#b[..]))
+                }
+                None => quote!(None),
+            };
+            if in_place.is_some() {
+                quote!(norm::layer_norm_inplace(y, #o, #nn, &#sc, #b, #e);)
+            } else {
+                quote!(norm::layer_norm(#x, y, #o, #nn, &#sc, #b, #e);)
+            }
+        }
+        Kernel::ChannelAffine {
+            outer,
+            c: ch,
+            inner,
+            scale,
+            shift,
+            act: a,
+        } => {
+            let (o, ch, i, a) = (lit(*outer), lit(*ch), lit(*inner), act(*a));
+            let (sc, sh) = (weights(n, *scale), weights(n, *shift));
+            let copy = if in_place.is_some() {
+                quote!()
+            } else {
+                quote!(y.copy_from_slice(#x);)
+            };
+            quote!(#copy norm::channel_affine_inplace(y, #o, #ch, #i, &#sc, &#sh, #a);)
+        }
+        Kernel::Unary(u) => {
+            let a = act(Some(*u));
+            if in_place.is_some() {
+                quote!(act::unary_inplace(#a, y);)
+            } else {
+                quote!(act::unary(#a, #x, y);)
+            }
+        }
+        Kernel::Binary { op, bcast } => {
+            let op = binop(*op);
+            match (in_place, bcast) {
+                (Some(i), _) => {
+                    let other = &arg_expr[1 - i];
+                    let lhs = i == 0;
+                    let (shape, strides) = match bcast {
+                        Some(b) => (b.shape, if lhs { b.b } else { b.a }),
+                        None => {
+                            let len = p.values[st.out].numel();
+                            let scalar = matches!(st.args[1 - i], Arg::Scalar(_));
+                            let mut shape = [1; MAX_RANK];
+                            shape[MAX_RANK - 1] = len;
+                            let mut strides = [0; MAX_RANK];
+                            strides[MAX_RANK - 1] = usize::from(!scalar);
+                            (shape, strides)
+                        }
+                    };
+                    let (shape, strides) = (usizes(&shape), usizes(&strides));
+                    quote!(elementwise::binary_inplace(#op, y, #other, #lhs, &#shape, &#strides);)
+                }
+                (None, None) => {
+                    let b = &arg_expr[1];
+                    quote!(elementwise::binary(#op, #x, #b, y);)
+                }
+                (None, Some(bc)) => {
+                    let b = &arg_expr[1];
+                    let (shape, sa, sb) = (usizes(&bc.shape), usizes(&bc.a), usizes(&bc.b));
+                    quote!(elementwise::binary_broadcast(#op, #x, #b, y, &Broadcast { shape: #shape, a: #sa, b: #sb });)
+                }
+            }
+        }
+        Kernel::Permute {
+            out_shape,
+            src_strides,
+        } => {
+            let (sh, st) = (usizes(out_shape), usizes(src_strides));
+            quote!(movement::permute(#x, y, &#sh, &#st);)
+        }
+        Kernel::Concat { outer, chunks, row } => {
+            let mut col = 0;
+            let parts: Vec<TokenStream> = chunks
+                .iter()
+                .zip(&arg_expr)
+                .map(|(&chunk, xi)| {
+                    let (o, ch, r, cl) = (lit(*outer), lit(chunk), lit(*row), lit(col));
+                    col += chunk;
+                    quote!(movement::concat_part(#xi, y, #o, #ch, #r, #cl);)
+                })
+                .collect();
+            quote!(#(#parts)*)
+        }
+        Kernel::Materialize => {
+            quote!(for (y, w) in y.iter_mut().zip(#x) { *y = tinymtl_runtime::f16::widen(*w); })
+        }
+        Kernel::Copy => quote!(movement::copy(#x, y);),
+    };
+    quote! {
+        #comment
+        {
+            #borrow
+            #call
+        }
+    }
+}

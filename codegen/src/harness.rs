@@ -1,0 +1,264 @@
+//! Running generated code on the host: `tinymtl run` writes the generated module
+//! into a tiny binary crate next to the runtime, builds it in release mode and
+//! streams samples through it. The numbers come from the generated code itself,
+//! never from an interpreter.
+//!
+//! The crate lives in a cache folder (`$TINYMTL_CACHE`, default
+//! `<tmp>/tinymtl-cache`) with one shared target folder, so the runtime is compiled
+//! once. The runtime is the one this tool was built with (`$TINYMTL_RUNTIME`
+//! overrides its path) and the workspace's `Cargo.lock` pins its dependencies.
+
+use crate::npz::{Samples, Spec};
+use crate::passes::Compiled;
+use crate::{Error, Result};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// Path of the runtime crate the generated code is built against.
+pub fn runtime_path() -> PathBuf {
+    std::env::var_os("TINYMTL_RUNTIME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../runtime")))
+}
+
+/// Cache folder for harness crates and their target folder.
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("TINYMTL_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("tinymtl-cache"))
+}
+
+/// Input and output specs of a compiled model, in graph order.
+pub fn specs(c: &Compiled) -> (Vec<Spec>, Vec<Spec>) {
+    let p = &c.program;
+    let spec = |&v: &usize| Spec {
+        name: p.values[v].name.clone(),
+        shape: p.values[v].shape.clone(),
+    };
+    (
+        p.inputs.iter().map(spec).collect(),
+        p.outputs.iter().map(spec).collect(),
+    )
+}
+
+/// The harness's `main.rs`: reads samples as little-endian f32 on stdin, runs
+/// `Model::run` with the heads given as arguments (indices), writes their outputs.
+pub fn main_rs(c: &Compiled) -> String {
+    let names = crate::emit::names(c);
+    let p = &c.program;
+    let mut s = String::from("// @generated harness for `tinymtl run`.\n#![allow(clippy::all)]\nmod model;\nuse std::io::{Read, Write};\n\n");
+    s += "fn main() {\n    let heads: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().expect(\"head index\")).collect();\n";
+    s += "    let sel = heads.iter().fold(model::Heads::NONE, |s, &h| s | model::Heads::nth(h));\n";
+    s += "    let mut bytes = Vec::new();\n    std::io::stdin().read_to_end(&mut bytes).expect(\"stdin\");\n";
+    s += "    let floats: Vec<f32> = bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();\n";
+    let lens: Vec<usize> = p.inputs.iter().map(|&v| p.values[v].numel()).collect();
+    s += &format!(
+        "    let per_sample = {};\n",
+        lens.iter().sum::<usize>().max(1)
+    );
+    s += "    let mut m = Box::new(model::Model::new());\n    let mut out = std::io::BufWriter::new(std::io::stdout().lock());\n";
+    s += "    for sample in floats.chunks_exact(per_sample) {\n        let mut at = 0;\n";
+    for (k, &v) in p.inputs.iter().enumerate() {
+        let shape = &p.values[v].shape;
+        let zeros = shape
+            .iter()
+            .rev()
+            .fold("0.0f32".to_string(), |acc, d| format!("[{acc}; {d}]"));
+        let flat = flatten_text(&format!("x{k}"), shape.len(), true);
+        s += &format!(
+            "        let mut x{k}: model::Input{} = {zeros};\n",
+            crate::emit::names::camel(&names.inputs[k])
+        );
+        if shape.is_empty() {
+            s += &format!("        x{k} = sample[at];\n");
+        } else {
+            s += &format!(
+                "        {flat}.copy_from_slice(&sample[at..at + {}]);\n",
+                lens[k]
+            );
+        }
+        s += &format!("        at += {};\n", lens[k]);
+    }
+    s += "        let _ = at;\n";
+    let fields: Vec<String> = names
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(k, n)| format!("{n}: &x{k}"))
+        .collect();
+    s += &format!(
+        "        let o = m.run(&model::Inputs {{ {} }}, sel);\n",
+        fields.join(", ")
+    );
+    s += "        for &h in &heads {\n            let v: Vec<f32> = match h {\n";
+    for (h, &v) in p.outputs.iter().enumerate() {
+        let rank = p.values[v].shape.len();
+        let field = &names.heads[h];
+        let expr = if rank == 0 {
+            format!("vec![o.{field}.expect(\"selected\")]")
+        } else {
+            format!(
+                "{}.to_vec()",
+                flatten_text(
+                    &format!("o.{field}.as_ref().expect(\"selected\")"),
+                    rank,
+                    false
+                )
+            )
+        };
+        s += &format!("                {h} => {expr},\n");
+    }
+    s += "                _ => panic!(\"no head {h}\"),\n            };\n";
+    s += "            for x in v {\n                out.write_all(&x.to_le_bytes()).expect(\"stdout\");\n            }\n        }\n    }\n}\n";
+    s
+}
+
+fn flatten_text(x: &str, rank: usize, mutable: bool) -> String {
+    let f = if mutable {
+        ".as_flattened_mut()"
+    } else {
+        ".as_flattened()"
+    };
+    let mut s = x.to_string();
+    if rank == 1 && mutable {
+        return s;
+    }
+    for _ in 1..rank.max(1) {
+        s += f;
+    }
+    if rank == 1 {
+        s = format!("{s}[..]");
+    }
+    s
+}
+
+/// Builds the harness for `code` (the generated module) and returns the binary's path.
+pub fn build(c: &Compiled, code: &str) -> Result<PathBuf> {
+    use sha2::{Digest, Sha256};
+    let main = main_rs(c);
+    let runtime = runtime_path();
+    let runtime = runtime.canonicalize().map_err(|e| {
+        Error::new(format!(
+            "runtime crate not found at {} ({e}); set TINYMTL_RUNTIME",
+            runtime.display()
+        ))
+    })?;
+    let hash: String = Sha256::digest(format!("{code}{main}{}", runtime.display()))
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let cache = cache_dir();
+    let dir = cache.join(format!("harness-{hash}"));
+    let io = |e: std::io::Error| {
+        Error::new(format!(
+            "cannot prepare the harness in {}: {e}",
+            dir.display()
+        ))
+    };
+    std::fs::create_dir_all(dir.join("src")).map_err(io)?;
+    let manifest = format!(
+        "[package]\nname = \"tinymtl-harness\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\ntinymtl-runtime = {{ path = {:?} }}\n\n[profile.release]\ndebug = false\n\n[workspace]\n",
+        runtime.display().to_string()
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).map_err(io)?;
+    std::fs::write(dir.join("src/main.rs"), main).map_err(io)?;
+    std::fs::write(dir.join("src/model.rs"), code).map_err(io)?;
+    let lock = runtime.join("../Cargo.lock");
+    if lock.exists() && !dir.join("Cargo.lock").exists() {
+        std::fs::copy(&lock, dir.join("Cargo.lock")).map_err(io)?;
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let target = cache.join("target");
+    let out = Command::new(&cargo)
+        .args(["build", "--release", "--quiet", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .map_err(|e| {
+            Error::new(format!(
+                "cannot run cargo ({}): {e}",
+                cargo.to_string_lossy()
+            ))
+        })?;
+    if !out.status.success() {
+        return Err(Error::new(format!(
+            "the generated code did not compile (crate in {}):\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(target
+        .join("release")
+        .join(format!("tinymtl-harness{}", std::env::consts::EXE_SUFFIX)))
+}
+
+/// Runs `samples` through the harness binary, computing `heads` (indices); returns one
+/// `n * numel` vector per head.
+pub fn run(
+    c: &Compiled,
+    bin: &PathBuf,
+    samples: &Samples,
+    heads: &[usize],
+) -> Result<Vec<Vec<f32>>> {
+    let p = &c.program;
+    let mut input = Vec::new();
+    let lens: Vec<usize> = p.inputs.iter().map(|&v| p.values[v].numel()).collect();
+    for i in 0..samples.n {
+        for (k, len) in lens.iter().enumerate() {
+            for x in &samples.data[k][i * len..(i + 1) * len] {
+                input.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+    }
+    let mut child = Command::new(bin)
+        .args(heads.iter().map(|h| h.to_string()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::new(format!("cannot start the harness {}: {e}", bin.display())))?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::new(format!("harness failed: {e}")))?;
+    let _ = writer.join();
+    if !out.status.success() {
+        return Err(Error::new(format!(
+            "the generated code failed at run time:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    let floats: Vec<f32> = out
+        .stdout
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    let out_lens: Vec<usize> = heads
+        .iter()
+        .map(|&h| p.values[p.outputs[h]].numel())
+        .collect();
+    let per = out_lens.iter().sum::<usize>();
+    if floats.len() != per * samples.n {
+        return Err(Error::new(format!(
+            "the harness wrote {} values, expected {}",
+            floats.len(),
+            per * samples.n
+        )));
+    }
+    let mut res: Vec<Vec<f32>> = out_lens
+        .iter()
+        .map(|l| Vec::with_capacity(l * samples.n))
+        .collect();
+    for s in floats.chunks_exact(per.max(1)) {
+        let mut at = 0;
+        for (j, l) in out_lens.iter().enumerate() {
+            res[j].extend_from_slice(&s[at..at + l]);
+            at += l;
+        }
+    }
+    Ok(res)
+}
