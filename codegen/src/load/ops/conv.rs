@@ -1,0 +1,280 @@
+//! Conv, MaxPool, AveragePool (1-D and 2-D) and GlobalAveragePool.
+
+use super::Outcome;
+use crate::error::Result;
+use crate::ir::shape::{self, AutoPad};
+use crate::ir::{ConvAttrs, Op, PoolAttrs, PoolKind};
+use crate::load::builder::Builder;
+use crate::load::node::NodeCtx;
+
+/// Resolved window geometry of a Conv or pooling node.
+struct Window {
+    strides: Vec<usize>,
+    pads: Vec<usize>,
+    dilations: Vec<usize>,
+    /// Output spatial dims.
+    out: Vec<usize>,
+}
+
+/// A positive per-spatial-dim attribute (`strides`, `dilations`), default all 1.
+fn per_dim(ctx: &NodeCtx, name: &str, n: usize) -> Result<Vec<usize>> {
+    match ctx.ints(name)? {
+        None => Ok(vec![1; n]),
+        Some(v) if v.len() == n && v.iter().all(|&x| x >= 1) => {
+            Ok(v.iter().map(|&x| x as usize).collect())
+        }
+        Some(v) => Err(ctx.err(format!(
+            "attribute '{name}' = {v:?} is invalid: needs {n} values >= 1 (one per spatial dim)"
+        ))),
+    }
+}
+
+/// Strides, dilations and pads (with `auto_pad` resolved) and the output spatial
+/// dims for input spatial dims `input` and window `kernel`.
+fn window(ctx: &NodeCtx, input: &[usize], kernel: &[usize], ceil_mode: bool) -> Result<Window> {
+    let n = kernel.len();
+    let strides = per_dim(ctx, "strides", n)?;
+    let dilations = per_dim(ctx, "dilations", n)?;
+    let auto_pad_str = ctx.string("auto_pad")?.unwrap_or_default();
+    let auto_pad = AutoPad::parse(&auto_pad_str).ok_or_else(|| {
+        ctx.err(format!(
+            "attribute 'auto_pad' = '{auto_pad_str}' is not supported (supported: NOTSET, \
+             SAME_UPPER, SAME_LOWER, VALID)"
+        ))
+    })?;
+    let explicit = ctx.ints("pads")?;
+    if auto_pad != AutoPad::NotSet && explicit.is_some() {
+        return Err(ctx.err(format!(
+            "attributes 'pads' and 'auto_pad' = '{auto_pad_str}' are both set; ONNX allows only \
+             one of them (supported: explicit pads with auto_pad NOTSET, or auto_pad alone)"
+        )));
+    }
+    let pads: Vec<usize> = match (auto_pad, explicit) {
+        (AutoPad::NotSet, Some(p)) => {
+            if p.len() != 2 * n || p.iter().any(|&x| x < 0) {
+                return Err(ctx.err(format!(
+                    "attribute 'pads' = {p:?} is invalid: needs {} values >= 0 (begins, then ends)",
+                    2 * n
+                )));
+            }
+            p.iter().map(|&x| x as usize).collect()
+        }
+        (AutoPad::NotSet | AutoPad::Valid, _) => vec![0; 2 * n],
+        (mode, None) => {
+            let mut begins = Vec::with_capacity(n);
+            let mut ends = Vec::with_capacity(n);
+            for d in 0..n {
+                let (b, e) = shape::auto_pads(mode, input[d], kernel[d], strides[d], dilations[d])
+                    .ok_or_else(|| ctx.err("padding arithmetic overflows"))?;
+                begins.push(b);
+                ends.push(e);
+            }
+            begins.extend(ends);
+            begins
+        }
+        (_, Some(_)) => unreachable!("refused above"),
+    };
+    let mut out = Vec::with_capacity(n);
+    for d in 0..n {
+        let o = shape::pool_output(
+            input[d],
+            kernel[d],
+            strides[d],
+            dilations[d],
+            pads[d],
+            pads[n + d],
+            ceil_mode,
+        )
+        .filter(|&o| o >= 1)
+        .ok_or_else(|| {
+            ctx.err(format!(
+                "window {kernel:?} (dilations {dilations:?}) does not fit spatial input {input:?} \
+                 with pads {pads:?}"
+            ))
+        })?;
+        out.push(o);
+    }
+    Ok(Window {
+        strides,
+        pads,
+        dilations,
+        out,
+    })
+}
+
+/// Spatial rank of an input of rank `r` (1-D or 2-D ops only).
+fn spatial_rank(ctx: &NodeCtx, x: &[usize]) -> Result<usize> {
+    match x.len() {
+        3 | 4 => Ok(x.len() - 2),
+        r => Err(ctx.err(format!(
+            "input of shape {x:?} (rank {r}) is not supported: only 1-D (N, C, L) and 2-D \
+             (N, C, H, W) {} is supported",
+            ctx.op
+        ))),
+    }
+}
+
+/// Conv: weights (and bias) must be float constants.
+pub(super) fn conv(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+    ctx.check_attrs(&[
+        "auto_pad",
+        "dilations",
+        "group",
+        "kernel_shape",
+        "pads",
+        "strides",
+    ])?;
+    let xs = g.in_shape(ctx, 0)?;
+    let n = spatial_rank(ctx, &xs)?;
+    let x = g.float_input(ctx, 0)?;
+    let (w, ws) = g
+        .const_float_input(ctx, 1, "weights")?
+        .ok_or_else(|| ctx.err("required input #1 (W) is missing"))?;
+    if ws.len() != xs.len() {
+        return Err(ctx.err(format!(
+            "weights of shape {ws:?} do not match the rank of input {xs:?}"
+        )));
+    }
+    let kernel = ws[2..].to_vec();
+    if let Some(k) = ctx.ints("kernel_shape")? {
+        if k.len() != n || k.iter().zip(&kernel).any(|(&a, &b)| a != b as i64) {
+            return Err(ctx.err(format!(
+                "attribute 'kernel_shape' = {k:?} does not match the weights' spatial shape {kernel:?}"
+            )));
+        }
+    }
+    let group = ctx.int_or("group", 1)?;
+    if group < 1 {
+        return Err(ctx.err(format!("attribute 'group' = {group} is invalid (>= 1)")));
+    }
+    let group = group as usize;
+    let (m, c) = (ws[0], xs[1]);
+    if ws[1].checked_mul(group) != Some(c) || m % group != 0 {
+        return Err(ctx.err(format!(
+            "input {xs:?} has {c} channels, but weights {ws:?} with group {group} expect {} input \
+             channels and an output channel count divisible by {group}",
+            ws[1].saturating_mul(group)
+        )));
+    }
+    let mut inputs = vec![x, w];
+    if ctx.input(2).is_some() {
+        let (b, bs) = g.const_float_input(ctx, 2, "bias")?.expect("present");
+        if bs != [m] {
+            return Err(ctx.err(format!(
+                "bias of shape {bs:?} does not match the {m} output channels"
+            )));
+        }
+        inputs.push(b);
+    }
+    let win = window(ctx, &xs[2..], &kernel, false)?;
+    let mut out = vec![xs[0], m];
+    out.extend(&win.out);
+    Ok(Outcome::Compute {
+        op: Op::Conv(ConvAttrs {
+            kernel,
+            strides: win.strides,
+            pads: win.pads,
+            dilations: win.dilations,
+            group,
+        }),
+        inputs,
+        shape: out,
+    })
+}
+
+/// MaxPool (single output, storage_order 0) and AveragePool.
+pub(super) fn pool(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+    let kind = if ctx.op == "MaxPool" {
+        ctx.check_attrs(&[
+            "auto_pad",
+            "ceil_mode",
+            "dilations",
+            "kernel_shape",
+            "pads",
+            "storage_order",
+            "strides",
+        ])?;
+        if ctx.int_or("storage_order", 0)? != 0 {
+            return Err(
+                ctx.err("attribute 'storage_order' = 1 is not supported (supported: 0, row major)")
+            );
+        }
+        PoolKind::Max
+    } else {
+        ctx.check_attrs(&[
+            "auto_pad",
+            "ceil_mode",
+            "count_include_pad",
+            "dilations",
+            "kernel_shape",
+            "pads",
+            "strides",
+        ])?;
+        PoolKind::Average
+    };
+    let xs = g.in_shape(ctx, 0)?;
+    let n = spatial_rank(ctx, &xs)?;
+    let kernel = match ctx.ints("kernel_shape")? {
+        Some(k) if k.len() == n && k.iter().all(|&v| v >= 1) => {
+            k.iter().map(|&v| v as usize).collect::<Vec<_>>()
+        }
+        Some(k) => return Err(ctx.err(format!(
+            "attribute 'kernel_shape' = {k:?} is invalid for input {xs:?}: needs {n} values >= 1"
+        ))),
+        None => return Err(ctx.err("attribute 'kernel_shape' is missing")),
+    };
+    let bool_attr = |name: &str| -> Result<bool> {
+        match ctx.int_or(name, 0)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            v => Err(ctx.err(format!("attribute '{name}' = {v} is invalid (0 or 1)"))),
+        }
+    };
+    let ceil_mode = bool_attr("ceil_mode")?;
+    let count_include_pad = bool_attr("count_include_pad")?;
+    let win = window(ctx, &xs[2..], &kernel, ceil_mode)?;
+    for d in 0..n {
+        let dk = shape::dilated_kernel(kernel[d], win.dilations[d]).unwrap_or(usize::MAX);
+        if win.pads[d] >= dk || win.pads[n + d] >= dk {
+            return Err(ctx.err(format!(
+                "pads {:?} must be smaller than the window {kernel:?}",
+                win.pads
+            )));
+        }
+    }
+    let x = g.float_input(ctx, 0)?;
+    let mut out = xs[..2].to_vec();
+    out.extend(&win.out);
+    Ok(Outcome::Compute {
+        op: Op::Pool(PoolAttrs {
+            kind,
+            kernel,
+            strides: win.strides,
+            pads: win.pads,
+            dilations: win.dilations,
+            ceil_mode,
+            count_include_pad,
+        }),
+        inputs: vec![x],
+        shape: out,
+    })
+}
+
+/// GlobalAveragePool: mean over all spatial dims, kept as 1s.
+pub(super) fn global_average_pool(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+    ctx.check_attrs(&[])?;
+    let xs = g.in_shape(ctx, 0)?;
+    if xs.len() < 3 {
+        return Err(ctx.err(format!(
+            "input of shape {xs:?} needs rank >= 3 (N, C, spatial...)"
+        )));
+    }
+    let x = g.float_input(ctx, 0)?;
+    let mut out = xs[..2].to_vec();
+    out.resize(xs.len(), 1);
+    Ok(Outcome::Compute {
+        op: Op::GlobalAveragePool,
+        inputs: vec![x],
+        shape: out,
+    })
+}

@@ -1,0 +1,104 @@
+//! One translator per op family: validates attributes, infers the output shape and
+//! produces an [`crate::ir::Op`], an alias (no-op nodes) or folded constants.
+
+mod conv;
+mod elementwise;
+mod layout;
+mod linear;
+mod norm;
+
+use super::builder::Builder;
+use super::fold;
+use super::node::NodeCtx;
+use super::value::{Const, Value};
+use crate::error::Result;
+use crate::ir::{Op, TensorId};
+
+/// What converting a node gives.
+pub(crate) enum Outcome {
+    /// A compute node with one output of `shape`.
+    Compute {
+        op: Op,
+        inputs: Vec<TensorId>,
+        shape: Vec<usize>,
+    },
+    /// No computation: the (single) output is this value (Identity, float Cast...).
+    Alias(Value),
+    /// Evaluated at load time: one constant per output, in output order.
+    Consts(Vec<Const>),
+}
+
+/// Ops translated to IR nodes (or folded when their inputs are constants).
+pub const SUPPORTED_OPS: &[&str] = &[
+    "Add",
+    "AveragePool",
+    "BatchNormalization",
+    "Cast",
+    "CastLike",
+    "Clip",
+    "Concat",
+    "Constant",
+    "Conv",
+    "Div",
+    "Elu",
+    "Flatten",
+    "Gelu",
+    "Gemm",
+    "GlobalAveragePool",
+    "HardSigmoid",
+    "HardSwish",
+    "Identity",
+    "LayerNormalization",
+    "LeakyRelu",
+    "LogSoftmax",
+    "MatMul",
+    "MaxPool",
+    "Mul",
+    "Pow",
+    "ReduceMean",
+    "Relu",
+    "Reshape",
+    "Sigmoid",
+    "Softmax",
+    "Sqrt",
+    "Squeeze",
+    "Sub",
+    "Tanh",
+    "Transpose",
+    "Unsqueeze",
+];
+
+/// Ops only evaluated at load time: all their inputs must be constants (Shape and
+/// Size only need a static shape).
+pub const FOLD_ONLY_OPS: &[&str] = fold::FOLD_ONLY_OPS;
+
+/// Converts one node.
+pub(crate) fn convert(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+    match ctx.op {
+        "Constant" => fold::constant(ctx).map(|c| Outcome::Consts(vec![c])),
+        "Identity" => layout::identity(ctx),
+        "Cast" | "CastLike" => layout::cast(ctx),
+        "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" => layout::reshape(ctx, g),
+        "Transpose" => layout::transpose(ctx, g),
+        "Concat" => layout::concat(ctx, g),
+        "Add" | "Sub" | "Mul" | "Div" | "Pow" => elementwise::binary(ctx, g),
+        "Relu" | "LeakyRelu" | "Sigmoid" | "Tanh" | "HardSigmoid" | "HardSwish" | "Elu"
+        | "Gelu" | "Sqrt" | "Clip" => elementwise::unary(ctx, g),
+        "Gemm" => linear::gemm(ctx, g),
+        "MatMul" => linear::matmul(ctx, g),
+        "Conv" => conv::conv(ctx, g),
+        "MaxPool" | "AveragePool" => conv::pool(ctx, g),
+        "GlobalAveragePool" => conv::global_average_pool(ctx, g),
+        "BatchNormalization" => norm::batch_norm(ctx, g),
+        "LayerNormalization" => norm::layer_norm(ctx, g),
+        "Softmax" | "LogSoftmax" => norm::softmax(ctx, g),
+        "ReduceMean" => norm::reduce_mean(ctx, g),
+        op if FOLD_ONLY_OPS.contains(&op) => fold::fold_only(ctx, g).map(Outcome::Consts),
+        op => Err(ctx.err(format!(
+            "op '{op}' is not supported. Supported ops: {}; evaluated at load time when their \
+             inputs are constants: {}",
+            SUPPORTED_OPS.join(", "),
+            FOLD_ONLY_OPS.join(", ")
+        ))),
+    }
+}

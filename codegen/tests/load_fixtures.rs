@@ -1,0 +1,105 @@
+//! Loads every exported fixture model in `tests/fixtures/` (real exporters: torch
+//! dynamo, TorchScript, tf2onnx) and checks input/output names and shapes against
+//! `tests/fixtures/manifest.json`.
+
+use std::path::{Path, PathBuf};
+
+use tinymtl_codegen::ir::{Graph, TensorKind};
+use tinymtl_codegen::load::load;
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
+}
+
+fn shape_of(v: &serde_json::Value) -> Vec<usize> {
+    v.as_array()
+        .expect("shape array")
+        .iter()
+        .map(|d| d.as_u64().expect("static dim") as usize)
+        .collect()
+}
+
+fn check_invariants(g: &Graph) {
+    for n in &g.nodes {
+        assert_eq!(n.outputs.len(), 1, "node {}", n.name);
+        for &o in &n.outputs {
+            assert_eq!(g.tensors[o].kind, TensorKind::Activation);
+        }
+    }
+    let mut names: Vec<&str> = g.tensors.iter().map(|t| t.name.as_str()).collect();
+    names.sort_unstable();
+    let before = names.len();
+    names.dedup();
+    assert_eq!(before, names.len(), "tensor names are unique");
+}
+
+#[test]
+fn fixtures_match_manifest() {
+    let dir = fixtures_dir();
+    let manifest_path = dir.join("manifest.json");
+    let Ok(text) = std::fs::read_to_string(&manifest_path) else {
+        eprintln!(
+            "no fixtures manifest at {}; skipped",
+            manifest_path.display()
+        );
+        return;
+    };
+    let manifest: serde_json::Value = serde_json::from_str(&text).expect("manifest parses");
+    let models = manifest["models"].as_array().expect("models");
+    assert!(!models.is_empty());
+    let mut failures = Vec::new();
+    for m in models {
+        let file = dir.join(m["file"].as_str().expect("file"));
+        let g = match load(&file) {
+            Ok(g) => g,
+            Err(e) => {
+                failures.push(format!("{e}"));
+                continue;
+            }
+        };
+        check_invariants(&g);
+        let got_in: Vec<(String, Vec<usize>)> = g
+            .inputs
+            .iter()
+            .map(|&i| (g.tensors[i].name.clone(), g.tensors[i].shape.clone()))
+            .collect();
+        let want_in: Vec<(String, Vec<usize>)> = m["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .map(|i| {
+                (
+                    i["name"].as_str().unwrap().to_string(),
+                    shape_of(&i["shape"]),
+                )
+            })
+            .collect();
+        let got_out: Vec<(String, Vec<usize>)> = g
+            .outputs
+            .iter()
+            .map(|&i| (g.tensors[i].name.clone(), g.tensors[i].shape.clone()))
+            .collect();
+        let want_out: Vec<(String, Vec<usize>)> = m["outputs"]
+            .as_array()
+            .expect("outputs")
+            .iter()
+            .map(|i| {
+                (
+                    i["name"].as_str().unwrap().to_string(),
+                    shape_of(&i["shape"]),
+                )
+            })
+            .collect();
+        if got_in != want_in || got_out != want_out {
+            failures.push(format!(
+                "{}: inputs {got_in:?} vs {want_in:?}, outputs {got_out:?} vs {want_out:?}",
+                file.display()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "fixture failures:\n{}",
+        failures.join("\n")
+    );
+}
