@@ -7,7 +7,7 @@
 //!
 //! Layout (one concept per module):
 //! - [`arena`]: borrowing disjoint tensors out of a model's activation arena.
-//! - [`f16`]: widening f16 weights to f32 without `half`'s software routine in hot loops.
+//! - [`f16`](mod@f16): widening f16 weights to f32 without `half`'s software routine in hot loops.
 //! - [`math`]: the scalar transcendental functions kernels use, with stated accuracy.
 //! - [`kernels`]: one module per op family, each with its scalar reference beside it.
 #![cfg_attr(not(test), no_std)]

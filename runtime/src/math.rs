@@ -170,15 +170,24 @@ mod tests {
             measure(lin(-87.0, 88.0, N), super::exp, f64::exp),
         );
         assert!(l.ulp <= 1.0 && l.rel < 2e-7, "{l:?}");
-        let m = report("exp micromath", measure(lin(-87.0, 88.0, N), mm_exp, f64::exp));
+        let m = report(
+            "exp micromath",
+            measure(lin(-87.0, 88.0, N), mm_exp, f64::exp),
+        );
         assert!(m.rel > 1e-4 && m.rel < 4e-3, "{m:?}");
-        let e = report("expm1 libm", measure(lin(-20.0, 20.0, N), super::expm1, f64::exp_m1));
+        let e = report(
+            "expm1 libm",
+            measure(lin(-20.0, 20.0, N), super::expm1, f64::exp_m1),
+        );
         assert!(e.ulp <= 2.0, "{e:?}");
     }
 
     #[test]
     fn ln_accuracy() {
-        let l = report("ln libm", measure(log_sweep(1e-6, 1e6, N), super::ln, f64::ln));
+        let l = report(
+            "ln libm",
+            measure(log_sweep(1e-6, 1e6, N), super::ln, f64::ln),
+        );
         assert!(l.ulp <= 1.0, "{l:?}");
         let m = report(
             "ln micromath",
@@ -189,7 +198,10 @@ mod tests {
 
     #[test]
     fn sqrt_accuracy() {
-        let l = report("sqrt libm", measure(log_sweep(1e-6, 1e6, N), super::sqrt, f64::sqrt));
+        let l = report(
+            "sqrt libm",
+            measure(log_sweep(1e-6, 1e6, N), super::sqrt, f64::sqrt),
+        );
         assert!(l.ulp <= 0.5, "{l:?}");
         let m = report(
             "sqrt micromath",
@@ -214,12 +226,16 @@ mod tests {
         let mut l = Err::default();
         let mut m = Err::default();
         for y in lin(-4.0, 4.0, 160) {
-            let a = measure(log_sweep(0.01, 100.0, 2000), |x| super::powf(x, y), |x| {
-                x.powf(f64::from(y))
-            });
-            let b = measure(log_sweep(0.01, 100.0, 2000), |x| F32Ext::powf(x, y), |x| {
-                x.powf(f64::from(y))
-            });
+            let a = measure(
+                log_sweep(0.01, 100.0, 2000),
+                |x| super::powf(x, y),
+                |x| x.powf(f64::from(y)),
+            );
+            let b = measure(
+                log_sweep(0.01, 100.0, 2000),
+                |x| F32Ext::powf(x, y),
+                |x| x.powf(f64::from(y)),
+            );
             l = Err {
                 abs: l.abs.max(a.abs),
                 rel: l.rel.max(a.rel),
@@ -239,10 +255,16 @@ mod tests {
 
     #[test]
     fn tanh_erf_sigmoid_accuracy() {
-        let l = report("tanh libm", measure(lin(-10.0, 10.0, N), super::tanh, f64::tanh));
+        let l = report(
+            "tanh libm",
+            measure(lin(-10.0, 10.0, N), super::tanh, f64::tanh),
+        );
         assert!(l.ulp <= 2.0, "{l:?}");
         let via_mm = |x: f32| 2.0 / (1.0 + mm_exp(-2.0 * x)) - 1.0;
-        let m = report("tanh via micromath exp", measure(lin(-10.0, 10.0, N), via_mm, f64::tanh));
+        let m = report(
+            "tanh via micromath exp",
+            measure(lin(-10.0, 10.0, N), via_mm, f64::tanh),
+        );
         assert!(m.rel > 1e-4 && m.rel < 1e-2, "{m:?}");
 
         let erf64 = |x: f64| libm::erf(x);
@@ -253,10 +275,16 @@ mod tests {
         assert!(l.ulp <= 4.0, "{l:?}");
 
         let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
-        let l = report("sigmoid libm", measure(lin(-30.0, 30.0, N), super::sigmoid, sig));
+        let l = report(
+            "sigmoid libm",
+            measure(lin(-30.0, 30.0, N), super::sigmoid, sig),
+        );
         assert!(l.ulp <= 3.0 && l.rel < 3e-7, "{l:?}");
         let mm_sig = |x: f32| 1.0 / (1.0 + mm_exp(-x));
-        let m = report("sigmoid via micromath exp", measure(lin(-30.0, 30.0, N), mm_sig, sig));
+        let m = report(
+            "sigmoid via micromath exp",
+            measure(lin(-30.0, 30.0, N), mm_sig, sig),
+        );
         assert!(m.rel > 1e-4 && m.rel < 1e-2, "{m:?}");
     }
 

@@ -130,14 +130,14 @@ pub fn conv2d(x: &[f32], w: &[f16], y: &mut [f32], s: &ConvShape, post: Post<'_>
                             }
                             let wv = widen(wv);
                             let t = Tap {
-                                    rows: (oy_lo, oy_hi),
-                                    cols: (ox_lo, ox_hi),
-                                    iy0,
-                                    ix0: ox_lo * sw + kx * dw - pw,
-                                    ow,
-                                    w: wd,
-                                    stride: (sh, sw),
-                                };
+                                rows: (oy_lo, oy_hi),
+                                cols: (ox_lo, ox_hi),
+                                iy0,
+                                ix0: ox_lo * sw + kx * dw - pw,
+                                ow,
+                                w: wd,
+                                stride: (sh, sw),
+                            };
                             tap(yp, xp, t, |y, x| *y += wv * x);
                         }
                     }

@@ -65,7 +65,7 @@ pub fn dense(x: &[f32], w: &[f16], y: &mut [f32], m: usize, k: usize, n: usize, 
 /// `b * a_stride` and `bm[b]` at `b * b_stride` (a stride of 0 broadcasts).
 ///
 /// Each output row is built by scaled additions of rows of `bm[b]` (the inner loop runs
-/// over `n` contiguous outputs with a scalar from `a`), [`KBLOCK`] rows per pass.
+/// over `n` contiguous outputs with a scalar from `a`), four rows per pass.
 #[allow(clippy::too_many_arguments)]
 pub fn matmul(
     a: &[f32],
@@ -102,8 +102,7 @@ pub fn matmul(
                 let (b1, rest) = rest.split_at(n);
                 let (b2, b3) = rest.split_at(n);
                 let [a0, a1, a2, a3] = [a4[0], a4[1], a4[2], a4[3]];
-                for ((((yv, &p0), &p1), &p2), &p3) in
-                    yr.iter_mut().zip(b0).zip(b1).zip(b2).zip(b3)
+                for ((((yv, &p0), &p1), &p2), &p3) in yr.iter_mut().zip(b0).zip(b1).zip(b2).zip(b3)
                 {
                     *yv += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);
                 }

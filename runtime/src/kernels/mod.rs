@@ -1,5 +1,5 @@
 //! Kernels, one module per op family. Each fast kernel has a scalar reference in
-//! [`reference`] and property tests compare the two.
+//! [`reference`](mod@reference) and property tests compare the two.
 //!
 //! Conventions shared by all kernels:
 //! - activations are `f32`, row-major (ONNX's NCHW for convolutions and pools);

@@ -73,10 +73,7 @@ pub(crate) struct Coalesced<const S: usize> {
 
 impl<const S: usize> Coalesced<S> {
     /// `None` when the shape has no element.
-    pub(crate) fn new(
-        shape: &[usize; MAX_RANK],
-        strides: [&[usize; MAX_RANK]; S],
-    ) -> Option<Self> {
+    pub(crate) fn new(shape: &[usize; MAX_RANK], strides: [&[usize; MAX_RANK]; S]) -> Option<Self> {
         if shape.contains(&0) {
             return None;
         }
@@ -92,17 +89,22 @@ impl<const S: usize> Coalesced<S> {
             }
             if c.rank > 0 {
                 let p = c.rank - 1;
-                if (0..S).all(|k| c.strides[k][p] == strides[k][d] * n) {
+                if c.strides
+                    .iter()
+                    .zip(strides)
+                    .all(|(cs, s)| cs[p] == s[d] * n)
+                {
                     c.shape[p] *= n;
-                    for k in 0..S {
-                        c.strides[k][p] = strides[k][d];
+                    for (cs, s) in c.strides.iter_mut().zip(strides) {
+                        cs[p] = s[d];
                     }
                     continue;
                 }
             }
-            c.shape[c.rank] = n;
-            for k in 0..S {
-                c.strides[k][c.rank] = strides[k][d];
+            let r = c.rank;
+            c.shape[r] = n;
+            for (cs, s) in c.strides.iter_mut().zip(strides) {
+                cs[r] = s[d];
             }
             c.rank += 1;
         }

@@ -94,7 +94,13 @@ pub fn avg_pool(x: &[f32], y: &mut [f32], s: &PoolShape, count_include_pad: bool
     let (pt, pl, pb, pr) = s.pad;
     // The window taps that count for output row `oy` / column `ox` (a valid range over
     // taps: the same arithmetic as over outputs, with the roles swapped).
-    let count = |o: usize, stride: usize, dil: usize, k: usize, before: usize, after: usize, size: usize| {
+    let count = |o: usize,
+                 stride: usize,
+                 dil: usize,
+                 k: usize,
+                 before: usize,
+                 after: usize,
+                 size: usize| {
         let (lo, hi) = if count_include_pad {
             valid_range(o * stride, 0, size + before + after, dil, k)
         } else {

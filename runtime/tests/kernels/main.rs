@@ -1,0 +1,13 @@
+//! Property tests: every fast kernel against its scalar reference in
+//! `tinymtl_runtime::kernels::reference`, on random shapes including degenerate ones,
+//! and with NaN / infinite inputs (which must never panic).
+
+mod support;
+
+mod act;
+mod conv;
+mod dense;
+mod elementwise;
+mod movement;
+mod norm;
+mod pool;
