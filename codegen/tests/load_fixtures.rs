@@ -58,6 +58,24 @@ fn fixtures_match_manifest() {
             }
         };
         check_invariants(&g);
+        eprintln!("== {}", file.display());
+        for n in &g.nodes {
+            let ins: Vec<String> = n
+                .inputs
+                .iter()
+                .map(|&i| format!("{}{:?}", g.tensors[i].name, g.tensors[i].shape))
+                .collect();
+            let t = &g.tensors[n.outputs[0]];
+            eprintln!(
+                "  {} ({}) {:?} <- {} -> {}{:?}",
+                n.name,
+                n.op_type,
+                n.op,
+                ins.join(", "),
+                t.name,
+                t.shape
+            );
+        }
         let got_in: Vec<(String, Vec<usize>)> = g
             .inputs
             .iter()
