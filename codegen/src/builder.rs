@@ -68,11 +68,16 @@ impl Builder {
         self
     }
 
+    /// The model file.
+    pub fn model_path(&self) -> &Path {
+        &self.model
+    }
+
     /// Loads, compiles and emits, without writing anything.
     pub fn build(&self) -> Result<Generated> {
         let bytes = std::fs::read(&self.model)
             .map_err(|e| Error::new(format!("cannot read the model: {e}")).in_file(&self.model))?;
-        let graph: crate::ir::Graph = todo!("{}", bytes.len());
+        let graph = crate::load::load_bytes(&bytes, &self.model)?;
         let compiled =
             passes::compile(&graph, &self.options).map_err(|e| e.in_file(&self.model))?;
         let src = SourceInfo {

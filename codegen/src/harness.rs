@@ -158,8 +158,10 @@ pub fn build(c: &Compiled, code: &str) -> Result<PathBuf> {
         ))
     };
     std::fs::create_dir_all(dir.join("src")).map_err(io)?;
+    // A distinct package per harness: they share one target folder.
+    let package = format!("tinymtl-harness-{hash}");
     let manifest = format!(
-        "[package]\nname = \"tinymtl-harness\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\ntinymtl-runtime = {{ path = {:?} }}\n\n[profile.release]\ndebug = false\n\n[workspace]\n",
+        "[package]\nname = \"{package}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\ntinymtl-runtime = {{ path = {:?} }}\n\n[profile.release]\ndebug = false\n\n[workspace]\n",
         runtime.display().to_string()
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).map_err(io)?;
@@ -192,7 +194,7 @@ pub fn build(c: &Compiled, code: &str) -> Result<PathBuf> {
     }
     Ok(target
         .join("release")
-        .join(format!("tinymtl-harness{}", std::env::consts::EXE_SUFFIX)))
+        .join(format!("{package}{}", std::env::consts::EXE_SUFFIX)))
 }
 
 /// Runs `samples` through the harness binary, computing `heads` (indices); returns one
@@ -261,4 +263,48 @@ pub fn run(
         }
     }
     Ok(res)
+}
+
+/// `tinymtl run`: compiles `builder`'s model for the host, runs every sample of the
+/// `inputs` npz through the generated code and writes the selected heads (ONNX output
+/// names; all when empty) to `output`. Nothing is written on any error.
+pub fn run_files(
+    builder: &crate::Builder,
+    inputs: &std::path::Path,
+    output: &std::path::Path,
+    heads: &[String],
+) -> Result<crate::Generated> {
+    let g = builder.build()?;
+    let model = builder.model_path();
+    let (in_specs, out_specs) = specs(&g.compiled);
+    let selected: Vec<usize> = if heads.is_empty() {
+        (0..out_specs.len()).collect()
+    } else {
+        heads
+            .iter()
+            .map(|h| {
+                out_specs.iter().position(|s| &s.name == h).ok_or_else(|| {
+                    let known: Vec<&str> = out_specs.iter().map(|s| s.name.as_str()).collect();
+                    Error::new(format!(
+                        "unknown head '{h}' (the model's heads are: {})",
+                        known.join(", ")
+                    ))
+                    .in_file(model)
+                })
+            })
+            .collect::<Result<_>>()?
+    };
+    let samples = crate::npz::read(inputs, &in_specs)?;
+    let bin = build(&g.compiled, &g.code).map_err(|e| e.in_file(model))?;
+    let outs = run(&g.compiled, &bin, &samples, &selected).map_err(|e| e.in_file(model))?;
+    let specs: Vec<Spec> = selected.iter().map(|&h| out_specs[h].clone()).collect();
+    crate::npz::write(
+        output,
+        &specs,
+        &Samples {
+            n: samples.n,
+            data: outs,
+        },
+    )?;
+    Ok(g)
 }

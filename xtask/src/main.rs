@@ -1,1 +1,150 @@
-fn main() {}
+//! `cargo xtask <step>`: the project's named jobs.
+//!
+//! - `test`: every test: `lint`, `test-host`, `fixtures` (and the embedded steps).
+//! - `lint`: `cargo fmt --check`, `clippy -D warnings`, rustdoc with `-D warnings`.
+//! - `test-host`: the workspace's tests (kernels, codegen, fixture contract).
+//! - `fixtures`: re-runs onnxruntime on the checked-in fixtures and compares with the
+//!   checked-in references (provenance check; installs numpy/onnx/onnxruntime with pip
+//!   if they are missing).
+//! - `build-targets`: builds the runtime for every embedded target it claims.
+//!
+//! Each step does its own set-up (rustup components and targets, pip packages).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// Embedded targets the runtime and generated models build for.
+const TARGETS: &[&str] = &[
+    "thumbv6m-none-eabi",
+    "thumbv7em-none-eabihf",
+    "thumbv8m.main-none-eabihf",
+    "riscv32imc-unknown-none-elf",
+];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Runs a command in the workspace root, echoing it; `Err` names it on failure.
+fn run(cmd: &mut Command) -> Result<(), String> {
+    cmd.current_dir(root());
+    let shown = format!("{cmd:?}").replace('"', "");
+    eprintln!("\x1b[1m$ {shown}\x1b[0m");
+    let start = Instant::now();
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    eprintln!("  ({:.1}s)", start.elapsed().as_secs_f32());
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("failed: {shown}"))
+    }
+}
+
+fn step(name: &str) {
+    eprintln!("\n\x1b[1;36m==> {name}\x1b[0m");
+}
+
+fn lint() -> Result<(), String> {
+    step("lint: rustfmt, clippy, rustdoc");
+    run(Command::new("rustup").args(["component", "add", "rustfmt", "clippy"]))?;
+    run(Command::new(cargo()).args(["fmt", "--all", "--", "--check"]))?;
+    run(Command::new(cargo()).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(Command::new(cargo())
+        .args(["doc", "--workspace", "--no-deps"])
+        .env("RUSTDOCFLAGS", "-D warnings"))
+}
+
+fn test_host() -> Result<(), String> {
+    step("test-host: kernels, codegen, fixture contract (generated code on x86)");
+    run(Command::new(cargo()).args(["test", "--workspace", "--release"]))
+}
+
+fn python_has(modules: &str) -> bool {
+    Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+fn fixtures() -> Result<(), String> {
+    step("fixtures: references re-computed by onnxruntime match the checked-in files");
+    if !python_has("numpy, onnx, onnxruntime") {
+        run(Command::new("python3").args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-r",
+            "tests/fixtures/requirements-check.txt",
+        ]))?;
+    }
+    run(Command::new("python3").arg("tests/fixtures/check_fixtures.py"))
+}
+
+fn build_targets() -> Result<(), String> {
+    step("build-targets: the runtime on every embedded target");
+    let mut add = Command::new("rustup");
+    add.args(["target", "add"]).args(TARGETS);
+    run(&mut add)?;
+    for t in TARGETS {
+        run(Command::new(cargo()).args([
+            "build",
+            "--release",
+            "-p",
+            "tinymtl-runtime",
+            "--target",
+            t,
+        ]))?;
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let start = Instant::now();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => lint()
+            .and_then(|_| test_host())
+            .and_then(|_| fixtures())
+            .and_then(|_| build_targets()),
+        Some("lint") => lint(),
+        Some("test-host") => test_host(),
+        Some("fixtures") => fixtures(),
+        Some("build-targets") => build_targets(),
+        _ => {
+            eprintln!("usage: cargo xtask <test | lint | test-host | fixtures | build-targets>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => {
+            eprintln!(
+                "\n\x1b[1;32mok\x1b[0m ({:.0}s)",
+                start.elapsed().as_secs_f32()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("\n\x1b[1;31merror:\x1b[0m {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tinymtl_codegen::{harness, npz, report, Builder, Error, Result};
+use tinymtl_codegen::{harness, report, Builder, Result};
 
 #[derive(Parser)]
 #[command(
@@ -99,40 +99,14 @@ fn real_main(cli: Cli) -> Result<()> {
             heads,
             saturate,
         } => {
-            let g = Builder::new(&model).saturate(saturate).build()?;
-            warn(&g.warnings);
-            let (in_specs, out_specs) = harness::specs(&g.compiled);
-            let selected: Vec<usize> = if heads.is_empty() {
-                (0..out_specs.len()).collect()
-            } else {
-                heads
-                    .iter()
-                    .map(|h| {
-                        out_specs.iter().position(|s| &s.name == h).ok_or_else(|| {
-                            let known: Vec<&str> =
-                                out_specs.iter().map(|s| s.name.as_str()).collect();
-                            Error::new(format!(
-                                "unknown head '{h}' (the model's heads are: {})",
-                                known.join(", ")
-                            ))
-                            .in_file(&model)
-                        })
-                    })
-                    .collect::<Result<_>>()?
-            };
-            let samples = npz::read(&inputs, &in_specs)?;
-            let bin = harness::build(&g.compiled, &g.code).map_err(|e| e.in_file(&model))?;
-            let outs = harness::run(&g.compiled, &bin, &samples, &selected)
-                .map_err(|e| e.in_file(&model))?;
-            let specs: Vec<npz::Spec> = selected.iter().map(|&h| out_specs[h].clone()).collect();
-            npz::write(
+            let g = harness::run_files(
+                &Builder::new(&model).saturate(saturate),
+                &inputs,
                 &output,
-                &specs,
-                &npz::Samples {
-                    n: samples.n,
-                    data: outs,
-                },
-            )
+                &heads,
+            )?;
+            warn(&g.warnings);
+            Ok(())
         }
     }
 }

@@ -102,7 +102,7 @@ fn post(n: &Names, p: &Post) -> TokenStream {
 }
 
 /// Tokens for step `s`.
-pub(super) fn step(c: &Compiled, n: &Names, s: usize) -> TokenStream {
+pub(super) fn step(c: &Compiled, n: &Names, s: usize, comments: &mut Vec<String>) -> TokenStream {
     let p = &c.program;
     let st = &p.steps[s];
     let in_place = c.plan.in_place[s];
@@ -130,7 +130,8 @@ pub(super) fn step(c: &Compiled, n: &Names, s: usize) -> TokenStream {
             p.values[st.out].shape,
             nodes.join(" + ")
         );
-        let l = Literal::string(&text);
+        comments.push(text);
+        let l = Literal::usize_unsuffixed(comments.len() - 1);
         quote!(__tinymtl_comment!(#l);)
     };
 

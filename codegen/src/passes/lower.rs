@@ -614,8 +614,9 @@ impl Lowerer<'_, '_> {
     }
 
     fn bcast(&self, a: &[usize], b: &[usize], out: &[usize]) -> Result<Option<Bcast>> {
+        // Same element count as the output, or a scalar immediate (rank 0 here).
         let n = prod(out);
-        let plain = |s: &[usize]| prod(s) == n || prod(s) == 1;
+        let plain = |s: &[usize]| prod(s) == n || s.is_empty();
         if plain(a) && plain(b) {
             return Ok(None);
         }

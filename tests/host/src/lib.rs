@@ -1,1 +1,158 @@
-//! Host test crate; the tests are under `tests/`.
+//! Shared helpers for the host tests: the fixture manifest and the numerics contract.
+//!
+//! The fixtures (`tests/fixtures/`) were exported by real exporters with the seeded
+//! `export.py` beside them; their references were computed by onnxruntime.
+
+use std::path::{Path, PathBuf};
+use tinymtl_codegen::npz::{self, Spec};
+
+/// `tests/fixtures/`.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+/// One fixture model from `manifest.json`.
+#[derive(Clone, Debug)]
+pub struct Fixture {
+    /// Model name (file stem).
+    pub name: String,
+    /// Exporter that wrote it.
+    pub exporter: String,
+    /// Inputs with their shapes (symbolic dims as 1).
+    pub inputs: Vec<Spec>,
+    /// Outputs with their shapes and whether they are classification heads.
+    pub outputs: Vec<(Spec, bool)>,
+}
+
+impl Fixture {
+    /// Path of `<name><suffix>` in the fixtures folder.
+    pub fn path(&self, suffix: &str) -> PathBuf {
+        fixtures_dir().join(format!("{}{suffix}", self.name))
+    }
+
+    /// Output specs.
+    pub fn output_specs(&self) -> Vec<Spec> {
+        self.outputs.iter().map(|(s, _)| s.clone()).collect()
+    }
+}
+
+fn spec(v: &serde_json::Value) -> Spec {
+    Spec {
+        name: v["name"].as_str().expect("name").to_string(),
+        shape: v["shape"]
+            .as_array()
+            .expect("shape")
+            .iter()
+            .map(|d| d.as_u64().unwrap_or(1) as usize)
+            .collect(),
+    }
+}
+
+/// Every fixture in the manifest.
+pub fn fixtures() -> Vec<Fixture> {
+    let text =
+        std::fs::read_to_string(fixtures_dir().join("manifest.json")).expect("manifest.json");
+    let m: serde_json::Value = serde_json::from_str(&text).expect("manifest parses");
+    m["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .map(|f| Fixture {
+            name: f["name"].as_str().unwrap().to_string(),
+            exporter: f["exporter"].as_str().unwrap_or("").to_string(),
+            inputs: f["inputs"].as_array().unwrap().iter().map(spec).collect(),
+            outputs: f["outputs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| (spec(o), o["kind"] == "classification"))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Reads an npz of outputs.
+pub fn read_outputs(path: &Path, specs: &[Spec]) -> npz::Samples {
+    npz::read(path, specs).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A tolerance `|got - ref| <= abs + rel * |ref|`.
+#[derive(Clone, Copy, Debug)]
+pub struct Close {
+    /// Absolute part.
+    pub abs: f32,
+    /// Relative part.
+    pub rel: f32,
+}
+
+/// Against onnxruntime on the model with f16-rounded weights.
+pub const VS_F16_REFERENCE: Close = Close {
+    abs: 1e-3,
+    rel: 1e-3,
+};
+/// Against onnxruntime on the original f32 model.
+pub const VS_F32_REFERENCE: Close = Close {
+    abs: 2e-2,
+    rel: 2e-2,
+};
+
+/// The worst element of a comparison: its index, values and how much of the
+/// tolerance it used (`<= 1` passes).
+#[derive(Clone, Copy, Debug)]
+pub struct Worst {
+    /// Flat index.
+    pub index: usize,
+    /// Generated code's value.
+    pub got: f32,
+    /// Reference value.
+    pub want: f32,
+    /// `|got - want| / (abs + rel * |want|)`.
+    pub ratio: f32,
+}
+
+/// Compares element by element; NaN anywhere fails.
+pub fn compare(got: &[f32], want: &[f32], tol: Close) -> Worst {
+    assert_eq!(got.len(), want.len(), "lengths differ");
+    let mut worst = Worst {
+        index: 0,
+        got: 0.0,
+        want: 0.0,
+        ratio: 0.0,
+    };
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let r = if g.is_nan() || w.is_nan() {
+            f32::INFINITY
+        } else {
+            (g - w).abs() / (tol.abs + tol.rel * w.abs())
+        };
+        if r > worst.ratio || i == 0 {
+            worst = Worst {
+                index: i,
+                got: g,
+                want: w,
+                ratio: r,
+            };
+        }
+    }
+    worst
+}
+
+/// Samples of one head where the reference's top two classes differ by more than
+/// `margin` and the generated code's argmax differs from the reference's.
+pub fn argmax_mismatches(got: &[f32], want: &[f32], classes: usize, margin: f32) -> Vec<usize> {
+    let mut bad = Vec::new();
+    for (s, (g, w)) in got.chunks(classes).zip(want.chunks(classes)).enumerate() {
+        let arg = |v: &[f32]| {
+            v.iter()
+                .enumerate()
+                .fold(0, |b, (i, &x)| if x > v[b] { i } else { b })
+        };
+        let mut sorted = w.to_vec();
+        sorted.sort_by(|a, b| b.total_cmp(a));
+        let decided = sorted.len() < 2 || sorted[0] - sorted[1] > margin;
+        if decided && arg(g) != arg(w) {
+            bad.push(s);
+        }
+    }
+    bad
+}
