@@ -15,8 +15,11 @@ const REBIAS: f32 = 5.192_297e33;
 /// NaN are not produced correctly; codegen never stores them.
 #[inline(always)]
 pub fn widen(h: f16) -> f32 {
-    let b = h.to_bits() as u32;
-    f32::from_bits(((b & 0x8000) << 16) | ((b & 0x7fff) << 13)) * REBIAS
+    // Sign to bit 31 and exponent/mantissa to bits 30..16, then an arithmetic shift by
+    // 3 puts exponent/mantissa at f32's 27..13 and smears the sign over 31..28; the
+    // mask keeps bit 31 only. Three integer ops (on x86 `punpcklwd` does the first).
+    let b = (h.to_bits() as u32) << 16;
+    f32::from_bits((((b as i32) >> 3) as u32) & 0x8fff_ffff) * REBIAS
 }
 
 #[cfg(test)]

@@ -123,6 +123,19 @@ pub fn conv2d(x: &[f32], w: &[f16], y: &mut [f32], s: &ConvShape, post: Post<'_>
                             continue;
                         }
                         let iy0 = oy_lo * sh + ky * dh - ph;
+                        if let [w0, w1, w2] = *wrow {
+                            let row = Row3 {
+                                rows: (oy_lo, oy_hi),
+                                iy0,
+                                ow,
+                                w: wd,
+                                stride: (sh, sw),
+                                dw,
+                                pw,
+                            };
+                            row3(yp, xp, [widen(w0), widen(w1), widen(w2)], row);
+                            continue;
+                        }
                         for (kx, &wv) in wrow.iter().enumerate() {
                             let (ox_lo, ox_hi) = valid_range(kx * dw, pw, wd, sw, ow);
                             if ox_lo == ox_hi {
@@ -144,6 +157,80 @@ pub fn conv2d(x: &[f32], w: &[f16], y: &mut [f32], s: &ConvShape, post: Post<'_>
                 }
             }
             post.channel(oc, yp);
+        }
+    }
+}
+
+/// One filter row of width 3 over the output rows it reaches (see [`row3`]).
+#[derive(Clone, Copy)]
+struct Row3 {
+    rows: (usize, usize),
+    iy0: usize,
+    ow: usize,
+    w: usize,
+    stride: (usize, usize),
+    dw: usize,
+    pw: usize,
+}
+
+/// `yp[oy][ox] += sum_kx wv[kx] * xp[iy][ox * sw + kx * dw - pw]` for a filter row of
+/// width 3 (the common 3x3 and depthwise 3x3 case): three taps per pass over the
+/// output, so a third of the output loads, stores and row set-ups of three single-tap
+/// passes. In the interior columns, where all three taps read the input, the inner
+/// loop runs over contiguous outputs with three scalar weights; the few edge columns
+/// (at most the padding on each side) add their valid taps one by one.
+#[inline(always)]
+fn row3(yp: &mut [f32], xp: &[f32], wv: [f32; 3], r: Row3) {
+    let (oy_lo, oy_hi) = r.rows;
+    let (sh, sw) = r.stride;
+    let ranges: [(usize, usize); 3] =
+        core::array::from_fn(|k| valid_range(k * r.dw, r.pw, r.w, sw, r.ow));
+    let first = ranges.iter().map(|v| v.0).min().unwrap_or(0);
+    let last = ranges.iter().map(|v| v.1).max().unwrap_or(0);
+    let lo = ranges.iter().map(|v| v.0).max().unwrap_or(0);
+    let hi = ranges.iter().map(|v| v.1).min().unwrap_or(0);
+    // No interior: every valid column is an edge column.
+    let (lo, hi) = if lo < hi { (lo, hi) } else { (last, last) };
+    let n = hi - lo;
+    let ix = |k: usize, ox: usize| ox * sw + k * r.dw - r.pw;
+    // Each tap's valid columns left of the interior and right of it.
+    let left: [(usize, usize); 3] = core::array::from_fn(|k| {
+        let (a, b) = ranges[k];
+        (a.max(first), b.min(lo).max(a.max(first)))
+    });
+    let right: [(usize, usize); 3] = core::array::from_fn(|k| {
+        let (a, b) = ranges[k];
+        (a.max(hi), b.max(a.max(hi)))
+    });
+    let yrows = yp.chunks_exact_mut(r.ow).skip(oy_lo).take(oy_hi - oy_lo);
+    let xrows = xp.chunks_exact(r.w).skip(r.iy0).step_by(sh);
+    for (yr, xr) in yrows.zip(xrows) {
+        for (k, (&(a, b), &(c, d))) in left.iter().zip(&right).enumerate() {
+            for ox in (a..b).chain(c..d) {
+                yr[ox] += wv[k] * xr[ix(k, ox)];
+            }
+        }
+        if n == 0 {
+            continue;
+        }
+        let y = &mut yr[lo..hi];
+        let [w0, w1, w2] = wv;
+        if sw == 1 {
+            let (x0, x1, x2) = (
+                &xr[ix(0, lo)..][..n],
+                &xr[ix(1, lo)..][..n],
+                &xr[ix(2, lo)..][..n],
+            );
+            for (((yv, &a), &b), &c) in y.iter_mut().zip(x0).zip(x1).zip(x2) {
+                *yv += (w0 * a + w1 * b) + w2 * c;
+            }
+        } else {
+            let x0 = xr[ix(0, lo)..].iter().step_by(sw);
+            let x1 = xr[ix(1, lo)..].iter().step_by(sw);
+            let x2 = xr[ix(2, lo)..].iter().step_by(sw);
+            for (((yv, &a), &b), &c) in y.iter_mut().zip(x0).zip(x1).zip(x2) {
+                *yv += (w0 * a + w1 * b) + w2 * c;
+            }
         }
     }
 }

@@ -7,12 +7,12 @@ use half::f16;
 /// Independent accumulators in a dot product: one SSE/AVX register's worth of lanes
 /// on x86, enough independent FPU chains to hide the multiply-add latency on
 /// Cortex-M4F.
-const LANES: usize = 8;
+pub(crate) const LANES: usize = 8;
 
 /// Rows of `bm` folded into one pass over an output row in [`matmul`].
 const KBLOCK: usize = 4;
 
-/// `sum_i x[i] * w[i]`, with `LANES` independent partial sums reduced in a fixed tree.
+/// `sum_i x[i] * w[i]`, with [`LANES`] independent partial sums.
 #[inline(always)]
 pub(crate) fn dot_f16(x: &[f32], w: &[f16]) -> f32 {
     debug_assert_eq!(x.len(), w.len());
@@ -29,8 +29,19 @@ pub(crate) fn dot_f16(x: &[f32], w: &[f16]) -> f32 {
     for (&xv, &wv) in xr.iter().zip(wr) {
         tail += xv * widen(wv);
     }
-    let [a0, a1, a2, a3, a4, a5, a6, a7] = acc;
-    (((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))) + tail
+    lanes_sum(acc) + tail
+}
+
+/// Sum of the lanes, in lane order. A tree-shaped reduction would be shorter, but LLVM's
+/// SLP vectorizer then pairs lanes across the tree and vectorizes the main loop only
+/// two lanes wide; the sequential form keeps it at full width.
+#[inline(always)]
+pub(crate) fn lanes_sum(acc: [f32; LANES]) -> f32 {
+    let mut s = 0.0f32;
+    for a in acc {
+        s += a;
+    }
+    s
 }
 
 /// `y[i][j] = post_j(sum_k x[i][k] * w[j][k])` for `i < m`, `j < n`.

@@ -1,6 +1,7 @@
 //! Normalizations: LayerNormalization and a per-channel affine map (standalone BatchNorm).
 
 use super::act::affine_act_inplace;
+use super::dense::{lanes_sum, LANES};
 use super::reduce::sum;
 use super::Act;
 use crate::math;
@@ -11,8 +12,8 @@ use crate::math;
 fn row_stats(x: &[f32], eps: f32) -> (f32, f32) {
     let nf = x.len() as f32;
     let mean = sum(x) / nf;
-    let mut acc = [0.0f32; 8];
-    let chunks = x.chunks_exact(8);
+    let mut acc = [0.0f32; LANES];
+    let chunks = x.chunks_exact(LANES);
     let tail = chunks.remainder();
     for c in chunks {
         for (a, &v) in acc.iter_mut().zip(c) {
@@ -25,8 +26,7 @@ fn row_stats(x: &[f32], eps: f32) -> (f32, f32) {
         let d = v - mean;
         t += d * d;
     }
-    let [a0, a1, a2, a3, a4, a5, a6, a7] = acc;
-    let var = ((((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))) + t) / nf;
+    let var = (lanes_sum(acc) + t) / nf;
     (mean, 1.0 / math::sqrt(var + eps))
 }
 

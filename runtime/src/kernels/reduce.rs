@@ -1,5 +1,7 @@
 //! Reductions over one contiguous block of axes.
 
+use super::dense::{lanes_sum, LANES};
+
 /// `y[o][i] = mean_r x[o][r][i]` with `x` viewed as `outer x r x inner`.
 /// GlobalAveragePool is `inner = 1`, `r = h * w`.
 ///
@@ -35,10 +37,7 @@ pub fn reduce_mean(x: &[f32], y: &mut [f32], outer: usize, r: usize, inner: usiz
     }
 }
 
-/// Independent partial sums in [`sum`] and [`max`].
-const LANES: usize = 8;
-
-/// `sum_i x[i]`, with [`LANES`] partial sums reduced in a fixed tree.
+/// `sum_i x[i]`, with [`LANES`] partial sums.
 #[inline]
 pub(crate) fn sum(x: &[f32]) -> f32 {
     let mut acc = [0.0f32; LANES];
@@ -53,8 +52,7 @@ pub(crate) fn sum(x: &[f32]) -> f32 {
     for &v in tail {
         t += v;
     }
-    let [a0, a1, a2, a3, a4, a5, a6, a7] = acc;
-    (((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))) + t
+    lanes_sum(acc) + t
 }
 
 /// `max_i x[i]` ignoring NaN (`-inf` when empty or all NaN).
@@ -80,9 +78,10 @@ pub(crate) fn max(x: &[f32]) -> f32 {
     for &v in tail {
         t = mx(t, v);
     }
-    let [a0, a1, a2, a3, a4, a5, a6, a7] = acc;
-    mx(
-        mx(mx(a0, a4), mx(a2, a6)),
-        mx(mx(mx(a1, a5), mx(a3, a7)), t),
-    )
+    // In lane order, for the same reason as `lanes_sum`.
+    let mut m = t;
+    for a in acc {
+        m = mx(m, a);
+    }
+    m
 }
