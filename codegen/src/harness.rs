@@ -47,7 +47,7 @@ pub fn specs(c: &Compiled) -> (Vec<Spec>, Vec<Spec>) {
 pub fn main_rs(c: &Compiled) -> String {
     let names = crate::emit::names(c);
     let p = &c.program;
-    let mut s = String::from("// @generated harness for `tinymtl run`.\n#![allow(clippy::all)]\nmod model;\nuse std::io::{Read, Write};\n\n");
+    let mut s = String::from("// @generated harness for `tinymtl run`.\n#![allow(clippy::all)]\n// The model is included as build.rs users include it.\nmod model {\n    include!(\"model.rs\");\n}\nuse std::io::{Read, Write};\n\n");
     s += "fn main() {\n    let heads: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().expect(\"head index\")).collect();\n";
     s += "    let sel = heads.iter().fold(model::Heads::NONE, |s, &h| s | model::Heads::nth(h));\n";
     s += "    let mut bytes = Vec::new();\n    std::io::stdin().read_to_end(&mut bytes).expect(\"stdin\");\n";

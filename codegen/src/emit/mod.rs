@@ -156,7 +156,7 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
                     "Multiply-accumulates of head `{}`'s own layers.",
                     n.heads[h]
                 );
-                let doc_alone = format!("Multiply-accumulates to compute head `{}` alone (trunk and branches included).", n.heads[h]);
+                let doc_alone = format!(" Multiply-accumulates to compute head `{}` alone (trunk and branches included).", n.heads[h]);
                 part_consts.push(quote!(#[doc = #doc] pub const #name: u64 = #macs; #[doc = #doc_alone] pub const #name_alone: u64 = #alone;));
             }
         }
@@ -173,10 +173,10 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
         let arr = array_type(&val.shape);
         let rank = lit(val.shape.len());
         let dims = val.shape.iter().map(|&d| lit(d));
-        let doc = format!("Input `{}`, shape {:?}.", val.name, val.shape);
+        let doc = format!(" Input `{}`, shape {:?}.", val.name, val.shape);
         input_types.push(quote!(#[doc = #doc] pub type #ty = #arr; #[doc = #doc] pub const #shape_name: [usize; #rank] = [#(#dims),*];));
         let field = ident(&n.inputs[k]);
-        let doc = format!("ONNX input `{}`.", val.name);
+        let doc = format!(" ONNX input `{}`.", val.name);
         input_fields.push(quote!(#[doc = #doc] pub #field: &'a #ty,));
     }
     let mut output_types = Vec::new();
@@ -194,14 +194,14 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
         let arr = array_type(&val.shape);
         let rank = lit(val.shape.len());
         let dims = val.shape.iter().map(|&d| lit(d));
-        let doc = format!("Head `{}`, shape {:?}.", val.name, val.shape);
+        let doc = format!(" Head `{}`, shape {:?}.", val.name, val.shape);
         output_types.push(quote!(#[doc = #doc] pub type #ty = #arr; #[doc = #doc] pub const #shape_name: [usize; #rank] = [#(#dims),*];));
         let field = ident(&n.heads[h]);
-        let doc = format!("ONNX output `{}`; `None` unless selected.", val.name);
+        let doc = format!(" ONNX output `{}`; `None` unless selected.", val.name);
         output_fields.push(quote!(#[doc = #doc] pub #field: Option<#ty>,));
         let cname = format_ident!("{}", n.heads[h].to_ascii_uppercase());
         let bit = Literal::u64_unsuffixed(1u64 << h);
-        let doc = format!("Head `{}`.", val.name);
+        let doc = format!(" Head `{}`.", val.name);
         head_consts.push(quote!(#[doc = #doc] pub const #cname: Heads = Heads(#bit);));
     }
     let head_names = p.outputs.iter().map(|&v| p.values[v].name.as_str());
@@ -232,12 +232,12 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
             Vec::new()
         };
         let doc = match seg.kind {
-            Kind::Trunk => "The trunk: layers every head needs.".to_string(),
+            Kind::Trunk => " The trunk: layers every head needs.".to_string(),
             Kind::Branch => format!(
                 "Branch shared by heads {}.",
                 heads_in(seg.heads, &n.heads).join(", ")
             ),
-            Kind::Head(h) => format!("Head `{}`'s own layers.", n.heads[h]),
+            Kind::Head(h) => format!(" Head `{}`'s own layers.", n.heads[h]),
         };
         let unused = if body.is_empty() {
             quote!(let _ = a;)
@@ -295,7 +295,7 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
             let dst = flatten(quote!(out), shape.len(), true);
             quote!(let mut out: #ty = #z; #dst.copy_from_slice(arena::view(&self.m.arena, #span));)
         };
-        let doc = format!("Computes head `{}` from the kept features (shared branches it needs run at most once per trunk run).", p.values[v].name);
+        let doc = format!(" Computes head `{}` from the kept features (shared branches it needs run at most once per trunk run).", p.values[v].name);
         head_methods.push(quote! {
             #[doc = #doc]
             pub fn #name(&mut self) -> #ty {
@@ -319,7 +319,7 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
             let name = ident(&n.consts[i]);
             let len = lit(k.data.len());
             let marker = Literal::usize_unsuffixed(i);
-            let doc = format!("`{}`, shape {:?}.", k.name, k.shape);
+            let doc = format!(" `{}`, shape {:?}.", k.name, k.shape);
             match k.storage {
                 Storage::F16 => quote!(#[doc = #doc] pub static #name: Weights<#len> = Weights::from_bits(__tinymtl_data!(#marker));),
                 Storage::F32 => quote!(#[doc = #doc] pub static #name: [f32; #len] = __tinymtl_data!(#marker);),
@@ -328,15 +328,8 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
         .collect();
     let module_doc = module_doc(c, &n, src);
     let file = quote! {
-        #![doc = #module_doc]
-        #![allow(clippy::all, clippy::pedantic, unused_imports, dead_code)]
-
-        use tinymtl_runtime::arena;
-        use tinymtl_runtime::kernels::{act, conv, dense, elementwise, movement, norm, pool, reduce, softmax};
-        use tinymtl_runtime::kernels::{Act, Post};
-        use tinymtl_runtime::kernels::conv::ConvShape;
-        use tinymtl_runtime::kernels::pool::PoolShape;
-        use tinymtl_runtime::kernels::elementwise::{BinOp, Broadcast, Scalar};
+        #[allow(unused_imports)]
+        use tinymtl_runtime::{arena, kernels::*};
 
         /// Activation arena length, in `f32` elements.
         pub const ARENA_LEN: usize = #arena_len;
@@ -402,8 +395,7 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
             #(#output_fields)*
         }
 
-        /// The model with its activation arena. `Model::new()` is `const`, so it can live
-        /// in a `static` (the arena then sits in `.bss`).
+        #(#[doc = #module_doc])*
         pub struct Model {
             arena: [f32; ARENA_LEN],
             trunk_ready: bool,
@@ -457,6 +449,7 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
         #(#seg_fns)*
 
         /// Constants, stored as they are read: f16 matrices and filters, f32 per-channel vectors.
+        #[allow(clippy::approx_constant, clippy::excessive_precision, clippy::unreadable_literal)]
         mod weights {
             use tinymtl_runtime::Weights;
             #(#weights_tokens)*
@@ -491,9 +484,29 @@ fn expand_markers(text: &str, c: &Compiled, comments: &[String]) -> String {
         text.replace_range(pos..=close, &lit);
     }
     let mut out = String::with_capacity(text.len());
+    let mut prev = "";
     for line in text.lines() {
         let trimmed = line.trim_start();
         let indent = &line[..line.len() - trimmed.len()];
+        if starts_item(trimmed)
+            && !prev.is_empty()
+            && !prev.starts_with("///")
+            && !prev.starts_with("#[")
+            && !prev.ends_with('{')
+            && !prev.starts_with("//")
+        {
+            out.push('\n');
+        }
+        prev = trimmed;
+        if let Some(doc) = trimmed.strip_prefix("///") {
+            if !doc.is_empty() && !doc.starts_with([' ', '/']) {
+                out.push_str(indent);
+                out.push_str("/// ");
+                out.push_str(doc);
+                out.push('\n');
+                continue;
+            }
+        }
         if let Some(rest) = trimmed.strip_prefix("__tinymtl_comment!(") {
             let id: usize = rest
                 .trim_end_matches(");")
@@ -509,6 +522,24 @@ fn expand_markers(text: &str, c: &Compiled, comments: &[String]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Whether a line opens an item (or a step's comment) that reads better after a blank line.
+fn starts_item(t: &str) -> bool {
+    [
+        "///",
+        "#[",
+        "pub ",
+        "fn ",
+        "impl",
+        "mod ",
+        "struct ",
+        "const ",
+        "static ",
+        "__tinymtl_comment!",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
 }
 
 /// `[0x3c00, ...]` (f16 bits) or `[1.0, ...]` (f32), 16 or 8 per line.
@@ -538,28 +569,36 @@ fn data_literal(c: &Compiled, id: usize, indent: &str) -> String {
     s
 }
 
-fn module_doc(c: &Compiled, n: &Names, src: &SourceInfo) -> String {
+fn module_doc(c: &Compiled, n: &Names, src: &SourceInfo) -> Vec<String> {
     let p = &c.program;
-    let mut d = format!(
-        " Model `{}` compiled by tinymtl from `{}`.\n\n",
-        p.name, src.file_name
-    );
-    d += " | part | heads | MACs | params | weight bytes |\n |---|---|---|---|---|\n";
+    let mut d = vec![
+        format!(
+            " Model `{}`, compiled by tinymtl from `{}`, with its activation arena.",
+            p.name, src.file_name
+        ),
+        String::new(),
+        " `Model::new()` is `const`, so the model can live in a `static` (the arena then".into(),
+        " sits in `.bss`); weights are `static`s in flash.".into(),
+        String::new(),
+        " | part | heads | MACs | params | weight bytes |".into(),
+        " |---|---|---|---|---|".into(),
+    ];
     for (si, seg) in c.parts.segments.iter().enumerate() {
         let k = &c.cost.parts[si];
-        d += &format!(
-            " | `{}` | {} | {} | {} | {} |\n",
+        d.push(format!(
+            " | `{}` | {} | {} | {} | {} |",
             n.segments[si],
             heads_in(seg.heads, &n.heads).join(", "),
             k.macs,
             k.params,
             k.weight_bytes
-        );
+        ));
     }
-    d += &format!(
-        "\n Arena: {} bytes (lower bound from liveness: {} bytes).\n",
+    d.push(String::new());
+    d.push(format!(
+        " Arena: {} bytes (lower bound from liveness: {} bytes).",
         c.plan.arena_len * 4,
         c.plan.peak_live * 4
-    );
+    ));
     d
 }

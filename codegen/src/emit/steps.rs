@@ -51,11 +51,11 @@ fn act(u: Option<UnaryOp>) -> TokenStream {
 
 fn binop(op: BinaryOp) -> TokenStream {
     match op {
-        BinaryOp::Add => quote!(BinOp::Add),
-        BinaryOp::Sub => quote!(BinOp::Sub),
-        BinaryOp::Mul => quote!(BinOp::Mul),
-        BinaryOp::Div => quote!(BinOp::Div),
-        BinaryOp::Pow => quote!(BinOp::Pow),
+        BinaryOp::Add => quote!(elementwise::BinOp::Add),
+        BinaryOp::Sub => quote!(elementwise::BinOp::Sub),
+        BinaryOp::Mul => quote!(elementwise::BinOp::Mul),
+        BinaryOp::Div => quote!(elementwise::BinOp::Div),
+        BinaryOp::Pow => quote!(elementwise::BinOp::Pow),
     }
 }
 
@@ -156,7 +156,7 @@ pub(super) fn step(c: &Compiled, n: &Names, s: usize, comments: &mut Vec<String>
             }
             Arg::Scalar(x) => {
                 let x = f32_lit(x);
-                quote!(Scalar(#x))
+                quote!(elementwise::Scalar(#x))
             }
         });
     }
@@ -225,7 +225,7 @@ pub(super) fn step(c: &Compiled, n: &Names, s: usize, comments: &mut Vec<String>
             ]
             .map(lit);
             quote! {
-                const SHAPE: ConvShape = ConvShape { n: #nb, c_in: #ci, h: #h, w: #wd, c_out: #co, kh: #kh, kw: #kw, oh: #oh, ow: #ow, stride: (#sh, #sw), pad: (#ph, #pw), dilation: (#dh, #dw), groups: #gr };
+                const SHAPE: conv::ConvShape = conv::ConvShape { n: #nb, c_in: #ci, h: #h, w: #wd, c_out: #co, kh: #kh, kw: #kw, oh: #oh, ow: #ow, stride: (#sh, #sw), pad: (#ph, #pw), dilation: (#dh, #dw), groups: #gr };
                 conv::conv2d(#x, #w.as_slice(), y, &SHAPE, #pp);
             }
         }
@@ -252,7 +252,7 @@ pub(super) fn step(c: &Compiled, n: &Names, s: usize, comments: &mut Vec<String>
                 g.dilation.1,
             ]
             .map(lit);
-            let shape = quote!(const SHAPE: PoolShape = PoolShape { planes: #planes, h: #h, w: #w, kh: #kh, kw: #kw, oh: #oh, ow: #ow, stride: (#sh, #sw), pad: (#pt, #pl, #pb, #pr), dilation: (#dh, #dw) };);
+            let shape = quote!(const SHAPE: pool::PoolShape = pool::PoolShape { planes: #planes, h: #h, w: #w, kh: #kh, kw: #kw, oh: #oh, ow: #ow, stride: (#sh, #sw), pad: (#pt, #pl, #pb, #pr), dilation: (#dh, #dw) };);
             if *max {
                 quote!(#shape pool::max_pool(#x, y, &SHAPE);)
             } else {
@@ -352,7 +352,7 @@ pub(super) fn step(c: &Compiled, n: &Names, s: usize, comments: &mut Vec<String>
                 (None, Some(bc)) => {
                     let b = &arg_expr[1];
                     let (shape, sa, sb) = (usizes(&bc.shape), usizes(&bc.a), usizes(&bc.b));
-                    quote!(elementwise::binary_broadcast(#op, #x, #b, y, &Broadcast { shape: #shape, a: #sa, b: #sb });)
+                    quote!(elementwise::binary_broadcast(#op, #x, #b, y, &elementwise::Broadcast { shape: #shape, a: #sa, b: #sb });)
                 }
             }
         }

@@ -169,7 +169,16 @@ fn fuse_one(p: &mut Program) -> bool {
         if scale.iter().chain(&shift).any(|x| !x.is_finite()) {
             continue;
         }
-        let node = &consumer.nodes[0].0;
+        let producer = &mut p.steps[pi];
+        if let Kernel::Unary(u) = consumer.kernel {
+            // Only the activation changes: keep the existing constants.
+            post_of(&mut producer.kernel).act = Some(u);
+            producer.out = consumer.out;
+            producer.nodes.extend(consumer.nodes);
+            p.steps.remove(ci);
+            return true;
+        }
+        let node = producer.nodes[0].0.clone();
         let new_scale = if scale.iter().all(|&s| s == 1.0) {
             None
         } else {

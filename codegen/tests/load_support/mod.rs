@@ -312,6 +312,9 @@ impl M {
 #[track_caller]
 pub fn assert_err(e: &Error, parts: &[&str]) {
     let msg = e.to_string();
+    if std::env::var_os("TINYMTL_SHOW_ERRORS").is_some() {
+        eprintln!("{msg}");
+    }
     assert!(msg.contains(FILE), "message does not name the file: {msg}");
     for p in parts {
         assert!(msg.contains(p), "message lacks '{p}': {msg}");

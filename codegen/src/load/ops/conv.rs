@@ -149,11 +149,15 @@ pub(super) fn conv(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
     }
     let group = group as usize;
     let (m, c) = (ws[0], xs[1]);
-    if ws[1].checked_mul(group) != Some(c) || m % group != 0 {
+    if ws[1].checked_mul(group) != Some(c) {
         return Err(ctx.err(format!(
-            "input {xs:?} has {c} channels, but weights {ws:?} with group {group} expect {} input \
-             channels and an output channel count divisible by {group}",
+            "input {xs:?} has {c} channels, but weights {ws:?} with group {group} expect {}",
             ws[1].saturating_mul(group)
+        )));
+    }
+    if m % group != 0 {
+        return Err(ctx.err(format!(
+            "weights {ws:?} have {m} output channels, not divisible by group {group}"
         )));
     }
     let mut inputs = vec![x, w];
@@ -218,9 +222,11 @@ pub(super) fn pool(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
         Some(k) if k.len() == n && k.iter().all(|&v| v >= 1) => {
             k.iter().map(|&v| v as usize).collect::<Vec<_>>()
         }
-        Some(k) => return Err(ctx.err(format!(
+        Some(k) => {
+            return Err(ctx.err(format!(
             "attribute 'kernel_shape' = {k:?} is invalid for input {xs:?}: needs {n} values >= 1"
-        ))),
+        )))
+        }
         None => return Err(ctx.err("attribute 'kernel_shape' is missing")),
     };
     let bool_attr = |name: &str| -> Result<bool> {

@@ -104,9 +104,11 @@ fn unary_op(ctx: &NodeCtx) -> Result<UnaryOp> {
             match ctx.string("approximate")?.as_deref() {
                 None | Some("none") => UnaryOp::Gelu { tanh: false },
                 Some("tanh") => UnaryOp::Gelu { tanh: true },
-                Some(other) => return Err(ctx.err(format!(
+                Some(other) => {
+                    return Err(ctx.err(format!(
                     "attribute 'approximate' = '{other}' is not supported (supported: none, tanh)"
-                ))),
+                )))
+                }
             }
         }
         _ => {
