@@ -88,7 +88,8 @@ impl Builder {
         c: &Rc<Const>,
         allow_int: bool,
     ) -> Result<TensorId> {
-        if !c.dtype.is_float() && !(allow_int && c.dtype.is_int()) {
+        let ok = c.dtype.is_float() || (allow_int && c.dtype.is_int());
+        if !ok {
             return Err(ctx
                 .err(format!(
                     "input #{slot} is a constant of type {}, but {} needs float data here",

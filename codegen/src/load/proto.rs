@@ -342,7 +342,7 @@ fn read_external(t: &TensorProto, expected: usize, model_path: &Path) -> Result<
             );
         }
     }
-    let end = offset.checked_add(expected as u64).unwrap_or(u64::MAX);
+    let end = offset.saturating_add(expected as u64);
     if end > file_len {
         crate::bail!(
             "external data file '{shown}' is too short: {file_len} bytes, but the tensor \
