@@ -12,7 +12,7 @@
 //! - [`kernels`]: one module per op family, each with its scalar reference beside it.
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
-#![forbid(unsafe_op_in_unsafe_fn)]
+#![forbid(unsafe_code)]
 
 pub use half::f16 as F16;
 

@@ -6,6 +6,7 @@ mod support;
 
 mod act;
 mod conv;
+mod degenerate;
 mod dense;
 mod elementwise;
 mod movement;
