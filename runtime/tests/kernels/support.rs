@@ -193,7 +193,8 @@ fn out_len(
 /// Convolution shapes: batches, groups, depthwise, 1-D, kernels larger than the stride
 /// or than the input, padding, dilation; all consistent.
 pub fn conv_shape() -> impl Strategy<Value = ConvShape> {
-    let kind = prop_oneof![3 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)]; // plain, depthwise, 1-D
+    // plain, depthwise, 1-D, pointwise (1x1, stride 1, no padding)
+    let kind = prop_oneof![3 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8)];
     (
         kind,
         (1..=2usize, 1..=3usize, 1..=3usize, 1..=3usize),
@@ -207,6 +208,10 @@ pub fn conv_shape() -> impl Strategy<Value = ConvShape> {
                 let (groups, cig, cog) = match kind {
                     1 => (groups * 2 + cig, 1, 1),
                     _ => (groups, cig, cog),
+                };
+                let (groups, cig, kh, kw, sh, sw, pt, pl, pb, pr) = match kind {
+                    3 => (groups.min(2), cig * 3 - n + 1, 1, 1, 1, 1, 0, 0, 0, 0),
+                    _ => (groups, cig, kh, kw, sh, sw, pt, pl, pb, pr),
                 };
                 let (h, kh, sh, dh, pt, pb) = match kind {
                     2 => (1, 1, 1, 1, 0, 0),
