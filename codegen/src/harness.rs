@@ -308,3 +308,10 @@ pub fn run_files(
     )?;
     Ok(g)
 }
+
+/// `tinymtl bench` on the host: nanoseconds per inference for each head set
+/// (all heads, each head alone), measured by the generated code's own harness.
+pub fn bench(builder: &crate::Builder) -> Result<String> {
+    let _ = builder;
+    Err(Error::new("bench on the host is not implemented yet"))
+}

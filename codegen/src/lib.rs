@@ -15,6 +15,7 @@ pub mod ir;
 pub mod load;
 pub mod npz;
 pub mod passes;
+pub mod qemu;
 pub mod report;
 
 pub use builder::{write_atomic, Builder, Generated};

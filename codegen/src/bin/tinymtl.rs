@@ -16,6 +16,15 @@ struct Cli {
     cmd: Cmd,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Target {
+    /// x86/ARM host, generated code compiled natively.
+    Host,
+    /// QEMU mps2-an386 (Cortex-M4F), the default embedded board.
+    #[value(name = "qemu-m4")]
+    QemuM4,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Generate the Rust module for a model.
@@ -45,11 +54,29 @@ enum Cmd {
         /// Clamp weights beyond f16's range instead of refusing them.
         #[arg(long)]
         saturate: bool,
+        /// Where the generated code runs: the host, or the emulated Cortex-M4F board.
+        #[arg(long, value_enum, default_value_t = Target::Host)]
+        target: Target,
+    },
+    /// Measure the generated code: ns per inference per head set on the host, or
+    /// executed instructions per part on the emulated Cortex-M4F.
+    Bench {
+        /// The ONNX model.
+        model: PathBuf,
+        /// Where to measure.
+        #[arg(long, value_enum, default_value_t = Target::Host)]
+        target: Target,
+        /// Clamp weights beyond f16's range instead of refusing them.
+        #[arg(long)]
+        saturate: bool,
     },
     /// Show the trunk, branches and heads with their parameters, MACs, bytes and arena.
     Inspect {
         /// The ONNX model.
         model: PathBuf,
+        /// Also write a self-contained HTML page (diagram of the parts, arena timeline).
+        #[arg(long)]
+        html: Option<PathBuf>,
         /// Clamp weights beyond f16's range instead of refusing them.
         #[arg(long)]
         saturate: bool,
@@ -81,16 +108,23 @@ fn real_main(cli: Cli) -> Result<()> {
         } => {
             let g = Builder::new(&model).saturate(saturate).build()?;
             warn(&g.warnings);
-            tinymtl_codegen::write_atomic(&output, g.code.as_bytes())?;
-            Ok(())
+            tinymtl_codegen::write_atomic(&output, g.code.as_bytes())
         }
-        Cmd::Inspect { model, saturate } => {
+        Cmd::Inspect {
+            model,
+            html,
+            saturate,
+        } => {
             let g = Builder::new(&model).saturate(saturate).build()?;
-            print!(
-                "{}",
-                report::text(&g.compiled, &model.display().to_string())
-            );
-            Ok(())
+            let name = model.display().to_string();
+            print!("{}", report::text(&g.compiled, &name));
+            match html {
+                Some(path) => tinymtl_codegen::write_atomic(
+                    &path,
+                    report::html(&g.compiled, &name).as_bytes(),
+                ),
+                None => Ok(()),
+            }
         }
         Cmd::Run {
             model,
@@ -98,14 +132,27 @@ fn real_main(cli: Cli) -> Result<()> {
             output,
             heads,
             saturate,
+            target,
         } => {
-            let g = harness::run_files(
-                &Builder::new(&model).saturate(saturate),
-                &inputs,
-                &output,
-                &heads,
-            )?;
+            let b = Builder::new(&model).saturate(saturate);
+            let g = match target {
+                Target::Host => harness::run_files(&b, &inputs, &output, &heads)?,
+                Target::QemuM4 => tinymtl_codegen::qemu::run_files(&b, &inputs, &output, &heads)?,
+            };
             warn(&g.warnings);
+            Ok(())
+        }
+        Cmd::Bench {
+            model,
+            target,
+            saturate,
+        } => {
+            let b = Builder::new(&model).saturate(saturate);
+            let text = match target {
+                Target::Host => harness::bench(&b)?,
+                Target::QemuM4 => tinymtl_codegen::qemu::bench(&b)?,
+            };
+            print!("{text}");
             Ok(())
         }
     }

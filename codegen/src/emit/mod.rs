@@ -326,6 +326,15 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
             }
         })
         .collect();
+    let n_parts = lit(c.parts.segments.len());
+    let part_names = n.segments.clone();
+    let part_arms: Vec<TokenStream> = (1..c.parts.segments.len())
+        .map(|si| {
+            let f = ident(&n.segments[si]);
+            let i = lit(si);
+            quote!(#i => #f(&mut self.m.arena),)
+        })
+        .collect();
     let module_doc = module_doc(c, &n, src);
     let file = quote! {
         #[allow(unused_imports)]
@@ -344,6 +353,8 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
         /// Multiply-accumulates of the trunk.
         pub const MACS_TRUNK: u64 = #macs_trunk;
         #(#part_consts)*
+        /// Names of the parts (trunk, shared branches, heads' own layers) in execution order.
+        pub const PARTS: [&str; #n_parts] = [#(#part_names),*];
         /// Number of heads.
         pub const HEADS: usize = #n_heads;
         /// ONNX output name of each head, in [`Heads`] bit order.
@@ -444,6 +455,17 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
 
         impl Features<'_> {
             #(#head_methods)*
+
+            /// Profiling hook: runs part `i` of [`PARTS`] alone (`i >= 1`; the trunk ran
+            /// already), assuming the parts before it ran. Used by `tinymtl bench` to count
+            /// instructions per part; applications use the head methods.
+            #[doc(hidden)]
+            pub fn run_part(&mut self, i: usize) {
+                match i {
+                    #(#part_arms)*
+                    _ => {}
+                }
+            }
         }
 
         #(#seg_fns)*

@@ -1,5 +1,8 @@
 //! Human-readable reports of a compiled model (`tinymtl inspect`).
 
+mod html;
+pub use html::html;
+
 use crate::emit::names;
 use crate::passes::partition::Kind;
 use crate::passes::Compiled;

@@ -34,6 +34,9 @@ pub const MACS_GROUP_PROBS: u64 = 320;
 /// Multiply-accumulates to compute head `group_probs` alone (trunk and branches included).
 pub const MACS_GROUP_PROBS_ALONE: u64 = 2368;
 
+/// Names of the parts (trunk, shared branches, heads' own layers) in execution order.
+pub const PARTS: [&str; 3] = ["trunk", "head_digit_probs", "head_group_probs"];
+
 /// Number of heads.
 pub const HEADS: usize = 2;
 
@@ -204,6 +207,18 @@ impl Features<'_> {
         let mut out: OutputGroupProbs = [[0.0; 5]; 1];
         out.as_flattened_mut().copy_from_slice(arena::view(&self.m.arena, (64, 5)));
         out
+    }
+
+    /// Profiling hook: runs part `i` of [`PARTS`] alone (`i >= 1`; the trunk ran
+    /// already), assuming the parts before it ran. Used by `tinymtl bench` to count
+    /// instructions per part; applications use the head methods.
+    #[doc(hidden)]
+    pub fn run_part(&mut self, i: usize) {
+        match i {
+            1 => head_digit_probs(&mut self.m.arena),
+            2 => head_group_probs(&mut self.m.arena),
+            _ => {}
+        }
     }
 }
 

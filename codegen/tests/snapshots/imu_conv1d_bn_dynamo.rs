@@ -40,6 +40,9 @@ pub const MACS_CADENCE: u64 = 24;
 /// Multiply-accumulates to compute head `cadence` alone (trunk and branches included).
 pub const MACS_CADENCE_ALONE: u64 = 52248;
 
+/// Names of the parts (trunk, shared branches, heads' own layers) in execution order.
+pub const PARTS: [&str; 4] = ["trunk", "head_activity", "head_fall", "head_cadence"];
+
 /// Number of heads.
 pub const HEADS: usize = 3;
 
@@ -232,6 +235,19 @@ impl Features<'_> {
         let mut out: OutputCadence = [[0.0; 1]; 1];
         out.as_flattened_mut().copy_from_slice(arena::view(&self.m.arena, (0, 1)));
         out
+    }
+
+    /// Profiling hook: runs part `i` of [`PARTS`] alone (`i >= 1`; the trunk ran
+    /// already), assuming the parts before it ran. Used by `tinymtl bench` to count
+    /// instructions per part; applications use the head methods.
+    #[doc(hidden)]
+    pub fn run_part(&mut self, i: usize) {
+        match i {
+            1 => head_activity(&mut self.m.arena),
+            2 => head_fall(&mut self.m.arena),
+            3 => head_cadence(&mut self.m.arena),
+            _ => {}
+        }
     }
 }
 

@@ -34,6 +34,9 @@ pub const MACS_FALL: u64 = 32;
 /// Multiply-accumulates to compute head `fall` alone (trunk and branches included).
 pub const MACS_FALL_ALONE: u64 = 29984;
 
+/// Names of the parts (trunk, shared branches, heads' own layers) in execution order.
+pub const PARTS: [&str; 3] = ["trunk", "head_activity", "head_fall"];
+
 /// Number of heads.
 pub const HEADS: usize = 2;
 
@@ -200,6 +203,18 @@ impl Features<'_> {
         let mut out: OutputFall = [[0.0; 2]; 1];
         out.as_flattened_mut().copy_from_slice(arena::view(&self.m.arena, (0, 2)));
         out
+    }
+
+    /// Profiling hook: runs part `i` of [`PARTS`] alone (`i >= 1`; the trunk ran
+    /// already), assuming the parts before it ran. Used by `tinymtl bench` to count
+    /// instructions per part; applications use the head methods.
+    #[doc(hidden)]
+    pub fn run_part(&mut self, i: usize) {
+        match i {
+            1 => head_activity(&mut self.m.arena),
+            2 => head_fall(&mut self.m.arena),
+            _ => {}
+        }
     }
 }
 

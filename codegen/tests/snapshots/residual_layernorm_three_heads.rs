@@ -43,6 +43,15 @@ pub const MACS_HEAD_C: u64 = 96;
 /// Multiply-accumulates to compute head `head_c` alone (trunk and branches included).
 pub const MACS_HEAD_C_ALONE: u64 = 4192;
 
+/// Names of the parts (trunk, shared branches, heads' own layers) in execution order.
+pub const PARTS: [&str; 5] = [
+    "trunk",
+    "branch_head_a_head_b",
+    "head_head_a",
+    "head_head_b",
+    "head_head_c",
+];
+
 /// Number of heads.
 pub const HEADS: usize = 3;
 
@@ -236,6 +245,20 @@ impl Features<'_> {
         let mut out: OutputHeadC = [[0.0; 3]; 1];
         out.as_flattened_mut().copy_from_slice(arena::view(&self.m.arena, (16, 3)));
         out
+    }
+
+    /// Profiling hook: runs part `i` of [`PARTS`] alone (`i >= 1`; the trunk ran
+    /// already), assuming the parts before it ran. Used by `tinymtl bench` to count
+    /// instructions per part; applications use the head methods.
+    #[doc(hidden)]
+    pub fn run_part(&mut self, i: usize) {
+        match i {
+            1 => branch_head_a_head_b(&mut self.m.arena),
+            2 => head_head_a(&mut self.m.arena),
+            3 => head_head_b(&mut self.m.arena),
+            4 => head_head_c(&mut self.m.arena),
+            _ => {}
+        }
     }
 }
 
