@@ -72,11 +72,12 @@ fn run(y: &mut [f32], x: &[f32], f: impl Fn(&mut f32, f32)) {
 /// `c_out x (c_in / groups) x kh x kw`, `y` is `n x c_out x oh x ow`. Padding reads zeros.
 ///
 /// Direct convolution, one output plane at a time: for each filter tap (a scalar
-/// weight) the valid output rows and columns are computed once, then the tap is added
-/// to those outputs in a loop over contiguous output columns (a single contiguous run
-/// across rows when the tap covers whole rows at stride 1, as 1x1 convolutions do).
-/// Depthwise convolution (`groups == c_in`) is the same loop with one input channel
-/// per output.
+/// weight) the valid output rows and columns are computed once, outside the loops,
+/// then the tap is added to those outputs in a loop over contiguous output columns (a
+/// single contiguous run across rows when the tap covers whole rows at stride 1).
+/// Filter rows of width 3 add their three taps in one pass; 1x1 convolutions at
+/// stride 1 add four input planes per pass. Depthwise convolution
+/// (`groups == c_in`) is the same code with one input channel per output.
 pub fn conv2d(x: &[f32], w: &[f16], y: &mut [f32], s: &ConvShape, post: Post<'_>) {
     let ConvShape {
         n,
@@ -88,13 +89,13 @@ pub fn conv2d(x: &[f32], w: &[f16], y: &mut [f32], s: &ConvShape, post: Post<'_>
         kw,
         oh,
         ow,
-        stride: (sh, sw),
-        pad: (ph, pw),
-        dilation: (dh, dw),
+        stride,
+        pad,
         groups,
+        ..
     } = *s;
     debug_assert!(groups > 0 && c_in % groups == 0 && c_out % groups == 0);
-    debug_assert!(sh > 0 && sw > 0);
+    debug_assert!(stride.0 > 0 && stride.1 > 0);
     let groups = groups.max(1);
     let (cig, cog) = (c_in / groups, c_out / groups);
     let (plane_in, plane_out, taps) = (h * wd, oh * ow, kh * kw);
@@ -104,11 +105,9 @@ pub fn conv2d(x: &[f32], w: &[f16], y: &mut [f32], s: &ConvShape, post: Post<'_>
     if n == 0 || c_out == 0 || plane_out == 0 {
         return;
     }
-    let (sh, sw) = (sh.max(1), sw.max(1));
     let accumulate = cig > 0 && taps > 0 && plane_in > 0;
-    // 1x1, stride 1, no padding: every output plane is a weighted sum of whole input
-    // planes.
-    let pointwise = taps == 1 && (sh, sw, ph, pw) == (1, 1, 0, 0) && (oh, ow) == (h, wd);
+    // 1x1, stride 1, no padding: each output plane is a weighted sum of input planes.
+    let pointwise = taps == 1 && stride == (1, 1) && pad == (0, 0) && (oh, ow) == (h, wd);
     for (b, yb) in y[..n * c_out * plane_out]
         .chunks_exact_mut(c_out * plane_out)
         .enumerate()
@@ -121,50 +120,69 @@ pub fn conv2d(x: &[f32], w: &[f16], y: &mut [f32], s: &ConvShape, post: Post<'_>
                 let wo = &w[oc * cig * taps..][..cig * taps];
                 if pointwise {
                     pointwise_plane(yp, xg, wo);
-                    post.channel(oc, yp);
-                    continue;
-                }
-                for (xp, wi) in xg.chunks_exact(plane_in).zip(wo.chunks_exact(taps)) {
-                    for (ky, wrow) in wi.chunks_exact(kw).enumerate() {
-                        let (oy_lo, oy_hi) = valid_range(ky * dh, ph, h, sh, oh);
-                        if oy_lo == oy_hi {
-                            continue;
-                        }
-                        let iy0 = oy_lo * sh + ky * dh - ph;
-                        if let [w0, w1, w2] = *wrow {
-                            let row = Row3 {
-                                rows: (oy_lo, oy_hi),
-                                iy0,
-                                ow,
-                                w: wd,
-                                stride: (sh, sw),
-                                dw,
-                                pw,
-                            };
-                            row3(yp, xp, [widen(w0), widen(w1), widen(w2)], row);
-                            continue;
-                        }
-                        for (kx, &wv) in wrow.iter().enumerate() {
-                            let (ox_lo, ox_hi) = valid_range(kx * dw, pw, wd, sw, ow);
-                            if ox_lo == ox_hi {
-                                continue;
-                            }
-                            let wv = widen(wv);
-                            let t = Tap {
-                                rows: (oy_lo, oy_hi),
-                                cols: (ox_lo, ox_hi),
-                                iy0,
-                                ix0: ox_lo * sw + kx * dw - pw,
-                                ow,
-                                w: wd,
-                                stride: (sh, sw),
-                            };
-                            tap(yp, xp, t, |y, x| *y += wv * x);
-                        }
-                    }
+                } else {
+                    direct_plane(yp, xg, wo, s);
                 }
             }
             post.channel(oc, yp);
+        }
+    }
+}
+
+/// Adds every tap of the filter `wo` (`cig x kh x kw`) over the input planes `xg` into
+/// the output plane `yp`: filter rows of width 3 through [`row3`], others tap by tap.
+#[inline(always)]
+fn direct_plane(yp: &mut [f32], xg: &[f32], wo: &[f16], s: &ConvShape) {
+    let ConvShape {
+        h,
+        w: wd,
+        kh,
+        kw,
+        oh,
+        ow,
+        stride: (sh, sw),
+        pad: (ph, pw),
+        dilation: (dh, dw),
+        ..
+    } = *s;
+    let (sh, sw) = (sh.max(1), sw.max(1));
+    for (xp, wi) in xg.chunks_exact(h * wd).zip(wo.chunks_exact(kh * kw)) {
+        for (ky, wrow) in wi.chunks_exact(kw).enumerate() {
+            let (oy_lo, oy_hi) = valid_range(ky * dh, ph, h, sh, oh);
+            if oy_lo == oy_hi {
+                continue;
+            }
+            let iy0 = oy_lo * sh + ky * dh - ph;
+            if let [w0, w1, w2] = *wrow {
+                let row = Row3 {
+                    rows: (oy_lo, oy_hi),
+                    iy0,
+                    ow,
+                    w: wd,
+                    stride: (sh, sw),
+                    dw,
+                    pw,
+                };
+                row3(yp, xp, [widen(w0), widen(w1), widen(w2)], row);
+                continue;
+            }
+            for (kx, &wv) in wrow.iter().enumerate() {
+                let (ox_lo, ox_hi) = valid_range(kx * dw, pw, wd, sw, ow);
+                if ox_lo == ox_hi {
+                    continue;
+                }
+                let wv = widen(wv);
+                let t = Tap {
+                    rows: (oy_lo, oy_hi),
+                    cols: (ox_lo, ox_hi),
+                    iy0,
+                    ix0: ox_lo * sw + kx * dw - pw,
+                    ow,
+                    w: wd,
+                    stride: (sh, sw),
+                };
+                tap(yp, xp, t, |y, x| *y += wv * x);
+            }
         }
     }
 }
