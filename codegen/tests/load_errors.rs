@@ -515,3 +515,73 @@ fn unresolved_function_reference() {
         .err();
     assert_node_err(&e, "blk", "Block", &["pkg.custom"]);
 }
+
+#[test]
+fn pad_misuse() {
+    let base = || {
+        M::new(13)
+            .input("x", &[1, 2, 4, 4])
+            .init_i64("pads", &[8], &[0, 0, 1, 1, 0, 0, 1, 1])
+    };
+    let e = base()
+        .n(
+            "pad",
+            "Pad",
+            &["x", "pads"],
+            &["p"],
+            vec![as_("mode", "reflect")],
+        )
+        .n("r", "Relu", &["p"], &["y"], vec![])
+        .output("y")
+        .err();
+    assert_node_err(&e, "pad", "Pad", &["mode", "reflect", "constant"]);
+    let e = base()
+        .n("pad", "Pad", &["x", "pads"], &["p"], vec![])
+        .n("r", "Relu", &["p"], &["y"], vec![])
+        .output("y")
+        .err();
+    assert_node_err(&e, "r", "Relu", &["Pad node 'pad'", "Conv"]);
+    let e = base()
+        .n("pad", "Pad", &["x", "pads"], &["y"], vec![])
+        .output("y")
+        .err();
+    assert_err(&e, &["'y'", "Pad node 'pad'"]);
+    let e = base()
+        .n("pad", "Pad", &["x", "pads"], &["p"], vec![])
+        .n(
+            "mp",
+            "MaxPool",
+            &["p"],
+            &["y"],
+            vec![ais("kernel_shape", &[2, 2])],
+        )
+        .output("y")
+        .err();
+    assert_node_err(&e, "mp", "MaxPool", &["Pad node 'pad'"]);
+    let e = M::new(13)
+        .input("x", &[1, 2, 4, 4])
+        .init_i64("pads", &[8], &[0, 1, 0, 0, 0, 0, 0, 0])
+        .weights("w", &[4, 3, 1, 1])
+        .n("pad", "Pad", &["x", "pads"], &["p"], vec![])
+        .n("conv", "Conv", &["p", "w"], &["y"], vec![])
+        .output("y")
+        .err();
+    assert_node_err(&e, "conv", "Conv", &["channel"]);
+}
+
+#[test]
+fn dropout_in_training_mode() {
+    let e = M::new(13)
+        .input("x", &[1, 4])
+        .init(tinymtl_codegen::load::onnx::TensorProto {
+            name: Some("t".into()),
+            dims: vec![],
+            data_type: Some(DataType::Bool as i32),
+            int32_data: vec![1],
+            ..Default::default()
+        })
+        .n("drop", "Dropout", &["x", "", "t"], &["y"], vec![])
+        .output("y")
+        .err();
+    assert_node_err(&e, "drop", "Dropout", &["training_mode"]);
+}

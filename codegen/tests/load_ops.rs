@@ -939,3 +939,89 @@ fn local_function_is_inlined() {
     assert_eq!(out_shape(&g, 0), [1, 4]);
     assert_eq!(g.tensors[g.outputs[0]].name, "y");
 }
+
+#[test]
+fn zero_pad_is_merged_into_conv_and_average_pool() {
+    let g = M::new(13)
+        .input("x", &[1, 2, 5, 5])
+        .init_i64("pads", &[8], &[0, 0, 1, 0, 0, 0, 2, 1])
+        .n("pad", "Pad", &["x", "pads"], &["p"], vec![])
+        .weights("w", &[4, 2, 3, 3])
+        .n(
+            "conv",
+            "Conv",
+            &["p", "w"],
+            &["y"],
+            vec![ais("pads", &[1, 1, 1, 1])],
+        )
+        .output("y")
+        .ok();
+    let n = only_node(&g);
+    assert_eq!(input_names(&g, n), ["x", "w"]);
+    match &n.op {
+        Op::Conv(c) => assert_eq!(c.pads, [2, 1, 3, 2]),
+        op => panic!("{op:?}"),
+    }
+    // Rows: 5 + (1 + 2) + (1 + 1) - 3 + 1 = 8; cols: 5 + (0 + 1) + (1 + 1) - 3 + 1 = 6.
+    assert_eq!(out_shape(&g, 0), [1, 4, 8, 6]);
+
+    // Pad (opset 18 axes input) + AveragePool: the padded zeros are counted.
+    let g = M::new(18)
+        .input("x", &[1, 2, 4])
+        .init_i64("pads", &[2], &[1, 1])
+        .init_i64("axes", &[1], &[-1])
+        .init_f32("zero", &[], &[0.0])
+        .n(
+            "pad",
+            "Pad",
+            &["x", "pads", "zero", "axes"],
+            &["p"],
+            vec![as_("mode", "constant")],
+        )
+        .n(
+            "ap",
+            "AveragePool",
+            &["p"],
+            &["y"],
+            vec![ais("kernel_shape", &[2]), ais("strides", &[2])],
+        )
+        .output("y")
+        .ok();
+    match &only_node(&g).op {
+        Op::Pool(p) => {
+            assert_eq!(p.pads, [1, 1]);
+            assert!(p.count_include_pad);
+        }
+        op => panic!("{op:?}"),
+    }
+    assert_eq!(out_shape(&g, 0), [1, 2, 3]);
+}
+
+#[test]
+fn pad_of_a_constant_is_folded() {
+    let m = M::new(13)
+        .input("x", &[2, 3])
+        .init_f32("c", &[1, 2], &[1.0, 2.0])
+        .init_i64("pads", &[4], &[1, 0, 0, 1])
+        .init_f32("v", &[], &[9.0])
+        .n("pad", "Pad", &["c", "pads", "v"], &["p"], vec![])
+        .n("add", "Add", &["x", "p"], &["y"], vec![])
+        .output("y");
+    let g = m.ok();
+    assert_eq!(
+        tensor(&g, "p").data().unwrap(),
+        [9.0, 9.0, 9.0, 1.0, 2.0, 9.0]
+    );
+}
+
+#[test]
+fn dropout_is_removed() {
+    let g = M::new(13)
+        .input("x", &[1, 4])
+        .init_f32("ratio", &[], &[0.5])
+        .n("drop", "Dropout", &["x", "ratio"], &["d", "mask"], vec![])
+        .n("relu", "Relu", &["d"], &["y"], vec![])
+        .output("y")
+        .ok();
+    assert_eq!(input_names(&g, only_node(&g)), ["x"]);
+}

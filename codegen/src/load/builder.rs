@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::node::NodeCtx;
-use super::value::{Const, Value};
-use crate::error::Result;
+use super::value::{Const, Padded, Value};
+use crate::error::{Error, Result};
 use crate::ir::{Node, Tensor, TensorId, TensorKind};
 
 /// Tensors and nodes of the IR graph being built.
@@ -34,7 +34,18 @@ impl Builder {
         match v {
             Value::Const(c) => c.shape.clone(),
             Value::Act(id) => self.tensors[*id].shape.clone(),
+            Value::Padded(p) => p.shape.clone(),
         }
+    }
+
+    /// The error for a Pad result consumed by something other than Conv/AveragePool.
+    pub fn pad_misuse(ctx: &NodeCtx, slot: usize, p: &Padded) -> Error {
+        ctx.err(format!(
+            "input #{slot} '{}' comes from Pad node '{}'; Pad is only supported directly before \
+             Conv or AveragePool (where it is merged into their pads)",
+            ctx.input_name(slot),
+            p.node
+        ))
     }
 
     /// Shape of the required input in `slot`.
@@ -47,6 +58,7 @@ impl Builder {
     pub fn float_input(&mut self, ctx: &NodeCtx, slot: usize) -> Result<TensorId> {
         match ctx.req(slot)? {
             Value::Act(id) => Ok(*id),
+            Value::Padded(p) => Err(Self::pad_misuse(ctx, slot, p)),
             Value::Const(c) => {
                 let c = c.clone();
                 self.materialize(ctx, slot, &c, false)
@@ -59,6 +71,7 @@ impl Builder {
     pub fn numeric_input(&mut self, ctx: &NodeCtx, slot: usize) -> Result<TensorId> {
         match ctx.req(slot)? {
             Value::Act(id) => Ok(*id),
+            Value::Padded(p) => Err(Self::pad_misuse(ctx, slot, p)),
             Value::Const(c) => {
                 let c = c.clone();
                 self.materialize(ctx, slot, &c, true)

@@ -123,7 +123,7 @@ pub(crate) fn constant(ctx: &NodeCtx) -> Result<Const> {
 fn cin<'a>(ctx: &'a NodeCtx, slot: usize) -> Result<&'a Const> {
     match ctx.input(slot) {
         Some(Value::Const(c)) => Ok(c),
-        Some(Value::Act(_)) => Err(ctx
+        Some(Value::Act(_) | Value::Padded(_)) => Err(ctx
             .err(format!(
                 "{} is only supported when evaluated at load time, but input #{slot} '{}' is \
                  computed at run time",
@@ -684,7 +684,7 @@ pub(crate) fn reduce_axes(ctx: &NodeCtx, rank: usize) -> Result<(Option<Vec<usiz
         match ctx.input(1) {
             None => None,
             Some(Value::Const(c)) => Some(shape_values(ctx, c, "axes")?),
-            Some(Value::Act(_)) => {
+            Some(Value::Act(_) | Value::Padded(_)) => {
                 ctx.const_input(1, "axes")?;
                 None
             }

@@ -147,6 +147,14 @@ pub(crate) fn convert(model: &ModelProto, path: &Path) -> Result<Graph> {
     for o in &graph.output {
         let name = o.name();
         match cv.value(name)? {
+            Value::Padded(p) => {
+                return Err(Error::new(format!(
+                    "graph output comes from Pad node '{}'; Pad is only supported directly \
+                     before Conv or AveragePool",
+                    p.node
+                ))
+                .on_tensor(name))
+            }
             Value::Const(_) => {
                 return Err(Error::new(
                     "graph output is a constant (it does not depend on any graph input); \

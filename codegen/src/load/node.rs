@@ -143,7 +143,7 @@ impl NodeCtx<'_> {
         match self.input(slot) {
             None => Ok(None),
             Some(Value::Const(c)) => Ok(Some(c)),
-            Some(Value::Act(_)) => Err(self
+            Some(Value::Act(_) | Value::Padded(_)) => Err(self
                 .err(format!(
                     "input #{slot} '{}' ({what}) must be a constant (after folding), but it is \
                      computed at run time",

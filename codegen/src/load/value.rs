@@ -130,6 +130,20 @@ impl Const {
     }
 }
 
+/// The result of a zero-constant Pad of an activation, pending: the IR has no Pad op,
+/// so it is merged into the pads of the Conv or AveragePool that consumes it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Padded {
+    /// The unpadded activation.
+    pub src: TensorId,
+    /// Begins for every dim, then ends (ONNX order, full rank).
+    pub pads: Vec<usize>,
+    /// The padded shape.
+    pub shape: Vec<usize>,
+    /// Name of the Pad node (for messages).
+    pub node: String,
+}
+
 /// What a tensor name refers to during conversion.
 #[derive(Clone, Debug)]
 pub(crate) enum Value {
@@ -137,4 +151,6 @@ pub(crate) enum Value {
     Const(Rc<Const>),
     /// An IR tensor: graph input or activation.
     Act(TensorId),
+    /// A padded activation waiting for a Conv/AveragePool to absorb the padding.
+    Padded(Rc<Padded>),
 }

@@ -6,6 +6,36 @@ use crate::ir::shape::{self, AutoPad};
 use crate::ir::{ConvAttrs, Op, PoolAttrs, PoolKind};
 use crate::load::builder::Builder;
 use crate::load::node::NodeCtx;
+use crate::load::value::Value;
+
+/// The data input of a Conv/pool: its IR tensor and, when it comes from a pending
+/// zero Pad, the spatial pads to merge (begins then ends). Padding of the batch or
+/// channel dims cannot be merged.
+fn data_input(ctx: &NodeCtx, g: &mut Builder) -> Result<(usize, Option<Vec<usize>>)> {
+    match ctx.req(0)? {
+        Value::Padded(p) => {
+            let r = p.shape.len();
+            if p.pads[..2].iter().chain(&p.pads[r..r + 2]).any(|&x| x != 0) {
+                return Err(ctx.err(format!(
+                    "input #0 comes from Pad node '{}' with pads {:?} on the batch or channel \
+                     dims; only spatial padding can be merged into {}",
+                    p.node, p.pads, ctx.op
+                )));
+            }
+            let mut sp = p.pads[2..r].to_vec();
+            sp.extend_from_slice(&p.pads[r + 2..]);
+            Ok((p.src, Some(sp)))
+        }
+        _ => Ok((g.float_input(ctx, 0)?, None)),
+    }
+}
+
+/// Adds merged Pad pads to a window's pads.
+fn merge_pads(pads: &mut [usize], extra: &[usize]) {
+    for (p, e) in pads.iter_mut().zip(extra) {
+        *p += e;
+    }
+}
 
 /// Resolved window geometry of a Conv or pooling node.
 struct Window {
@@ -126,7 +156,7 @@ pub(super) fn conv(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
     ])?;
     let xs = g.in_shape(ctx, 0)?;
     let n = spatial_rank(ctx, &xs)?;
-    let x = g.float_input(ctx, 0)?;
+    let (x, merged) = data_input(ctx, g)?;
     let (w, ws) = g
         .const_float_input(ctx, 1, "weights")?
         .ok_or_else(|| ctx.err("required input #1 (W) is missing"))?;
@@ -170,7 +200,10 @@ pub(super) fn conv(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
         }
         inputs.push(b);
     }
-    let win = window(ctx, &xs[2..], &kernel, false)?;
+    let mut win = window(ctx, &xs[2..], &kernel, false)?;
+    if let Some(extra) = merged {
+        merge_pads(&mut win.pads, &extra);
+    }
     let mut out = vec![xs[0], m];
     out.extend(&win.out);
     Ok(Outcome::Compute {
@@ -237,8 +270,8 @@ pub(super) fn pool(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
         }
     };
     let ceil_mode = bool_attr("ceil_mode")?;
-    let count_include_pad = bool_attr("count_include_pad")?;
-    let win = window(ctx, &xs[2..], &kernel, ceil_mode)?;
+    let mut count_include_pad = bool_attr("count_include_pad")?;
+    let mut win = window(ctx, &xs[2..], &kernel, ceil_mode)?;
     for d in 0..n {
         let dk = shape::dilated_kernel(kernel[d], win.dilations[d]).unwrap_or(usize::MAX);
         if win.pads[d] >= dk || win.pads[n + d] >= dk {
@@ -248,7 +281,24 @@ pub(super) fn pool(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
             )));
         }
     }
-    let x = g.float_input(ctx, 0)?;
+    let x = if kind == PoolKind::Average {
+        let (x, merged) = data_input(ctx, g)?;
+        if let Some(extra) = merged {
+            if !count_include_pad && win.pads.iter().any(|&p| p != 0) {
+                return Err(ctx.err(format!(
+                    "cannot merge the zero padding of the preceding Pad into AveragePool with \
+                     count_include_pad=0 and pads {:?}",
+                    win.pads
+                )));
+            }
+            // The padded zeros are real elements of the input: they are counted.
+            count_include_pad = true;
+            merge_pads(&mut win.pads, &extra);
+        }
+        x
+    } else {
+        g.float_input(ctx, 0)?
+    };
     let mut out = xs[..2].to_vec();
     out.extend(&win.out);
     Ok(Outcome::Compute {

@@ -7,11 +7,26 @@ use crate::ir::{shape, Op};
 use crate::load::builder::Builder;
 use crate::load::fold::{self, out_const, shape_values};
 use crate::load::node::NodeCtx;
-use crate::load::value::{DType, Data, Value};
+use crate::load::value::{DType, Data, Padded, Value};
+use std::rc::Rc;
 
 /// Identity: no computation.
 pub(super) fn identity(ctx: &NodeCtx) -> Result<Outcome> {
     ctx.check_attrs(&[])?;
+    Ok(Outcome::Alias(ctx.req(0)?.clone()))
+}
+
+/// Dropout in inference mode: no computation (its mask output must be unused).
+pub(super) fn dropout(ctx: &NodeCtx) -> Result<Outcome> {
+    ctx.check_attrs(&["seed"])?;
+    if let Some(t) = ctx.const_input(2, "training_mode")? {
+        if t.data.len() != 1 || t.data.get_f64(0) != 0.0 {
+            return Err(ctx.err(
+                "training_mode is true; only inference-mode Dropout is supported (export the \
+                 model in eval mode)",
+            ));
+        }
+    }
     Ok(Outcome::Alias(ctx.req(0)?.clone()))
 }
 
@@ -28,7 +43,7 @@ pub(super) fn cast(ctx: &NodeCtx) -> Result<Outcome> {
         ctx.check_attrs(&["saturate", "round_mode"])?;
         match ctx.req(1)? {
             Value::Const(c) => c.dtype,
-            Value::Act(_) => DType::FLOAT,
+            Value::Act(_) | Value::Padded(_) => DType::FLOAT,
         }
     };
     match ctx.req(0)? {
@@ -43,8 +58,8 @@ pub(super) fn cast(ctx: &NodeCtx) -> Result<Outcome> {
                 data,
             )]))
         }
-        Value::Act(id) if to.is_float() => Ok(Outcome::Alias(Value::Act(*id))),
-        Value::Act(_) => Err(ctx.err(format!(
+        v @ (Value::Act(_) | Value::Padded(_)) if to.is_float() => Ok(Outcome::Alias(v.clone())),
+        Value::Act(_) | Value::Padded(_) => Err(ctx.err(format!(
             "casting an activation to {} is not supported: every activation is float (only \
              casts between float types are removed)",
             to.name()
@@ -206,12 +221,119 @@ pub(super) fn reshape(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
             out_shape,
             c.data.clone(),
         )])),
+        Value::Padded(p) => Err(Builder::pad_misuse(ctx, 0, &p)),
         Value::Act(id) if out_shape == in_shape => Ok(Outcome::Alias(Value::Act(id))),
         Value::Act(id) => Ok(Outcome::Compute {
             op: Op::Reshape,
             inputs: vec![id],
             shape: out_shape,
         }),
+    }
+}
+
+/// Pad (opset >= 11 inputs). Mode `constant` only. On constants it is evaluated; on
+/// activations only a zero pad is accepted, and it stays pending ([`Padded`]) until a
+/// Conv or AveragePool merges it into its own pads.
+pub(super) fn pad(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+    ctx.check_attrs(&["mode"])?;
+    let mode = ctx.string("mode")?.unwrap_or_else(|| "constant".into());
+    if mode != "constant" {
+        return Err(ctx.err(format!(
+            "attribute 'mode' = '{mode}' is not supported (supported: constant)"
+        )));
+    }
+    let x = ctx.req(0)?.clone();
+    let xs = g.shape_of(&x);
+    let r = xs.len();
+    let raw = ctx
+        .const_input(1, "pads")?
+        .ok_or_else(|| ctx.err("required input #1 (pads) is missing"))?;
+    let raw = shape_values(ctx, raw, "pads")?;
+    let axes: Vec<usize> = match ctx.const_input(3, "axes")? {
+        None => (0..r).collect(),
+        Some(c) => resolve_axes(ctx, &shape_values(ctx, c, "axes")?, r)?,
+    };
+    if raw.len() != 2 * axes.len() {
+        return Err(ctx.err(format!(
+            "pads {raw:?} need {} values (begins then ends for {} axes)",
+            2 * axes.len(),
+            axes.len()
+        )));
+    }
+    if raw.iter().any(|&p| p < 0) {
+        return Err(ctx.err(format!(
+            "negative pads {raw:?} (cropping) are not supported"
+        )));
+    }
+    let mut pads = vec![0usize; 2 * r];
+    for (k, &a) in axes.iter().enumerate() {
+        pads[a] = raw[k] as usize;
+        pads[r + a] = raw[axes.len() + k] as usize;
+    }
+    let mut out = Vec::with_capacity(r);
+    for d in 0..r {
+        out.push(
+            xs[d]
+                .checked_add(pads[d])
+                .and_then(|v| v.checked_add(pads[r + d]))
+                .ok_or_else(|| ctx.err("padded dimension overflows usize"))?,
+        );
+    }
+    let fill = match ctx.const_input(2, "constant_value")? {
+        None => 0.0,
+        Some(c) if c.data.len() == 1 => c.data.get_f64(0),
+        Some(c) => {
+            return Err(ctx
+                .err(format!(
+                    "constant_value must be a scalar, got shape {:?}",
+                    c.shape
+                ))
+                .on_tensor(&c.name))
+        }
+    };
+    if pads.iter().all(|&p| p == 0) {
+        return Ok(Outcome::Alias(x));
+    }
+    match x {
+        Value::Const(c) => {
+            let n = fold::checked_numel(ctx, &out)?;
+            let out_strides = shape::strides(&out).unwrap_or_default();
+            let base: usize = (0..r).map(|d| pads[d] * out_strides[d]).sum();
+            let dst = fold::strided_indices(&xs, &fold::stride_i64(&out_strides), base as i64);
+            let data = match &c.data {
+                Data::F(v) => {
+                    let mut o = vec![fill as f32; n];
+                    for (k, &j) in dst.iter().enumerate() {
+                        o[j] = v[k];
+                    }
+                    Data::F(o)
+                }
+                Data::I(v) => {
+                    let mut o = vec![fill as i64; n];
+                    for (k, &j) in dst.iter().enumerate() {
+                        o[j] = v[k];
+                    }
+                    Data::I(o)
+                }
+            };
+            Ok(Outcome::Consts(vec![out_const(ctx, 0, c.dtype, out, data)]))
+        }
+        _ if fill != 0.0 => Err(ctx.err(format!(
+            "constant_value {fill} is not supported on activations (supported: 0, merged into \
+             the next Conv or AveragePool)"
+        ))),
+        Value::Act(src) => Ok(Outcome::Alias(Value::Padded(Rc::new(Padded {
+            src,
+            pads,
+            shape: out,
+            node: ctx.name.clone(),
+        })))),
+        Value::Padded(p) => Ok(Outcome::Alias(Value::Padded(Rc::new(Padded {
+            src: p.src,
+            pads: p.pads.iter().zip(&pads).map(|(a, b)| a + b).collect(),
+            shape: out,
+            node: ctx.name.clone(),
+        })))),
     }
 }
 
@@ -245,6 +367,7 @@ pub(super) fn transpose(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
                 ctx, 0, c.dtype, shape, data,
             )]))
         }
+        Value::Padded(p) => Err(Builder::pad_misuse(ctx, 0, &p)),
         Value::Act(id) if perm.iter().enumerate().all(|(i, &p)| i == p) => {
             Ok(Outcome::Alias(Value::Act(id)))
         }
@@ -292,7 +415,7 @@ pub(super) fn concat(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
             .flatten()
             .map(|v| match v {
                 Value::Const(c) => c.clone(),
-                Value::Act(_) => unreachable!("all_const"),
+                Value::Act(_) | Value::Padded(_) => unreachable!("all_const"),
             })
             .collect();
         fold::checked_numel(ctx, &out_shape)?;

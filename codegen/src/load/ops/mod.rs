@@ -40,6 +40,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Constant",
     "Conv",
     "Div",
+    "Dropout",
     "Elu",
     "Flatten",
     "Gelu",
@@ -54,6 +55,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "MatMul",
     "MaxPool",
     "Mul",
+    "Pad",
     "Pow",
     "ReduceMean",
     "Relu",
@@ -77,9 +79,11 @@ pub(crate) fn convert(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
     match ctx.op {
         "Constant" => fold::constant(ctx).map(|c| Outcome::Consts(vec![c])),
         "Identity" => layout::identity(ctx),
+        "Dropout" => layout::dropout(ctx),
         "Cast" | "CastLike" => layout::cast(ctx),
         "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" => layout::reshape(ctx, g),
         "Transpose" => layout::transpose(ctx, g),
+        "Pad" => layout::pad(ctx, g),
         "Concat" => layout::concat(ctx, g),
         "Add" | "Sub" | "Mul" | "Div" | "Pow" => elementwise::binary(ctx, g),
         "Relu" | "LeakyRelu" | "Sigmoid" | "Tanh" | "HardSigmoid" | "HardSwish" | "Elu"
