@@ -516,6 +516,7 @@ fn expand_markers(text: &str, c: &Compiled, comments: &[String]) -> String {
             && !prev.starts_with("#[")
             && !prev.ends_with('{')
             && !prev.starts_with("//")
+            && !prev.ends_with(']')
         {
             out.push('\n');
         }

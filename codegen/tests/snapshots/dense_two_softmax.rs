@@ -306,7 +306,6 @@ fn head_group_probs(a: &mut [f32; ARENA_LEN]) {
     clippy::excessive_precision,
     clippy::unreadable_literal
 )]
-
 mod weights {
     use tinymtl_runtime::Weights;
 

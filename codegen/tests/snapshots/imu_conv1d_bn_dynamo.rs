@@ -397,7 +397,6 @@ fn head_cadence(a: &mut [f32; ARENA_LEN]) {
     clippy::excessive_precision,
     clippy::unreadable_literal
 )]
-
 mod weights {
     use tinymtl_runtime::Weights;
 

@@ -422,7 +422,6 @@ fn head_head_c(a: &mut [f32; ARENA_LEN]) {
     clippy::excessive_precision,
     clippy::unreadable_literal
 )]
-
 mod weights {
     use tinymtl_runtime::Weights;
 

@@ -118,6 +118,17 @@ pub(super) fn softmax(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
         let start = start as usize;
         let big: Vec<usize> = (start..r).filter(|&d| xs[d] != 1).collect();
         match big[..] {
+            // Rows of one element: the same as a softmax along any axis of size 1.
+            [] if start == r => match (0..r).rev().find(|&d| xs[d] == 1) {
+                Some(d) => d,
+                None => {
+                    return Err(ctx.err(format!(
+                        "opset {} {} with axis {a} on shape {xs:?} normalizes single elements; \
+                         not supported (re-export with opset >= 13)",
+                        ctx.opset, ctx.op
+                    )))
+                }
+            },
             [] => r - 1,
             [d] => d,
             _ => {
