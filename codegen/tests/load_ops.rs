@@ -1025,3 +1025,36 @@ fn dropout_is_removed() {
         .ok();
     assert_eq!(input_names(&g, only_node(&g)), ["x"]);
 }
+
+#[test]
+fn dead_node_of_a_custom_domain_is_dropped() {
+    let g = M::new(13)
+        .opset_import("com.microsoft", 1)
+        .input("x", &[1, 4])
+        .node_proto({
+            let mut n = node("debug", "FusedThing", &["x"], &["dbg"], vec![]);
+            n.domain = Some("com.microsoft".into());
+            n
+        })
+        .n("r", "Relu", &["x"], &["y"], vec![])
+        .output("y")
+        .ok();
+    assert_eq!(only_node(&g).name, "r");
+}
+
+#[test]
+fn softmax_before_opset_13_over_single_elements() {
+    // axis = rank: rows of one element, the same as a softmax along a dim of size 1.
+    let g = M::new(11)
+        .input("x", &[3, 1])
+        .n("s", "Softmax", &["x"], &["y"], vec![ai("axis", 2)])
+        .output("y")
+        .ok();
+    assert_eq!(
+        only_node(&g).op,
+        Op::Softmax {
+            axis: 1,
+            log: false
+        }
+    );
+}

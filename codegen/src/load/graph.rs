@@ -320,6 +320,9 @@ impl Converter<'_> {
         used: &HashSet<&str>,
         graph_outputs: &HashSet<&str>,
     ) -> Result<()> {
+        if let Some(e) = &n.refusal {
+            return Err(e.clone());
+        }
         let p = &n.proto;
         let op = p.op_type();
         let inputs = p

@@ -18,6 +18,8 @@ pub(crate) struct FlatNode {
     pub name: String,
     /// Default-domain opset in force (the function's own import inside a function).
     pub opset: i64,
+    /// Set for a node of an unsupported domain: raised only if the node is live.
+    pub refusal: Option<Error>,
 }
 
 /// Key of a local function: domain, name, overload.
@@ -63,18 +65,26 @@ impl<'a> Inliner<'a> {
                     proto: node,
                     name,
                     opset,
+                    refusal: None,
                 });
                 continue;
             }
             let key = (node.domain(), node.op_type(), node.overload());
             let Some(&f) = self.functions.get(&key) else {
-                return Err(Error::new(format!(
+                let refusal = Error::new(format!(
                     "domain '{}' is not supported: only default-domain (ai.onnx) ops and local \
                      functions defined in the model are accepted (custom or contrib ops cannot \
                      be compiled)",
                     node.domain()
                 ))
-                .at_node(&name, node.op_type()));
+                .at_node(&name, node.op_type());
+                self.out.push(FlatNode {
+                    proto: node,
+                    name,
+                    opset,
+                    refusal: Some(refusal),
+                });
+                continue;
             };
             if depth >= MAX_DEPTH {
                 return Err(Error::new(format!(
