@@ -35,7 +35,7 @@ fn every_fixture_meets_the_numerics_contract() {
         for (i, (spec, classification)) in f.outputs.iter().enumerate() {
             let w16 = compare(&got.data[i], &r16.data[i], VS_F16_REFERENCE);
             let w32 = compare(&got.data[i], &r32.data[i], VS_F32_REFERENCE);
-            println!("{:<34} {:<16} vs f16-ref {:>7.3} of tol (at {}: {} vs {})   vs f32-ref {:>7.3} of tol", f.name, spec.name, w16.ratio, w16.index, w16.got, w16.want, w32.ratio);
+            println!("{:<34} {:<16} vs f16-ref {:>8.1e} of tol (at {}: {} vs {})   vs f32-ref {:>8.1e} of tol", f.name, spec.name, w16.ratio, w16.index, w16.got, w16.want, w32.ratio);
             if w16.ratio > 1.0 {
                 failures.push(format!(
                     "{} / {}: vs f16 reference {w16:?}",
