@@ -1058,3 +1058,79 @@ fn softmax_before_opset_13_over_single_elements() {
         }
     );
 }
+
+/// `0.5 * x * (1 + erf(x / sqrt(2)))` in the three orders exporters write.
+fn erf_gelu(variant: u8, one: f32) -> M {
+    let m = M::new(17)
+        .input("x", &[1, 8])
+        .n("pre", "Relu", &["x"], &["h"], vec![])
+        .n("div", "Div", &["h", "sqrt2"], &["d"], vec![])
+        .n("erf", "Erf", &["d"], &["e"], vec![])
+        .n("add", "Add", &["e", "one"], &["a"], vec![]);
+    let m = match variant {
+        0 => m.n("m1", "Mul", &["h", "a"], &["m"], vec![]).n(
+            "m2",
+            "Mul",
+            &["m", "half"],
+            &["y"],
+            vec![],
+        ),
+        1 => m.n("hx", "Mul", &["half", "h"], &["hh"], vec![]).n(
+            "m1",
+            "Mul",
+            &["a", "hh"],
+            &["y"],
+            vec![],
+        ),
+        _ => m.n("m1", "Mul", &["a", "half"], &["m"], vec![]).n(
+            "m2",
+            "Mul",
+            &["h", "m"],
+            &["y"],
+            vec![],
+        ),
+    };
+    // Constants after their consumers in the file, as Constant nodes and initializers.
+    m.n(
+        "c_sqrt2",
+        "Constant",
+        &[],
+        &["sqrt2"],
+        vec![at(
+            "value",
+            tensor_f32("", &[], &[std::f32::consts::SQRT_2]),
+        )],
+    )
+    .n(
+        "c_one",
+        "Constant",
+        &[],
+        &["one"],
+        vec![af("value_float", one)],
+    )
+    .init_f32("half", &[], &[0.5])
+    .output("y")
+}
+
+#[test]
+fn erf_gelu_is_recognized() {
+    for variant in 0..3 {
+        let g = erf_gelu(variant, 1.0).ok();
+        let ops: Vec<&Op> = g.nodes.iter().map(|n| &n.op).collect();
+        assert_eq!(
+            ops,
+            [
+                &Op::Unary(UnaryOp::Relu),
+                &Op::Unary(UnaryOp::Gelu { tanh: false })
+            ],
+            "variant {variant}"
+        );
+        let gelu = &g.nodes[1];
+        assert_eq!((gelu.name.as_str(), gelu.op_type.as_str()), ("erf", "Erf"));
+        assert_eq!(input_names(&g, gelu), ["h"]);
+        assert_eq!(g.tensors[g.outputs[0]].name, "y");
+    }
+    // Not GELU (1 + erf replaced by 2 + erf): Erf itself is refused.
+    let e = erf_gelu(0, 2.0).err();
+    assert_node_err(&e, "erf", "Erf", &["not supported"]);
+}

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use super::builder::Builder;
+use super::fuse::{self, Wiring};
 use super::inline::{self, FlatNode};
 use super::node::NodeCtx;
 use super::onnx::{ModelProto, TensorProto, ValueInfoProto};
@@ -14,7 +15,7 @@ use super::ops::{self, Outcome};
 use super::proto::{self, DeclDim};
 use super::value::{DType, Value};
 use crate::error::{Error, Result};
-use crate::ir::{shape, Graph, Node, Op, TensorId, TensorKind};
+use crate::ir::{shape, Graph, Node, Op, TensorId, TensorKind, UnaryOp};
 
 /// Highest activation rank accepted.
 pub const MAX_RANK: usize = 6;
@@ -123,6 +124,12 @@ pub(crate) fn convert(model: &ModelProto, path: &Path) -> Result<Graph> {
         }
     }
     let order = topo_order(&nodes, &live, &producer)?;
+    let mut consumers: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate().filter(|(i, _)| live[*i]) {
+        for inp in n.proto.input.iter().filter(|s| !s.is_empty()) {
+            consumers.entry(inp.as_str()).or_default().push(i);
+        }
+    }
 
     let mut cv = Converter {
         path,
@@ -138,7 +145,34 @@ pub(crate) fn convert(model: &ModelProto, path: &Path) -> Result<Graph> {
         }
         cv.add_input(vi)?;
     }
+    let mut absorbed: HashSet<usize> = HashSet::new();
     for &i in &order {
+        if absorbed.contains(&i) {
+            continue;
+        }
+        if nodes[i].proto.op_type() == "Erf" && nodes[i].refusal.is_none() {
+            let found = {
+                let is_output = |n: &str| out_names.contains(n);
+                let scalar = |n: &str| cv.scalar(n, &producer, &nodes);
+                let w = Wiring {
+                    nodes: &nodes,
+                    producer: &producer,
+                    consumers: &consumers,
+                    is_output: &is_output,
+                    scalar: &scalar,
+                };
+                fuse::match_erf_gelu(&w, i)
+            };
+            if let Some(m) = found {
+                if let Some(Value::Act(x)) = cv.values.get(&m.x).cloned() {
+                    let shape = cv.g.tensors[x].shape.clone();
+                    let op = Op::Unary(UnaryOp::Gelu { tanh: false });
+                    cv.compute((&nodes[i].name, "Erf"), &m.out, op, vec![x], shape)?;
+                    absorbed.extend(m.absorbed);
+                    continue;
+                }
+            }
+        }
         cv.node(&nodes[i], &used, &out_names)?;
     }
 
@@ -275,6 +309,39 @@ impl Converter<'_> {
         Err(Error::new("internal: tensor has no value yet").on_tensor(name))
     }
 
+    /// The value of `name` if it is a one-element constant: already folded, an
+    /// initializer, or the output of a Constant node not converted yet.
+    fn scalar(
+        &self,
+        name: &str,
+        producer: &HashMap<&str, usize>,
+        nodes: &[FlatNode],
+    ) -> Option<f64> {
+        let one = |c: &super::value::Const| (c.data.len() == 1).then(|| c.data.get_f64(0));
+        match self.values.get(name) {
+            Some(Value::Const(c)) => return one(c),
+            Some(_) => return None,
+            None => {}
+        }
+        if let Some(t) = self.inits.get(name) {
+            if t.dims.iter().product::<i64>() != 1 {
+                return None;
+            }
+            return one(&proto::tensor_to_const(t, name, self.path).ok()?);
+        }
+        let n = &nodes[*producer.get(name)?].proto;
+        if n.op_type() != "Constant" || n.attribute.len() != 1 {
+            return None;
+        }
+        let a = &n.attribute[0];
+        match a.name() {
+            "value" => one(&proto::tensor_to_const(a.t.as_ref()?, name, self.path).ok()?),
+            "value_float" => a.f.map(f64::from),
+            "value_int" => a.i.map(|v| v as f64),
+            _ => None,
+        }
+    }
+
     /// A graph input: float32 with known rank; symbolic dims become 1.
     fn add_input(&mut self, vi: &ValueInfoProto) -> Result<()> {
         let name = vi.name();
@@ -377,7 +444,7 @@ impl Converter<'_> {
                     Value::Act(id) if graph_outputs.contains(out0) => {
                         // Keep the output's ONNX name: a copy with the same shape.
                         let shape = self.g.tensors[id].shape.clone();
-                        self.compute(&ctx, out0, Op::Reshape, vec![id], shape)?;
+                        self.compute((&ctx.name, op), out0, Op::Reshape, vec![id], shape)?;
                     }
                     v => {
                         self.values.insert(out0.to_string(), v);
@@ -392,7 +459,7 @@ impl Converter<'_> {
                 if out0.is_empty() {
                     return Err(ctx.err("the first output has no name"));
                 }
-                self.compute(&ctx, out0, o, inputs, shape)?;
+                self.compute((&ctx.name, op), out0, o, inputs, shape)?;
             }
         }
         Ok(())
@@ -400,26 +467,28 @@ impl Converter<'_> {
 
     fn compute(
         &mut self,
-        ctx: &NodeCtx,
+        at: (&str, &str),
         out: &str,
         op: Op,
         inputs: Vec<TensorId>,
         shape: Vec<usize>,
     ) -> Result<()> {
+        let (name, op_type) = at;
+        let err = |m: String| Error::new(m).at_node(name, op_type);
         if shape.len() > MAX_RANK {
-            return Err(ctx.err(format!(
+            return Err(err(format!(
                 "output shape {shape:?} has rank {}; at most {MAX_RANK} is supported",
                 shape.len()
             )));
         }
         match shape::numel(&shape) {
             None => {
-                return Err(ctx.err(format!(
+                return Err(err(format!(
                     "element count of output shape {shape:?} overflows usize"
                 )))
             }
             Some(0) => {
-                return Err(ctx.err(format!(
+                return Err(err(format!(
                     "output shape {shape:?} is empty (a zero dimension)"
                 )))
             }
@@ -427,8 +496,8 @@ impl Converter<'_> {
         }
         let id = self.g.add_tensor(out, shape, TensorKind::Activation);
         self.g.nodes.push(Node {
-            name: ctx.name.clone(),
-            op_type: ctx.op.to_string(),
+            name: name.to_string(),
+            op_type: op_type.to_string(),
             op,
             inputs,
             outputs: vec![id],

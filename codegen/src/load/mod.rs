@@ -24,6 +24,7 @@ use crate::ir::Graph;
 
 mod builder;
 mod fold;
+mod fuse;
 mod graph;
 mod inline;
 mod node;
