@@ -1,24 +1,1172 @@
 //! Running generated code on the emulated Cortex-M4F board (`--target qemu-m4`):
 //! the firmware crate in `boards/qemu-m4` embeds the generated module through its
 //! `build.rs`, QEMU (`mps2-an386`) runs it, results come back over semihosting.
+//!
+//! `tinymtl run/bench --target qemu-m4` builds the board's `src/main.rs` in a cache
+//! crate per model (`<cache>/qemu-m4-<hash>`, one shared target folder, the board's
+//! `Cargo.lock` and `.cargo/config.toml`), with the model, the glue
+//! ([`firmware_glue`]) and a demo sample generated here, so any [`Builder`] option
+//! applies. Samples go in as raw f32 through a semihosting file (`in.bin`) and the
+//! heads come back the same way (`out.bin`): bit-exact. The firmware's defmt log
+//! (semihosting stdout) is decoded on the host.
+//!
+//! Cost is counted, not timed: a TCG plugin (`tools/qemu-insn/insn_count.c`,
+//! compiled here with gcc) counts the instructions executed between two marker
+//! functions the firmware calls around each part and head set. The same ELF on the
+//! same QEMU gives the same counts on every run.
+//!
+//! The ELF helpers ([`elf_sizes`], [`inference_call_graph`]) back the size goldens and
+//! the panic-free check of `tests/host/tests/qemu_size.rs`.
 
+use crate::npz::Spec;
+use crate::passes::Compiled;
 use crate::{Builder, Error, Generated, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// `tinymtl run --target qemu-m4`: like [`crate::harness::run_files`], but the
-/// generated code runs on the emulated Cortex-M4F.
-pub fn run_files(
-    builder: &Builder,
-    inputs: &Path,
-    output: &Path,
-    heads: &[String],
-) -> Result<Generated> {
-    let _ = (builder, inputs, output, heads);
-    Err(Error::new("--target qemu-m4 is not implemented yet"))
+/// Rust target of the board.
+pub const TARGET: &str = "thumbv7em-none-eabihf";
+/// QEMU machine.
+pub const MACHINE: &str = "mps2-an386";
+/// Code memory of the machine (flash).
+pub const FLASH_BYTES: usize = 4 << 20;
+/// SRAM of the machine.
+pub const RAM_BYTES: usize = 4 << 20;
+/// Flash kept for the firmware's own code and the kernels when checking a model fits.
+const CODE_RESERVE: usize = 256 << 10;
+/// RAM kept for the stack and the firmware's statics when checking a model fits.
+const STACK_RESERVE: usize = 256 << 10;
+
+/// How to install what the board needs, for error messages.
+pub const INSTALL_HINT: &str = "install the emulated board's tools: `apt-get install qemu-system-arm binutils-arm-none-eabi` and `rustup target add thumbv7em-none-eabihf`";
+
+/// The board crate (`$TINYMTL_BOARDS/qemu-m4`, default `boards/qemu-m4` of this repository).
+pub fn board_dir() -> PathBuf {
+    std::env::var_os("TINYMTL_BOARDS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../boards")))
+        .join("qemu-m4")
 }
 
-/// `tinymtl bench --target qemu-m4`: executed instructions per part and per head set.
-pub fn bench(builder: &Builder) -> Result<String> {
-    let _ = builder;
-    Err(Error::new("bench --target qemu-m4 is not implemented yet"))
+/// Whether a compiled model fits the board: weights (flash) and arena plus input
+/// buffers (RAM), with room kept for code and stack. `Err` says what does not fit.
+pub fn fits(c: &Compiled) -> std::result::Result<(), String> {
+    let p = &c.program;
+    let weights = c.cost.total.weight_bytes;
+    let io: usize = p
+        .inputs
+        .iter()
+        .chain(&p.outputs)
+        .map(|&v| p.values[v].numel() * 4)
+        .sum();
+    let ram = c.plan.arena_len * 4 + 2 * io;
+    let mut why = Vec::new();
+    if weights + CODE_RESERVE > FLASH_BYTES {
+        why.push(format!(
+            "weights take {weights} bytes of flash (the board has {FLASH_BYTES}, {CODE_RESERVE} kept for code)"
+        ));
+    }
+    if ram + STACK_RESERVE > RAM_BYTES {
+        why.push(format!(
+            "arena and buffers take {ram} bytes of RAM (the board has {RAM_BYTES}, {STACK_RESERVE} kept for the stack)"
+        ));
+    }
+    if why.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the model does not fit the qemu-m4 board: {}",
+            why.join("; ")
+        ))
+    }
+}
+
+fn flat(expr: &str, rank: usize, mutable: bool) -> String {
+    match (rank, mutable) {
+        (0, true) => format!("core::slice::from_mut(&mut {expr})"),
+        (0, false) => format!("core::slice::from_ref({expr})"),
+        (1, true) => format!("&mut {expr}[..]"),
+        (1, false) => format!("&{expr}[..]"),
+        (r, m) => {
+            let f = if m { "as_flattened_mut()" } else { "as_flattened()" };
+            let mut s = expr.to_string();
+            for _ in 1..r {
+                s = format!("{s}.{f}");
+            }
+            s
+        }
+    }
+}
+
+/// The firmware's `glue.rs` for a compiled model: `InBufs` (one typed buffer per
+/// input) with `IN_ZERO`, `N_INPUTS`, `IN_TOTAL`, `slot(b, k)` (input `k` as a flat
+/// slice), `inputs(b)` (the model's `Inputs`) and `head(o, h)` (head `h` of an
+/// `Outputs` as a flat slice, empty when not computed). Included by
+/// `boards/qemu-m4/src/main.rs` inside a module that sees the generated `model`.
+pub fn firmware_glue(c: &Compiled) -> String {
+    use crate::emit::names::camel;
+    let names = crate::emit::names(c);
+    let p = &c.program;
+    let mut s = String::from(
+        "// @generated by tinymtl: firmware glue (typed input buffers, flat outputs).\n\n",
+    );
+    let shape = |v: usize| p.values[v].shape.clone();
+    s += "/// One typed buffer per model input.\npub struct InBufs {\n";
+    for (k, n) in names.inputs.iter().enumerate() {
+        s += &format!("    pub x{k}: model::Input{}, // {n}\n", camel(n));
+    }
+    s += "}\n\n/// Zeroed input buffers.\npub const IN_ZERO: InBufs = InBufs {\n";
+    for (k, &v) in p.inputs.iter().enumerate() {
+        let zeros = shape(v)
+            .iter()
+            .rev()
+            .fold("0.0f32".to_string(), |acc, d| format!("[{acc}; {d}]"));
+        s += &format!("    x{k}: {zeros},\n");
+    }
+    let lens: Vec<usize> = p.inputs.iter().map(|&v| p.values[v].numel()).collect();
+    s += "};\n\n";
+    s += &format!(
+        "/// Number of inputs.\npub const N_INPUTS: usize = {};\n\n",
+        lens.len()
+    );
+    s += &format!(
+        "/// f32 values of one sample (all inputs).\npub const IN_TOTAL: usize = {};\n\n",
+        lens.iter().sum::<usize>()
+    );
+    s += "/// Input `k` as a flat slice (empty if there is no such input).\npub fn slot(b: &mut InBufs, k: usize) -> &mut [f32] {\n    match k {\n";
+    for (k, &v) in p.inputs.iter().enumerate() {
+        s += &format!(
+            "        {k} => {},\n",
+            flat(&format!("b.x{k}"), shape(v).len(), true)
+        );
+    }
+    s += "        _ => &mut [],\n    }\n}\n\n";
+    s += "/// The model's inputs, borrowed from the buffers.\npub fn inputs(b: &InBufs) -> model::Inputs<'_> {\n    model::Inputs {\n";
+    for (k, n) in names.inputs.iter().enumerate() {
+        s += &format!("        {n}: &b.x{k},\n");
+    }
+    s += "    }\n}\n\n";
+    s += "/// Head `h` as a flat slice; empty when it was not computed.\npub fn head(o: &model::Outputs, h: usize) -> &[f32] {\n    match h {\n";
+    for (h, &v) in p.outputs.iter().enumerate() {
+        s += &format!(
+            "        {h} => match &o.{} {{\n            Some(v) => {},\n            None => &[],\n        }},\n",
+            names.heads[h],
+            flat("v", shape(v).len(), false)
+        );
+    }
+    s += "        _ => &[],\n    }\n}\n";
+    s
+}
+
+/// One sample for the firmware's demo and bench modes, as raw little-endian f32:
+/// the first sample of `<model stem>.inputs.npz` beside the model when it exists and
+/// matches, zeros otherwise.
+pub fn demo_sample(model: &Path, inputs: &[Spec]) -> Vec<u8> {
+    let npz = model.with_extension("inputs.npz");
+    let mut out = Vec::new();
+    match crate::npz::read(&npz, inputs) {
+        Ok(s) => {
+            for (k, spec) in inputs.iter().enumerate() {
+                let n = spec.shape.iter().product::<usize>();
+                for x in &s.data[k][..n] {
+                    out.extend_from_slice(&x.to_le_bytes());
+                }
+            }
+        }
+        Err(_) => {
+            let n: usize = inputs
+                .iter()
+                .map(|s| s.shape.iter().product::<usize>())
+                .sum();
+            out.resize(n * 4, 0);
+        }
+    }
+    out
+}
+
+/// Writes what the firmware includes from `$OUT_DIR`: `model.rs` (the generated
+/// module), `glue.rs` ([`firmware_glue`]) and `demo.bin` ([`demo_sample`]). Used by
+/// the board's `build.rs` and by the cache crates of `tinymtl run/bench`.
+pub fn write_firmware_files(builder: &Builder, dir: &Path) -> Result<Generated> {
+    let g = builder.build()?;
+    write_generated(&g, builder.model_path(), dir)?;
+    Ok(g)
+}
+
+fn write_generated(g: &Generated, model: &Path, dir: &Path) -> Result<()> {
+    let (ins, _) = crate::harness::specs(&g.compiled);
+    let io = |e: std::io::Error| {
+        Error::new(format!(
+            "cannot write the firmware files in {}: {e}",
+            dir.display()
+        ))
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let put = |name: &str, bytes: &[u8]| -> Result<()> {
+        let path = dir.join(name);
+        if std::fs::read(&path).ok().as_deref() != Some(bytes) {
+            std::fs::write(&path, bytes).map_err(io)?;
+        }
+        Ok(())
+    };
+    put("model.rs", g.code.as_bytes())?;
+    put("glue.rs", firmware_glue(&g.compiled).as_bytes())?;
+    put("demo.bin", &demo_sample(model, &ins))?;
+    Ok(())
+}
+
+#[cfg(feature = "qemu")]
+pub use host::*;
+
+#[cfg(not(feature = "qemu"))]
+/// `tinymtl run --target qemu-m4` (needs the `qemu` feature).
+pub fn run_files(_: &Builder, _: &Path, _: &Path, _: &[String]) -> Result<Generated> {
+    Err(Error::new(
+        "tinymtl-codegen was built without the `qemu` feature",
+    ))
+}
+
+#[cfg(not(feature = "qemu"))]
+/// `tinymtl bench --target qemu-m4` (needs the `qemu` feature).
+pub fn bench(_: &Builder) -> Result<String> {
+    Err(Error::new(
+        "tinymtl-codegen was built without the `qemu` feature",
+    ))
+}
+
+#[cfg(feature = "qemu")]
+mod host {
+    use super::*;
+    use crate::harness::{cache_dir, runtime_path, specs};
+    use crate::npz::Samples;
+    use std::process::{Command, Stdio};
+
+    /// Source of the instruction-counting TCG plugin, compiled on first use.
+    pub const PLUGIN_SOURCE: &str = include_str!("../../tools/qemu-insn/insn_count.c");
+
+    /// A firmware ELF for one model.
+    #[derive(Clone, Debug)]
+    pub struct Firmware {
+        /// The ELF.
+        pub elf: PathBuf,
+        /// What the code generator produced for the model.
+        pub generated: Generated,
+    }
+
+    /// What one QEMU run gave back.
+    #[derive(Clone, Debug)]
+    pub struct QemuRun {
+        /// QEMU's exit status (the firmware's semihosting exit code; 124: timed out).
+        pub status: i32,
+        /// The decoded defmt log, one line per frame.
+        pub log: Vec<String>,
+        /// QEMU's standard error (plugin output, QEMU's own errors).
+        pub stderr: String,
+    }
+
+    impl QemuRun {
+        /// The value `N` of the first log line `prefix N ...`.
+        pub fn value(&self, prefix: &str) -> Option<u64> {
+            self.log.iter().find_map(|l| {
+                l.strip_prefix(prefix)?
+                    .split_whitespace()
+                    .next()?
+                    .trim_end_matches(',')
+                    .parse()
+                    .ok()
+            })
+        }
+
+        /// Bytes of stack the firmware used (high-water mark of the painted stack).
+        pub fn stack_used(&self) -> Option<u64> {
+            self.value("stack: used ")
+        }
+
+        fn check(self, what: &str) -> Result<Self> {
+            if self.status == 0 && self.log.iter().any(|l| l == "done") {
+                return Ok(self);
+            }
+            let why = match self.status {
+                124 => "QEMU timed out (TINYMTL_QEMU_TIMEOUT, default 300 s)".to_string(),
+                101 => "the firmware panicked".to_string(),
+                102 => "the firmware faulted".to_string(),
+                s => format!("exit status {s}"),
+            };
+            Err(Error::new(format!(
+                "{what} failed on QEMU {MACHINE}: {why}\nfirmware log:\n  {}\n{}",
+                self.log.join("\n  "),
+                self.stderr.trim()
+            )))
+        }
+    }
+
+    fn io_err(what: &str, path: &Path) -> impl Fn(std::io::Error) -> Error {
+        let (what, path) = (what.to_string(), path.display().to_string());
+        move |e| Error::new(format!("{what} {path}: {e}"))
+    }
+
+    /// Finds `prog` on `PATH`.
+    pub fn which(prog: &str) -> Option<PathBuf> {
+        let path = std::env::var_os("PATH")?;
+        std::env::split_paths(&path)
+            .map(|d| d.join(prog))
+            .find(|p| p.is_file())
+    }
+
+    fn require(prog: &str, what: &str) -> Result<PathBuf> {
+        which(prog).ok_or_else(|| {
+            Error::new(format!(
+                "`{prog}` not found on PATH ({what}); {INSTALL_HINT}"
+            ))
+        })
+    }
+
+    fn require_target() -> Result<()> {
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let out = Command::new(&rustc)
+            .args(["--print", "target-libdir", "--target", TARGET])
+            .output()
+            .map_err(|e| Error::new(format!("cannot run rustc: {e}")))?;
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if out.status.success() && dir.join("libcore.rlib").exists()
+            || std::fs::read_dir(&dir)
+                .map(|d| {
+                    d.flatten()
+                        .any(|e| e.file_name().to_string_lossy().starts_with("libcore-"))
+                })
+                .unwrap_or(false)
+        {
+            Ok(())
+        } else {
+            Err(Error::new(format!(
+                "the Rust target {TARGET} is not installed: `rustup target add {TARGET}` ({INSTALL_HINT})"
+            )))
+        }
+    }
+
+    fn hash(parts: &[&[u8]]) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for p in parts {
+            h.update((p.len() as u64).to_le_bytes());
+            h.update(p);
+        }
+        h.finalize()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The dependencies and profiles of the board's `Cargo.toml` (between its
+    /// `# -- dependencies --` and `# -- end --` markers), path dependencies made absolute.
+    fn board_manifest_tail(board: &Path) -> Result<String> {
+        let path = board.join("Cargo.toml");
+        let text = std::fs::read_to_string(&path).map_err(io_err("cannot read", &path))?;
+        let start = text.find("# -- dependencies --");
+        let end = text.find("# -- end --");
+        let (Some(start), Some(end)) = (start, end) else {
+            return Err(Error::new(format!(
+                "{} lacks the `# -- dependencies --` / `# -- end --` markers",
+                path.display()
+            )));
+        };
+        let runtime = runtime_path()
+            .canonicalize()
+            .map_err(io_err("runtime crate not found at", &runtime_path()))?;
+        Ok(text[start..end].replace(
+            "path = \"../../runtime\"",
+            &format!("path = {:?}", runtime.display().to_string()),
+        ))
+    }
+
+    /// Builds the firmware for `builder`'s model (checking first that it fits the
+    /// board) and returns its ELF.
+    pub fn build(builder: &Builder) -> Result<Firmware> {
+        let g = builder.build()?;
+        build_generated(g, builder.model_path())
+    }
+
+    fn build_generated(g: Generated, model: &Path) -> Result<Firmware> {
+        fits(&g.compiled).map_err(|e| Error::new(e).in_file(model))?;
+        require_target()?;
+        let board = board_dir()
+            .canonicalize()
+            .map_err(io_err("board crate not found at", &board_dir()))?;
+        let tail = board_manifest_tail(&board)?;
+        let read = |name: &str| -> Result<Vec<u8>> {
+            let p = board.join(name);
+            std::fs::read(&p).map_err(io_err("cannot read", &p))
+        };
+        let config = read(".cargo/config.toml")?;
+        let memory = read("memory.x")?;
+        let glue = firmware_glue(&g.compiled);
+        let (ins, _) = specs(&g.compiled);
+        let demo = demo_sample(model, &ins);
+        let h = hash(&[
+            g.code.as_bytes(),
+            glue.as_bytes(),
+            &demo,
+            tail.as_bytes(),
+            &config,
+            &memory,
+            board.to_string_lossy().as_bytes(),
+        ]);
+        let cache = cache_dir();
+        let dir = cache.join(format!("qemu-m4-{h}"));
+        let io = io_err("cannot prepare the firmware crate in", &dir);
+        let package = format!("tinymtl-qemu-m4-{h}");
+        let main = board.join("src/main.rs");
+        let manifest = format!(
+            "# @generated by tinymtl: the qemu-m4 firmware for one model.\n[package]\nname = \"{package}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\nbuild = \"build.rs\"\n\n[[bin]]\nname = \"{package}\"\npath = {:?}\ntest = false\nbench = false\n\n{tail}\n[workspace]\n",
+            main.display().to_string()
+        );
+        let build_rs = "// @generated by tinymtl: the model's files were written beside this crate.\nfn main() {\n    let out = std::path::PathBuf::from(std::env::var_os(\"OUT_DIR\").unwrap());\n    for f in [\"model.rs\", \"glue.rs\", \"demo.bin\", \"memory.x\"] {\n        std::fs::copy(std::path::Path::new(\"gen\").join(f), out.join(f)).unwrap();\n    }\n    println!(\"cargo:rustc-link-search={}\", out.display());\n    println!(\"cargo:rerun-if-changed=gen\");\n}\n";
+        std::fs::create_dir_all(dir.join(".cargo")).map_err(&io)?;
+        write_generated(&g, model, &dir.join("gen"))?;
+        std::fs::write(dir.join("gen/memory.x"), &memory).map_err(&io)?;
+        std::fs::write(dir.join("Cargo.toml"), manifest).map_err(&io)?;
+        std::fs::write(dir.join("build.rs"), build_rs).map_err(&io)?;
+        std::fs::write(dir.join(".cargo/config.toml"), &config).map_err(&io)?;
+        let lock = board.join("Cargo.lock");
+        if lock.exists() && !dir.join("Cargo.lock").exists() {
+            std::fs::copy(&lock, dir.join("Cargo.lock")).map_err(&io)?;
+        }
+        let target = cache.join("qemu-m4-target");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(&cargo)
+            .args(["build", "--release", "--quiet"])
+            .current_dir(&dir)
+            .env("CARGO_TARGET_DIR", &target)
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("CARGO_BUILD_TARGET")
+            .output()
+            .map_err(|e| {
+                Error::new(format!(
+                    "cannot run cargo ({}): {e}",
+                    cargo.to_string_lossy()
+                ))
+            })?;
+        if !out.status.success() {
+            return Err(Error::new(format!(
+                "the firmware did not build for {TARGET} (crate in {}):\n{}",
+                dir.display(),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+            .in_file(model));
+        }
+        Ok(Firmware {
+            elf: target.join(TARGET).join("release").join(&package),
+            generated: g,
+        })
+    }
+
+    /// Decodes the defmt frames in `bytes` with the table of `elf`.
+    pub fn decode_defmt(elf: &[u8], bytes: &[u8]) -> Result<Vec<String>> {
+        let table = defmt_decoder::Table::parse(elf)
+            .map_err(|e| Error::new(format!("cannot read the ELF's defmt table: {e}")))?
+            .ok_or_else(|| Error::new("the ELF has no defmt table"))?;
+        let mut dec = table.new_stream_decoder();
+        dec.received(bytes);
+        let mut lines = Vec::new();
+        loop {
+            match dec.decode() {
+                Ok(f) => lines.push(f.display_message().to_string()),
+                Err(defmt_decoder::DecodeError::UnexpectedEof) => break,
+                Err(defmt_decoder::DecodeError::Malformed) => {
+                    lines.push("(malformed defmt frame)".into());
+                    break;
+                }
+            }
+        }
+        Ok(lines)
+    }
+
+    /// Runs `elf` on QEMU `mps2-an386` in folder `cwd` (semihosting files resolve
+    /// there) with `args` on its semihosting command line, optionally under a TCG
+    /// plugin (`-plugin SPEC -d plugin`), and decodes its log.
+    pub fn run_qemu(
+        elf: &Path,
+        cwd: &Path,
+        args: &[&str],
+        plugin: Option<&str>,
+    ) -> Result<QemuRun> {
+        let qemu = require("qemu-system-arm", "QEMU runs the firmware")?;
+        let timeout = require("timeout", "coreutils' timeout bounds QEMU")?;
+        let bytes = std::fs::read(elf).map_err(io_err("cannot read", elf))?;
+        let mut semi = String::from("enable=on,target=native,arg=firmware");
+        for a in args {
+            semi += &format!(",arg={}", a.replace(',', ",,"));
+        }
+        let secs = std::env::var("TINYMTL_QEMU_TIMEOUT").unwrap_or_else(|_| "300".into());
+        let mut cmd = Command::new(timeout);
+        cmd.arg(&secs)
+            .arg(qemu)
+            .args(["-machine", MACHINE, "-cpu", "cortex-m4", "-nographic"])
+            .args(["-monitor", "none", "-serial", "none"])
+            .args(["-semihosting-config", &semi, "-kernel"])
+            .arg(elf);
+        if let Some(p) = plugin {
+            cmd.args(["-plugin", p, "-d", "plugin"]);
+        }
+        let out = cmd
+            .current_dir(cwd)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| Error::new(format!("cannot start QEMU: {e}")))?;
+        Ok(QemuRun {
+            status: out.status.code().unwrap_or(-1),
+            log: decode_defmt(&bytes, &out.stdout)?,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+
+    /// `tinymtl run --target qemu-m4`: like [`crate::harness::run_files`], but the
+    /// generated code runs on the emulated Cortex-M4F. Same npz contract and errors;
+    /// nothing is written on any error.
+    pub fn run_files(
+        builder: &Builder,
+        inputs: &Path,
+        output: &Path,
+        heads: &[String],
+    ) -> Result<Generated> {
+        let g = builder.build()?;
+        let model = builder.model_path();
+        let (in_specs, out_specs) = specs(&g.compiled);
+        let selected: Vec<usize> = if heads.is_empty() {
+            (0..out_specs.len()).collect()
+        } else {
+            heads
+                .iter()
+                .map(|h| {
+                    out_specs.iter().position(|s| &s.name == h).ok_or_else(|| {
+                        let known: Vec<&str> =
+                            out_specs.iter().map(|s| s.name.as_str()).collect();
+                        Error::new(format!(
+                            "unknown head '{h}' (the model's heads are: {})",
+                            known.join(", ")
+                        ))
+                        .in_file(model)
+                    })
+                })
+                .collect::<Result<_>>()?
+        };
+        let samples = crate::npz::read(inputs, &in_specs)?;
+        let fw = build_generated(g, model)?;
+        let outs = run_samples(&fw, &samples, &selected).map_err(|e| e.in_file(model))?;
+        let specs: Vec<Spec> = selected.iter().map(|&h| out_specs[h].clone()).collect();
+        crate::npz::write(
+            output,
+            &specs,
+            &Samples {
+                n: samples.n,
+                data: outs,
+            },
+        )?;
+        Ok(fw.generated)
+    }
+
+    /// Runs `samples` through the firmware computing `heads` (indices, in order);
+    /// returns one `n * numel` vector per head, bit for bit what the board computed.
+    pub fn run_samples(
+        fw: &Firmware,
+        samples: &Samples,
+        heads: &[usize],
+    ) -> Result<Vec<Vec<f32>>> {
+        let p = &fw.generated.compiled.program;
+        let lens: Vec<usize> = p.inputs.iter().map(|&v| p.values[v].numel()).collect();
+        let mut input = Vec::new();
+        for i in 0..samples.n {
+            for (k, len) in lens.iter().enumerate() {
+                for x in &samples.data[k][i * len..(i + 1) * len] {
+                    input.extend_from_slice(&x.to_le_bytes());
+                }
+            }
+        }
+        let dir = tempfile::tempdir()
+            .map_err(|e| Error::new(format!("cannot make a temporary folder: {e}")))?;
+        let in_path = dir.path().join("in.bin");
+        std::fs::write(&in_path, &input).map_err(io_err("cannot write", &in_path))?;
+        let mut sorted = heads.to_vec();
+        sorted.sort_unstable();
+        let mask: u64 = heads.iter().map(|&h| 1u64 << h).fold(0, |a, b| a | b);
+        run_qemu(
+            &fw.elf,
+            dir.path(),
+            &["run", &mask.to_string(), &samples.n.to_string()],
+            None,
+        )?
+        .check("the inference")?;
+        let out_path = dir.path().join("out.bin");
+        let bytes = std::fs::read(&out_path).map_err(io_err("cannot read", &out_path))?;
+        let floats: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        // The firmware writes the heads of each sample in head order.
+        let len = |h: usize| p.values[p.outputs[h]].numel();
+        let per: usize = sorted.iter().map(|&h| len(h)).sum();
+        if bytes.len() % 4 != 0 || floats.len() != per * samples.n {
+            return Err(Error::new(format!(
+                "the firmware wrote {} bytes, expected {}",
+                bytes.len(),
+                per * samples.n * 4
+            )));
+        }
+        let mut by_head: Vec<Vec<f32>> = sorted
+            .iter()
+            .map(|&h| Vec::with_capacity(len(h) * samples.n))
+            .collect();
+        for s in floats.chunks_exact(per.max(1)) {
+            let mut at = 0;
+            for (j, &h) in sorted.iter().enumerate() {
+                by_head[j].extend_from_slice(&s[at..at + len(h)]);
+                at += len(h);
+            }
+        }
+        Ok(heads
+            .iter()
+            .map(|h| by_head[sorted.iter().position(|s| s == h).expect("sorted")].clone())
+            .collect())
+    }
+
+    /// Executed instructions of one measured window, with its multiply-accumulates.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Window {
+        /// Part name (from `PARTS`) or head set (`<head> alone`, `all heads`).
+        pub name: String,
+        /// Guest instructions executed (marker overhead subtracted).
+        pub instructions: u64,
+        /// Multiply-accumulates the code generator counts for it.
+        pub macs: u64,
+    }
+
+    /// Instruction counts of one model on the board.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Measured {
+        /// The trunk, each shared branch and each head's own layers, in `PARTS` order.
+        pub parts: Vec<Window>,
+        /// Each head alone, then all heads (whole `Model::run`).
+        pub head_sets: Vec<Window>,
+        /// Stack high-water mark of the run, bytes.
+        pub stack_used: u64,
+    }
+
+    /// The plugin API version to declare for the installed QEMU (`qemu-system-arm
+    /// --version`): 1 up to 8.1, 2 for 8.2, 3 for 9.0 and 9.1, 4 after.
+    pub fn plugin_api_version() -> Result<(String, u32)> {
+        let qemu = require("qemu-system-arm", "QEMU runs the firmware")?;
+        let out = Command::new(qemu)
+            .arg("--version")
+            .output()
+            .map_err(|e| Error::new(format!("cannot run qemu-system-arm --version: {e}")))?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let version = text
+            .split_whitespace()
+            .skip_while(|w| *w != "version")
+            .nth(1)
+            .unwrap_or("")
+            .to_string();
+        let mut it = version.split('.').map(|x| x.parse::<u32>().unwrap_or(0));
+        let (major, minor) = (it.next().unwrap_or(0), it.next().unwrap_or(0));
+        let api = match (major, minor) {
+            (0..=7, _) | (8, 0..=1) => 1,
+            (8, _) => 2,
+            (9, 0..=1) => 3,
+            _ => 4,
+        };
+        Ok((version, api))
+    }
+
+    /// Compiles the plugin (once per source and API version) and returns its path.
+    pub fn plugin() -> Result<PathBuf> {
+        let (_, api) = plugin_api_version()?;
+        let gcc = require("gcc", "it compiles the instruction-counting QEMU plugin")?;
+        let dir = cache_dir().join(format!(
+            "qemu-insn-{}",
+            hash(&[PLUGIN_SOURCE.as_bytes(), &api.to_le_bytes()])
+        ));
+        let so = dir.join("libinsn_count.so");
+        if so.exists() {
+            return Ok(so);
+        }
+        std::fs::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
+        let src = dir.join("insn_count.c");
+        std::fs::write(&src, PLUGIN_SOURCE).map_err(io_err("cannot write", &src))?;
+        let tmp = dir.join(format!("libinsn_count.{}.so", std::process::id()));
+        let out = Command::new(gcc)
+            .args(["-O2", "-shared", "-fPIC", &format!("-DTINYMTL_PLUGIN_API={api}")])
+            .arg("-o")
+            .arg(&tmp)
+            .arg(&src)
+            .output()
+            .map_err(|e| Error::new(format!("cannot run gcc: {e}")))?;
+        if !out.status.success() {
+            return Err(Error::new(format!(
+                "the QEMU plugin did not compile:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        std::fs::rename(&tmp, &so).map_err(io_err("cannot write", &so))?;
+        Ok(so)
+    }
+
+    /// Address of symbol `name` in `elf`.
+    pub fn symbol_address(elf: &[u8], name: &str) -> Result<u64> {
+        use object::{Object, ObjectSymbol};
+        let file = object::File::parse(elf)
+            .map_err(|e| Error::new(format!("not an ELF file: {e}")))?;
+        file.symbols()
+            .find(|s| s.name() == Ok(name))
+            .map(|s| s.address())
+            .ok_or_else(|| Error::new(format!("symbol `{name}` not found in the firmware")))
+    }
+
+    /// Runs the firmware's bench mode under the instruction-counting plugin.
+    pub fn measure_firmware(fw: &Firmware) -> Result<Measured> {
+        let c = &fw.generated.compiled;
+        let bytes = std::fs::read(&fw.elf).map_err(io_err("cannot read", &fw.elf))?;
+        let start = symbol_address(&bytes, "tinymtl_window_start")?;
+        let stop = symbol_address(&bytes, "tinymtl_window_stop")?;
+        let so = plugin()?;
+        let spec = format!("{},start={start:#x},stop={stop:#x}", so.display());
+        let dir = tempfile::tempdir()
+            .map_err(|e| Error::new(format!("cannot make a temporary folder: {e}")))?;
+        let run = run_qemu(&fw.elf, dir.path(), &["bench"], Some(&spec))?.check("the bench")?;
+        let counts: Vec<u64> = run
+            .stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("tinymtl-insn window "))
+            .filter_map(|l| l.split(": ").nth(1)?.trim().parse().ok())
+            .collect();
+        let names = crate::emit::names(c);
+        let n_parts = c.parts.segments.len();
+        let n_heads = c.program.outputs.len();
+        if counts.len() != 2 + n_parts + n_heads {
+            return Err(Error::new(format!(
+                "the plugin reported {} windows, expected {}:\n{}",
+                counts.len(),
+                2 + n_parts + n_heads,
+                run.stderr
+            )));
+        }
+        let base = counts[0];
+        let net = |i: usize| counts[i].saturating_sub(base);
+        let parts = (0..n_parts)
+            .map(|i| Window {
+                name: names.segments[i].clone(),
+                instructions: net(1 + i),
+                macs: c.cost.parts[i].macs,
+            })
+            .collect();
+        let heads = c.program.outputs.iter().map(|&v| &c.program.values[v].name);
+        let mut head_sets: Vec<Window> = heads
+            .enumerate()
+            .map(|(h, name)| Window {
+                name: format!("{name} alone"),
+                instructions: net(1 + n_parts + h),
+                macs: c.cost.head_alone(&c.parts, h).macs,
+            })
+            .collect();
+        head_sets.push(Window {
+            name: "all heads".into(),
+            instructions: net(1 + n_parts + n_heads),
+            macs: c.cost.total.macs,
+        });
+        Ok(Measured {
+            parts,
+            head_sets,
+            stack_used: run.stack_used().unwrap_or(0),
+        })
+    }
+
+    /// Builds the firmware for `builder`'s model and counts its instructions.
+    pub fn measure(builder: &Builder) -> Result<Measured> {
+        measure_firmware(&build(builder)?)
+    }
+
+    fn table(out: &mut String, head: &str, rows: &[Window]) {
+        use std::fmt::Write;
+        let _ = writeln!(
+            out,
+            "{head:<36} {:>14} {:>12} {:>10}",
+            "instructions", "MACs", "instr/MAC"
+        );
+        for r in rows {
+            let per = if r.macs > 0 {
+                format!("{:.2}", r.instructions as f64 / r.macs as f64)
+            } else {
+                "-".into()
+            };
+            let _ = writeln!(
+                out,
+                "{:<36} {:>14} {:>12} {:>10}",
+                r.name, r.instructions, r.macs, per
+            );
+        }
+    }
+
+    /// `tinymtl bench --target qemu-m4`: executed instructions per part and per head set.
+    pub fn bench(builder: &Builder) -> Result<String> {
+        let fw = build(builder)?;
+        let m = measure_firmware(&fw)?;
+        let (qemu, _) = plugin_api_version()?;
+        let mut s = format!(
+            "{}: executed instructions per inference on QEMU {qemu} {MACHINE} (Cortex-M4F), counted by a TCG plugin (deterministic)\n\n",
+            builder.model_path().display()
+        );
+        table(&mut s, "part", &m.parts);
+        s.push('\n');
+        table(&mut s, "head set", &m.head_sets);
+        s += &format!(
+            "\nstack high-water mark: {} bytes (whole firmware)\n",
+            m.stack_used
+        );
+        Ok(s)
+    }
+
+    /// Flash and RAM taken by an ELF, from its section headers.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct ElfSizes {
+        /// Code (`.text`, vector table).
+        pub text: u64,
+        /// Read-only data (`.rodata`: weights live here).
+        pub rodata: u64,
+        /// Initialized statics (in RAM, with their initial values in flash).
+        pub data: u64,
+        /// Zeroed and uninitialized statics (`.bss`, `.uninit`: the model's arena).
+        pub bss: u64,
+    }
+
+    impl ElfSizes {
+        /// Flash: code, read-only data and the initial values of `.data`.
+        pub fn flash(&self) -> u64 {
+            self.text + self.rodata + self.data
+        }
+
+        /// Static RAM: `.data` and `.bss` (the stack comes on top).
+        pub fn ram(&self) -> u64 {
+            self.data + self.bss
+        }
+    }
+
+    /// Sizes of the allocated sections of `elf`: executable ones count as text,
+    /// other read-only ones as rodata, writable ones with contents as data, writable
+    /// ones without (NOBITS) as bss.
+    pub fn elf_sizes(elf: &Path) -> Result<ElfSizes> {
+        use object::elf::{SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS};
+        use object::read::elf::{ElfFile32, SectionHeader};
+        let bytes = std::fs::read(elf).map_err(io_err("cannot read", elf))?;
+        let file = ElfFile32::<object::Endianness>::parse(&*bytes)
+            .map_err(|e| Error::new(format!("{}: not a 32-bit ELF: {e}", elf.display())))?;
+        let e = file.endian();
+        let mut s = ElfSizes::default();
+        for h in file.elf_section_table().iter() {
+            let flags = h.sh_flags(e) as u64;
+            if flags & u64::from(SHF_ALLOC) == 0 {
+                continue;
+            }
+            let size = u64::from(h.sh_size(e));
+            if h.sh_type(e) == SHT_NOBITS {
+                s.bss += size;
+            } else if flags & u64::from(SHF_WRITE) != 0 {
+                s.data += size;
+            } else if flags & u64::from(SHF_EXECINSTR) != 0 {
+                s.text += size;
+            } else {
+                s.rodata += size;
+            }
+        }
+        Ok(s)
+    }
+
+    /// The call graph of the inference path of a firmware ELF.
+    #[derive(Clone, Debug, Default)]
+    pub struct CallGraph {
+        /// Functions the walk started from (`tinymtl_infer` and the model's functions).
+        pub roots: Vec<String>,
+        /// Functions reachable from them.
+        pub reachable: usize,
+        /// Call chains from a root to a panicking function.
+        pub panics: Vec<Vec<String>>,
+        /// Cycles (recursion) among reachable functions.
+        pub recursion: Vec<Vec<String>>,
+        /// Reachable functions with indirect calls (their callees are unknown).
+        pub indirect: Vec<String>,
+        /// Worst-case stack of the inference path in bytes, from the functions'
+        /// prologues (`push`, `vpush`, `sub sp`), and the chain that needs it.
+        pub max_stack: u64,
+        /// The deepest chain.
+        pub deepest: Vec<String>,
+    }
+
+    #[derive(Default)]
+    struct Func {
+        name: String,
+        frame: u64,
+        calls: Vec<usize>,
+        tail: Vec<usize>,
+        indirect: bool,
+    }
+
+    fn demangle(s: &str) -> String {
+        format!("{:#}", rustc_demangle::demangle(s))
+    }
+
+    /// Whether a (demangled) function name is a panic entry point.
+    pub fn is_panic(name: &str) -> bool {
+        const PATTERNS: [&str; 10] = [
+            "panic",
+            "unwrap_failed",
+            "expect_failed",
+            "index_len_fail",
+            "index_order_fail",
+            "len_mismatch_fail",
+            "assert_failed",
+            "rust_begin_unwind",
+            "slice_error_fail",
+            "str_index_overflow_fail",
+        ];
+        PATTERNS.iter().any(|p| name.contains(p))
+    }
+
+    fn reg_count(list: &str) -> u64 {
+        // "{r4, r5, r6, r7, lr}" or "{d8-d15}": ranges count every register.
+        list.trim_matches(|c| c == '{' || c == '}' || c == ' ')
+            .split(',')
+            .map(|r| {
+                let r = r.trim();
+                match r.split_once('-') {
+                    Some((a, b)) => {
+                        let n = |x: &str| {
+                            x.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                                .parse::<u64>()
+                                .unwrap_or(0)
+                        };
+                        n(b).saturating_sub(n(a)) + 1
+                    }
+                    None if r.is_empty() => 0,
+                    None => 1,
+                }
+            })
+            .sum()
+    }
+
+    fn imm(s: &str) -> Option<u64> {
+        let s = s.trim().trim_start_matches('#');
+        match s.strip_prefix("0x") {
+            Some(h) => u64::from_str_radix(h, 16).ok(),
+            None => s.parse().ok(),
+        }
+    }
+
+    /// Disassembles `elf` with `arm-none-eabi-objdump` and walks the calls (`bl`,
+    /// tail-call branches) from `tinymtl_infer` and every function of the generated
+    /// `model` module: panicking functions reached, recursion, indirect calls, and the
+    /// worst-case stack depth.
+    pub fn inference_call_graph(elf: &Path) -> Result<CallGraph> {
+        use std::collections::HashMap;
+        let objdump = require(
+            "arm-none-eabi-objdump",
+            "the call-graph check disassembles the firmware",
+        )?;
+        let out = Command::new(objdump)
+            .args(["-d", "--no-show-raw-insn"])
+            .arg(elf)
+            .output()
+            .map_err(|e| Error::new(format!("cannot run arm-none-eabi-objdump: {e}")))?;
+        if !out.status.success() {
+            return Err(Error::new(format!(
+                "arm-none-eabi-objdump failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut funcs: Vec<Func> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut edges: Vec<(usize, String, bool)> = Vec::new();
+        let mut in_prologue = 0;
+        for line in text.lines() {
+            if let Some(name) = line
+                .strip_suffix(">:")
+                .and_then(|l| l.split_once(" <"))
+                .filter(|(a, _)| a.chars().all(|c| c.is_ascii_hexdigit()))
+                .map(|(_, n)| n.to_string())
+            {
+                index.insert(name.clone(), funcs.len());
+                funcs.push(Func {
+                    name,
+                    ..Func::default()
+                });
+                in_prologue = 8;
+                continue;
+            }
+            let Some(f) = funcs.len().checked_sub(1) else {
+                continue;
+            };
+            let Some((_, insn)) = line.split_once(":\t") else {
+                continue;
+            };
+            let mut parts = insn.splitn(2, '\t');
+            let op = parts.next().unwrap_or("").trim();
+            let args = parts.next().unwrap_or("").trim();
+            if in_prologue > 0 {
+                in_prologue -= 1;
+                let fr = &mut funcs[f].frame;
+                match op {
+                    "push" | "push.w" | "stmdb" | "stmdb.w" if op.starts_with("push") || args.starts_with("sp!") => {
+                        *fr += 4 * reg_count(args.split_once('{').map(|x| x.1).unwrap_or(""));
+                    }
+                    "vpush" | "vpush.64" | "vpush.32" | "vstmdb" => {
+                        let regs = args.split_once('{').map(|x| x.1).unwrap_or("");
+                        let size = if regs.trim_start().starts_with('d') { 8 } else { 4 };
+                        *fr += size * reg_count(regs);
+                    }
+                    "sub" | "sub.w" | "subw" if args.starts_with("sp,") => {
+                        if let Some(v) = args.rsplit(',').next().and_then(imm) {
+                            *fr += v;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let is_call = op == "bl" || op == "blx";
+            let is_branch = op.starts_with('b') && !is_call && !op.starts_with("bic");
+            if (is_call || is_branch) && args.contains('<') {
+                let target = args
+                    .split_once('<')
+                    .map(|x| x.1.trim_end_matches('>'))
+                    .unwrap_or("");
+                if target.contains('+') {
+                    continue; // a branch inside a function
+                }
+                if target != funcs[f].name {
+                    edges.push((f, target.to_string(), is_branch));
+                }
+            } else if (op == "blx" || op == "bx") && !args.starts_with("lr") {
+                funcs[f].indirect = true;
+            }
+        }
+        for (f, target, tail) in edges {
+            if let Some(&t) = index.get(&target) {
+                if tail {
+                    funcs[f].tail.push(t);
+                } else {
+                    funcs[f].calls.push(t);
+                }
+            }
+        }
+        let names: Vec<String> = funcs.iter().map(|f| demangle(&f.name)).collect();
+        let roots: Vec<usize> = (0..funcs.len())
+            .filter(|&i| names[i] == "tinymtl_infer" || names[i].contains("::model::"))
+            .collect();
+        let mut g = CallGraph {
+            roots: roots.iter().map(|&i| names[i].clone()).collect(),
+            ..CallGraph::default()
+        };
+        if !roots.iter().any(|&i| names[i] == "tinymtl_infer") {
+            return Err(Error::new(format!(
+                "{}: no `tinymtl_infer` function (not a tinymtl firmware?)",
+                elf.display()
+            )));
+        }
+        // Depth-first walk: colours for cycle detection, memoized stack depth.
+        let n = funcs.len();
+        let mut state = vec![0u8; n];
+        let mut depth: Vec<(u64, Option<usize>)> = vec![(0, None); n];
+        let mut parent: Vec<Option<usize>> = vec![None; n];
+        let mut panicking: Vec<usize> = Vec::new();
+        #[allow(clippy::too_many_arguments)]
+        fn visit(
+            v: usize,
+            funcs: &[Func],
+            names: &[String],
+            state: &mut [u8],
+            depth: &mut [(u64, Option<usize>)],
+            parent: &mut [Option<usize>],
+            panicking: &mut Vec<usize>,
+            cycles: &mut Vec<Vec<String>>,
+        ) {
+            state[v] = 1;
+            if is_panic(&names[v]) {
+                panicking.push(v);
+            }
+            let mut best: (u64, Option<usize>) = (funcs[v].frame, None);
+            let succ = funcs[v]
+                .calls
+                .iter()
+                .map(|&c| (c, true))
+                .chain(funcs[v].tail.iter().map(|&c| (c, false)));
+            for (c, call) in succ {
+                match state[c] {
+                    0 => {
+                        parent[c] = Some(v);
+                        visit(c, funcs, names, state, depth, parent, panicking, cycles);
+                    }
+                    1 => {
+                        let mut cyc = vec![names[c].clone()];
+                        let mut u = v;
+                        while u != c {
+                            cyc.push(names[u].clone());
+                            match parent[u] {
+                                Some(p) => u = p,
+                                None => break,
+                            }
+                        }
+                        cycles.push(cyc);
+                        continue;
+                    }
+                    _ => {}
+                }
+                let d = if call {
+                    funcs[v].frame + depth[c].0
+                } else {
+                    depth[c].0
+                };
+                if d > best.0 {
+                    best = (d, Some(c));
+                }
+            }
+            depth[v] = best;
+            state[v] = 2;
+        }
+        for &r in &roots {
+            if state[r] == 0 {
+                visit(
+                    r,
+                    &funcs,
+                    &names,
+                    &mut state,
+                    &mut depth,
+                    &mut parent,
+                    &mut panicking,
+                    &mut g.recursion,
+                );
+            }
+        }
+        g.reachable = state.iter().filter(|&&s| s == 2).count();
+        for p in panicking {
+            let mut chain = vec![names[p].clone()];
+            let mut u = p;
+            while let Some(q) = parent[u] {
+                chain.push(names[q].clone());
+                u = q;
+            }
+            chain.reverse();
+            g.panics.push(chain);
+        }
+        g.indirect = (0..n)
+            .filter(|&i| state[i] == 2 && funcs[i].indirect)
+            .map(|i| names[i].clone())
+            .collect();
+        if let Some(&top) = roots.iter().max_by_key(|&&r| depth[r].0) {
+            g.max_stack = depth[top].0;
+            let mut u = Some(top);
+            while let Some(v) = u {
+                g.deepest.push(format!("{} ({} B)", names[v], funcs[v].frame));
+                u = depth[v].1;
+            }
+        }
+        Ok(g)
+    }
 }

@@ -1,0 +1,25 @@
+//! Generates the model the firmware runs: `$TINYMTL_MODEL` (default: the
+//! `imu_conv1d_bn_dynamo` fixture) through `tinymtl_codegen::Builder`, plus the
+//! firmware glue and one demo sample (`tinymtl_codegen::qemu::write_firmware_files`),
+//! into `$OUT_DIR`; and `memory.x` for cortex-m-rt's linker script.
+
+use std::path::PathBuf;
+
+fn main() {
+    let here = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    println!("cargo:rerun-if-env-changed=TINYMTL_MODEL");
+    let model = std::env::var_os("TINYMTL_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| here.join("../../tests/fixtures/imu_conv1d_bn_dynamo.onnx"));
+    let model = here.join(model);
+    println!("cargo:rerun-if-changed={}", model.display());
+    let builder = tinymtl_codegen::Builder::new(&model);
+    if let Err(e) = tinymtl_codegen::qemu::write_firmware_files(&builder, &out) {
+        panic!("cannot generate the model: {e}");
+    }
+    std::fs::copy(here.join("memory.x"), out.join("memory.x")).unwrap();
+    println!("cargo:rustc-link-search={}", out.display());
+    println!("cargo:rerun-if-changed=memory.x");
+    println!("cargo:rerun-if-changed=build.rs");
+}
