@@ -433,3 +433,32 @@ fn bool_and_int32_initializers_fold() {
         .output("y");
     assert_eq!(folded_operand(m, "w"), [-3.0, 0.5]);
 }
+
+#[test]
+fn batched_matmul_and_gemm_on_constants() {
+    // [2, 1, 2] x [2, 2] -> [2, 1, 2]
+    let m = M::new(13)
+        .input("x", &[2, 1, 2])
+        .init_f32("a", &[2, 1, 2], &[1.0, 2.0, 3.0, 4.0])
+        .init_f32("b", &[2, 2], &[1.0, 0.0, 1.0, 1.0])
+        .n("mm", "MatMul", &["a", "b"], &["ab"], vec![])
+        .n("add", "Add", &["x", "ab"], &["y"], vec![])
+        .output("y");
+    assert_eq!(folded_operand(m, "ab"), [3.0, 2.0, 7.0, 4.0]);
+    // alpha * A' B + beta * C, C broadcast along rows.
+    let m = M::new(13)
+        .input("x", &[2, 2])
+        .init_f32("a", &[2, 2], &[1.0, 2.0, 3.0, 4.0])
+        .init_f32("b", &[2, 2], &[1.0, 0.0, 0.0, 1.0])
+        .init_f32("c", &[2], &[10.0, 20.0])
+        .n(
+            "gemm",
+            "Gemm",
+            &["a", "b", "c"],
+            &["ab"],
+            vec![ai("transA", 1), af("alpha", 2.0), af("beta", 0.5)],
+        )
+        .n("add", "Add", &["x", "ab"], &["y"], vec![])
+        .output("y");
+    assert_eq!(folded_operand(m, "ab"), [7.0, 16.0, 9.0, 18.0]);
+}

@@ -2,18 +2,31 @@
 //! external data, opset checks, op translation, constant folding, shape inference.
 //!
 //! Modules: `proto` (decoding, opset, tensor data, external data, declared types),
-//! `inline` (node list, domains, local functions), `graph` (wiring checks, dead code,
-//! topological order, inputs/outputs), `ops` (one translator per op family),
-//! `fold` (load-time evaluation of constant subgraphs).
+//! `inline` (node list, names, domains, local functions inlined), `graph` (wiring
+//! checks, dead code, topological order, inputs/outputs, declared-shape checks),
+//! `ops` (one translator per op family), `fold` (load-time evaluation of constant
+//! subgraphs), `fuse` (GELU written with Erf), `builder` (the IR under construction).
+//!
+//! Beyond the op-for-op translation:
+//! - a zero-constant `Pad` of an activation is merged into the pads of the Conv or
+//!   AveragePool that consumes it (the IR has no Pad; any other consumer is refused);
+//! - inference-mode `Dropout` is removed like Identity;
+//! - `0.5 * x * (1 + Erf(x / sqrt 2))` (GELU below opset 20) becomes one
+//!   `Op::Unary(Gelu { tanh: false })` node, named after the Erf node (op type `Erf`).
 //!
 //! Guarantees on the returned graph (beyond those listed in [`crate::ir`]):
-//! - every activation and input has rank <= [`MAX_RANK`] and at least one element;
-//! - Conv weights/bias, BatchNormalization, and LayerNormalization parameters are
-//!   [`crate::ir::TensorKind::Const`] tensors; other inputs may be activations or
-//!   constants;
+//! - every node has exactly one output, an [`crate::ir::TensorKind::Activation`];
+//!   every activation and input has rank <= [`MAX_RANK`] and at least one element;
+//! - Conv weights/bias and BatchNormalization / LayerNormalization parameters are
+//!   [`crate::ir::TensorKind::Const`] tensors; other inputs (MatMul/Gemm operands,
+//!   binary operands, Concat inputs) may be activations or constants, constants of any
+//!   rank including 0;
 //! - graph outputs are activations produced by a node (never an input or a constant),
-//!   with their ONNX names; tensor names are unique;
-//! - no node or tensor is unused (dead code removed); inputs are kept even if unused.
+//!   named as in the file; tensor names are unique; a constant used by several nodes
+//!   (tied weights, Identity of a weight) is one tensor;
+//! - no node or tensor is unused (dead code removed); graph inputs are kept even if
+//!   unused; node names are the ONNX names or `<OpType>_<index>` (`call/inner` inside
+//!   an inlined local function).
 
 use std::path::Path;
 

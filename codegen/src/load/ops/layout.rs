@@ -118,7 +118,8 @@ fn reshaped(ctx: &NodeCtx, input: &[usize]) -> Result<Vec<usize>> {
             let axis = axis as usize;
             vec![prod(ctx, &input[..axis])?, prod(ctx, &input[axis..])?]
         }
-        "Squeeze" => match axes_attr_or_input(ctx)? {
+        "Squeeze" => match axes_attr_or_input(ctx)?.filter(|a| !a.is_empty()) {
+            // No (or empty) axes: every dim of size 1, as ONNX Runtime does.
             None => input.iter().copied().filter(|&d| d != 1).collect(),
             Some(axes) => {
                 let axes = resolve_axes(ctx, &axes, r)?;

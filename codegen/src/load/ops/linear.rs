@@ -4,9 +4,9 @@ use super::Outcome;
 use crate::error::Result;
 use crate::ir::{shape, Op};
 use crate::load::builder::Builder;
-use crate::load::fold::out_const;
+use crate::load::fold::{self, out_const};
 use crate::load::node::NodeCtx;
-use crate::load::value::{Data, Value};
+use crate::load::value::{Const, Data, Value};
 
 /// Gemm: `alpha * A' * B' + beta * C`, A and B 2-D, C broadcastable to the output.
 pub(super) fn gemm(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
@@ -44,7 +44,6 @@ pub(super) fn gemm(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
         )));
     }
     let out = vec![m, n];
-    let mut inputs = vec![g.float_input(ctx, 0)?, g.float_input(ctx, 1)?];
     if let Some(c) = ctx.input(2) {
         let sc = g.shape_of(c);
         if !shape::broadcasts_to(&sc, &out) {
@@ -52,6 +51,12 @@ pub(super) fn gemm(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
                 "C of shape {sc:?} does not broadcast to the output shape {out:?}"
             )));
         }
+    }
+    if ctx.all_const() {
+        return gemm_fold(ctx, (alpha, beta, trans_a, trans_b), &out);
+    }
+    let mut inputs = vec![g.float_input(ctx, 0)?, g.float_input(ctx, 1)?];
+    if ctx.input(2).is_some() {
         inputs.push(g.float_input(ctx, 2)?);
     }
     Ok(Outcome::Compute {
@@ -66,6 +71,63 @@ pub(super) fn gemm(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
     })
 }
 
+/// Gemm of constants.
+fn gemm_fold(ctx: &NodeCtx, attrs: (f32, f32, bool, bool), out: &[usize]) -> Result<Outcome> {
+    let (alpha, beta, trans_a, trans_b) = attrs;
+    let get = |slot: usize| match ctx.input(slot) {
+        Some(Value::Const(c)) => Some(c.clone()),
+        _ => None,
+    };
+    let (a, b) = (get(0).expect("all const"), get(1).expect("all const"));
+    for c in [&a, &b].into_iter().chain(get(2).as_ref()) {
+        if !c.dtype.is_float() {
+            return Err(ctx
+                .err(format!(
+                    "constant of type {} where float is needed",
+                    c.dtype.name()
+                ))
+                .on_tensor(&c.name));
+        }
+    }
+    let operand = |c: &Const, t: bool| {
+        if t {
+            let (s, d) = fold::transpose_data(&c.data, &c.shape, &[1, 0]);
+            (
+                s,
+                Const {
+                    data: d,
+                    ..(*c).clone()
+                }
+                .to_f32(),
+            )
+        } else {
+            (c.shape.clone(), c.to_f32())
+        }
+    };
+    let (sa, da) = operand(&a, trans_a);
+    let (sb, db) = operand(&b, trans_b);
+    let mut v = matmul_data(&da, &sa, &db, &sb, out);
+    v.iter_mut().for_each(|x| *x *= alpha);
+    if let Some(c) = get(2) {
+        let idx = fold::strided_indices(
+            out,
+            &fold::stride_i64(&shape::broadcast_strides(&c.shape, out)),
+            0,
+        );
+        let dc = c.to_f32();
+        for (x, &i) in v.iter_mut().zip(&idx) {
+            *x += beta * dc[i];
+        }
+    }
+    Ok(Outcome::Consts(vec![out_const(
+        ctx,
+        0,
+        a.dtype,
+        out.to_vec(),
+        Data::F(v),
+    )]))
+}
+
 /// MatMul with numpy semantics; folded when both operands are 2-D float constants.
 pub(super) fn matmul(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
     ctx.check_attrs(&[])?;
@@ -77,15 +139,9 @@ pub(super) fn matmul(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
         ))
     })?;
     if let (Value::Const(ca), Value::Const(cb)) = (&a, &b) {
-        if sa.len() == 2 && sb.len() == 2 && ca.dtype.is_float() && cb.dtype.is_float() {
-            let (m, k, n) = (sa[0], sa[1], sb[1]);
-            let (x, y) = (ca.to_f32(), cb.to_f32());
-            let mut v = vec![0f32; m * n];
-            for i in 0..m {
-                for j in 0..n {
-                    v[i * n + j] = (0..k).map(|p| x[i * k + p] * y[p * n + j]).sum();
-                }
-            }
+        if ca.dtype.is_float() && cb.dtype.is_float() {
+            fold::checked_numel(ctx, &out)?;
+            let v = matmul_data(&ca.to_f32(), &sa, &cb.to_f32(), &sb, &out);
             return Ok(Outcome::Consts(vec![out_const(
                 ctx,
                 0,
@@ -101,4 +157,43 @@ pub(super) fn matmul(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
         inputs,
         shape: out,
     })
+}
+
+/// numpy `matmul` of constant data (shapes already checked; `out` from
+/// [`shape::matmul`]), accumulating in f64.
+fn matmul_data(a: &[f32], sa: &[usize], b: &[f32], sb: &[usize], out: &[usize]) -> Vec<f32> {
+    let a2: Vec<usize> = if sa.len() == 1 {
+        vec![1, sa[0]]
+    } else {
+        sa.to_vec()
+    };
+    let b2: Vec<usize> = if sb.len() == 1 {
+        vec![sb[0], 1]
+    } else {
+        sb.to_vec()
+    };
+    let (m, k) = (a2[a2.len() - 2], a2[a2.len() - 1]);
+    let n = b2[b2.len() - 1];
+    let (ba, bb) = (&a2[..a2.len() - 2], &b2[..b2.len() - 2]);
+    let batch = shape::broadcast(ba, bb).unwrap_or_default();
+    let offsets = |from: &[usize], mat: usize| {
+        let st: Vec<i64> = shape::broadcast_strides(from, &batch)
+            .iter()
+            .map(|&s| (s * mat) as i64)
+            .collect();
+        fold::strided_indices(&batch, &st, 0)
+    };
+    let (oa, ob) = (offsets(ba, m * k), offsets(bb, k * n));
+    let mut v = Vec::with_capacity(shape::numel(out).unwrap_or(0));
+    for (pa, pb) in oa.iter().zip(&ob) {
+        for i in 0..m {
+            for j in 0..n {
+                let acc: f64 = (0..k)
+                    .map(|p| f64::from(a[pa + i * k + p]) * f64::from(b[pb + p * n + j]))
+                    .sum();
+                v.push(acc as f32);
+            }
+        }
+    }
+    v
 }
