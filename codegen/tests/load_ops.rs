@@ -1134,3 +1134,154 @@ fn erf_gelu_is_recognized() {
     let e = erf_gelu(0, 2.0).err();
     assert_node_err(&e, "erf", "Erf", &["not supported"]);
 }
+
+#[test]
+fn tf2onnx_style_channels_last_cnn() {
+    use tinymtl_codegen::load::onnx::tensor_proto::DataType;
+    let g = M::new(13)
+        .input_vi(value_info(
+            "input_1",
+            DataType::Float,
+            Some(&[Dim::P("unk__8"), Dim::V(8), Dim::V(8), Dim::V(1)]),
+        ))
+        .n(
+            "model/conv/Conv2D__6",
+            "Transpose",
+            &["input_1"],
+            &["model/conv/Conv2D__6:0"],
+            vec![ais("perm", &[0, 3, 1, 2])],
+        )
+        .weights("model/conv/Conv2D/ReadVariableOp:0", &[4, 1, 3, 3])
+        .weights("model/conv/BiasAdd/ReadVariableOp:0", &[4])
+        .n(
+            "model/conv/BiasAdd",
+            "Conv",
+            &[
+                "model/conv/Conv2D__6:0",
+                "model/conv/Conv2D/ReadVariableOp:0",
+                "model/conv/BiasAdd/ReadVariableOp:0",
+            ],
+            &["model/conv/BiasAdd:0"],
+            vec![
+                as_("auto_pad", "SAME_UPPER"),
+                ais("strides", &[2, 2]),
+                ais("dilations", &[1, 1]),
+            ],
+        )
+        .n(
+            "model/conv/Relu",
+            "Relu",
+            &["model/conv/BiasAdd:0"],
+            &["model/conv/Relu:0"],
+            vec![],
+        )
+        .n(
+            "model/conv/Relu__8",
+            "Transpose",
+            &["model/conv/Relu:0"],
+            &["model/conv/Relu__8:0"],
+            vec![ais("perm", &[0, 2, 3, 1])],
+        )
+        .n(
+            "model/flatten/Shape",
+            "Shape",
+            &["model/conv/Relu__8:0"],
+            &["model/flatten/Shape:0"],
+            vec![],
+        )
+        .n(
+            "model/flatten/Cast",
+            "Cast",
+            &["model/flatten/Shape:0"],
+            &["model/flatten/Cast:0"],
+            vec![ai("to", 6)],
+        )
+        .init_i64("const_starts__10", &[1], &[0])
+        .init_i64("const_ends__11", &[1], &[1])
+        .n(
+            "model/flatten/strided_slice",
+            "Slice",
+            &["model/flatten/Cast:0", "const_starts__10", "const_ends__11"],
+            &["model/flatten/strided_slice:0"],
+            vec![],
+        )
+        .n(
+            "model/flatten/Cast_1",
+            "Cast",
+            &["model/flatten/strided_slice:0"],
+            &["bs"],
+            vec![ai("to", 7)],
+        )
+        .init_i64("const_fold_opt__12", &[1], &[-1])
+        .n(
+            "model/flatten/Reshape/shape_Concat",
+            "Concat",
+            &["bs", "const_fold_opt__12"],
+            &["model/flatten/Reshape/shape:0"],
+            vec![ai("axis", 0)],
+        )
+        .n(
+            "model/flatten/Reshape",
+            "Reshape",
+            &["model/conv/Relu__8:0", "model/flatten/Reshape/shape:0"],
+            &["model/flatten/Reshape:0"],
+            vec![],
+        )
+        .weights("model/dense/MatMul/ReadVariableOp:0", &[64, 3])
+        .n(
+            "model/dense/MatMul",
+            "MatMul",
+            &[
+                "model/flatten/Reshape:0",
+                "model/dense/MatMul/ReadVariableOp:0",
+            ],
+            &["model/dense/MatMul:0"],
+            vec![],
+        )
+        .weights("model/dense/BiasAdd/ReadVariableOp:0", &[3])
+        .n(
+            "model/dense/BiasAdd",
+            "Add",
+            &[
+                "model/dense/MatMul:0",
+                "model/dense/BiasAdd/ReadVariableOp:0",
+            ],
+            &["model/dense/BiasAdd:0"],
+            vec![],
+        )
+        .n(
+            "model/dense/Softmax",
+            "Softmax",
+            &["model/dense/BiasAdd:0"],
+            &["model/dense/Softmax:0"],
+            vec![ai("axis", -1)],
+        )
+        .n(
+            "Identity",
+            "Identity",
+            &["model/dense/Softmax:0"],
+            &["Identity:0"],
+            vec![],
+        )
+        .output_dims("Identity:0", &[Dim::P("unk__9"), Dim::V(3)])
+        .ok();
+    let ops: Vec<&str> = g.nodes.iter().map(|n| n.op_type.as_str()).collect();
+    assert_eq!(
+        ops,
+        [
+            "Transpose",
+            "Conv",
+            "Relu",
+            "Transpose",
+            "Reshape",
+            "MatMul",
+            "Add",
+            "Softmax",
+            "Identity"
+        ]
+    );
+    assert_eq!(tensor(&g, "model/conv/Relu:0").shape, [1, 4, 4, 4]);
+    assert_eq!(tensor(&g, "model/flatten/Reshape:0").shape, [1, 64]);
+    assert_eq!(g.tensors[g.outputs[0]].name, "Identity:0");
+    assert_eq!(out_shape(&g, 0), [1, 3]);
+}
