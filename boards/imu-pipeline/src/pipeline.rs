@@ -111,3 +111,32 @@ fn run_heads<M: ImuModel>(model: &mut M, n: u32, heads: HeadSet, out: &mut Step)
         }
     }
 }
+
+#[cfg(feature = "defmt")]
+impl Step {
+    /// Logs what ran with defmt (nothing for an idle step); `micros` is the time
+    /// [`Pipeline::step`] took.
+    pub fn log(&self, micros: u64) {
+        if let (Some(n), Some(a), Some(f)) = (self.window, self.activity, self.fall) {
+            defmt::info!(
+                "window {=u32}: activity {=str} ({=f32}), fall {=bool} (p {=f32}), {=u64} us",
+                n,
+                a.label.name(),
+                a.confidence,
+                f.fall,
+                f.probability,
+                micros
+            );
+        } else if let Some(n) = self.window {
+            defmt::info!("window {=u32}: trunk, {=u64} us", n, micros);
+        }
+        if let Some(c) = self.cadence {
+            defmt::info!(
+                "window {=u32}: cadence {=f32} (from kept features, {=u64} us)",
+                c.window,
+                c.value,
+                micros
+            );
+        }
+    }
+}
