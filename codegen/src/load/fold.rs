@@ -42,7 +42,7 @@ pub(crate) const FOLD_ONLY_OPS: &[&str] = &[
 ];
 
 /// Largest folded constant, in elements.
-const MAX_FOLD_ELEMS: usize = 1 << 28;
+const MAX_FOLD_ELEMS: usize = 1 << 26;
 
 /// Builds the constant for output `slot` of the node.
 pub(crate) fn out_const(
