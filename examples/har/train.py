@@ -15,25 +15,30 @@ Tasks on the same window:
   intensity  DERIVED, not a recorded label: log(1 + mean_t |a_t|), the mean
              magnitude of the accelerometer vector over the window (the data's
              accelerometer has gravity removed), a movement-intensity score.
-             BasicMotions carries one real task only; no data set shipped offline
-             in aeon or sktime has two real labels on the same sensor windows.
+             BasicMotions carries one real task only, and so does each motion
+             data set in the aeon wheel (Daphnet S06R02E0: freezing of gait, 9
+             leg/trunk accelerometer channels; PickupGestureWiimoteZ: one axis).
 
 Model: a shared Conv1d trunk (input BatchNorm, 3 x Conv1d+BatchNorm+ReLU, global
 average pool) and one small MLP head per task. Loss L = w_a * CE(activity) +
 w_i * MSE(intensity). Single-task baselines: the same trunk with one head each,
-trained on one loss. Every configuration is trained with each seed in --seeds
-(metrics on the 40 held-out test recordings); the models of the first seed are
+trained on one loss. Windows are 5 s (50 steps): training takes random 50-step
+crops of the 40 train recordings; the held-out set is the 40 test recordings cut
+into 2 windows each (80). Every configuration is trained with each seed in
+--seeds (metrics on the held-out windows); the models of the first seed are
 exported with torch.onnx.export (dynamo) and checked against onnxruntime.
 
 Writes into examples/har/ (or --out):
-  har_mtl.onnx              shared model: input `imu` [1, 6, 100];
+  har_mtl.onnx              shared model: input `imu` [1, 6, 50];
                             outputs `activity` [1, 4], `intensity` [1, 1]
   har_activity.onnx         single-task activity model (same trunk + head)
   har_intensity.onnx        single-task intensity model
-  heldout.inputs.npz        `imu` float32 [40, 1, 6, 100] (tinymtl run's format)
-  heldout.labels.npz        `activity` int64 [40], `intensity` float32 [40],
+  heldout.inputs.npz        `imu` float32 [80, 1, 6, 50] (tinymtl run's format)
+  heldout.labels.npz        `activity` int64 [80], `intensity` float32 [80],
                             `activity_classes` unicode [4]
-  results.json              data, settings, per-seed and mean metrics, costs
+  <model>.heldout_ref.npz   onnxruntime's outputs of each model on the held-out
+                            windows (keys = output names, [80, 1, k])
+  results.json              data, settings, per-seed and mean metrics
 
 Seeded and deterministic (torch.manual_seed, use_deterministic_algorithms, one
 thread): running it twice writes identical files.
@@ -320,6 +325,9 @@ def main():
                     diff = float(np.abs(ort_out[t].reshape(ref.shape) - ref).max())
                     assert diff < 1e-4, f"{files[cname]}/{t}: onnxruntime differs from torch by {diff}"
                 ort_m = {t: metrics(t, ort_out[t].reshape(len(data["xte"]), -1), data) for t in tasks}
+                # onnxruntime's outputs on the held-out windows, in `tinymtl run`'s layout.
+                save_npz(path[:-len(".onnx")] + ".heldout_ref.npz",
+                         {t: ort_out[t].astype(np.float32) for t in tasks})
                 exported[cname] = {"file": files[cname], "ops": ops, "params": param_count(model),
                                    "onnxruntime_heldout": ort_m}
                 print(f"    exported {files[cname]} ({param_count(model)} params; ops {', '.join(ops)})")
