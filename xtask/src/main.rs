@@ -7,8 +7,13 @@
 //!   checked-in references (provenance check; installs numpy/onnx/onnxruntime with pip
 //!   if they are missing).
 //! - `build-targets`: builds the runtime for every embedded target it claims.
+//! - `demo [--host]`: the example multi-task sensor model (`examples/har`) end to end:
+//!   generated code run on the emulated Cortex-M4F (or the host) on held-out windows,
+//!   accuracy per task, instructions per part, shared vs single-task costs (`demo.rs`).
 //!
 //! Each step does its own set-up (rustup components and targets, pip packages).
+
+mod demo;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -129,8 +134,9 @@ fn main() -> ExitCode {
         Some("test-host") => test_host(),
         Some("fixtures") => fixtures(),
         Some("build-targets") => build_targets(),
+        Some("demo") => demo::demo(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test | lint | test-host | fixtures | build-targets>");
+            eprintln!("usage: cargo xtask <test | lint | test-host | fixtures | build-targets | demo [--host]>");
             return ExitCode::from(2);
         }
     };
