@@ -10,9 +10,14 @@
 //! - `demo [--host]`: the example multi-task sensor model (`examples/har`) end to end:
 //!   generated code run on the emulated Cortex-M4F (or the host) on held-out windows,
 //!   accuracy per task, instructions per part, shared vs single-task costs (`demo.rs`).
+//! - `build-boards [--bless]`: builds every dev-board firmware crate in `boards/` and
+//!   reports flash/RAM (`--bless` writes `boards/<board>/size.golden`).
+//! - `test-boards`: the board-independent `boards/imu-pipeline` host tests (mocked
+//!   I2C sensors through a generated model), clippy, rustfmt of the board crates.
 //!
 //! Each step does its own set-up (rustup components and targets, pip packages).
 
+mod boards;
 mod demo;
 
 use std::path::{Path, PathBuf};
@@ -129,14 +134,18 @@ fn main() -> ExitCode {
         Some("test") => lint()
             .and_then(|_| test_host())
             .and_then(|_| fixtures())
-            .and_then(|_| build_targets()),
+            .and_then(|_| build_targets())
+            .and_then(|_| boards::test_boards())
+            .and_then(|_| boards::build_boards(false)),
         Some("lint") => lint(),
         Some("test-host") => test_host(),
         Some("fixtures") => fixtures(),
         Some("build-targets") => build_targets(),
         Some("demo") => demo::demo(&args[1..]),
+        Some("build-boards") => boards::build_boards(args.iter().any(|a| a == "--bless")),
+        Some("test-boards") => boards::test_boards(),
         _ => {
-            eprintln!("usage: cargo xtask <test | lint | test-host | fixtures | build-targets | demo [--host]>");
+            eprintln!("usage: cargo xtask <test | lint | test-host | fixtures | build-targets | build-boards [--bless] | test-boards | demo [--host]>");
             return ExitCode::from(2);
         }
     };

@@ -62,7 +62,10 @@ impl Activity {
         let (i, p) = top(&logits);
         Activity {
             window,
-            label: ActivityLabel::ALL[i],
+            label: ActivityLabel::ALL
+                .get(i)
+                .copied()
+                .unwrap_or(ActivityLabel::Walking),
             confidence: p,
             logits,
         }
@@ -121,13 +124,14 @@ pub fn softmax<const N: usize>(logits: &[f32; N]) -> [f32; N] {
 /// Index of the largest logit (first on ties; NaN never wins) and its softmax
 /// probability.
 pub fn top<const N: usize>(logits: &[f32; N]) -> (usize, f32) {
-    let mut best = 0;
+    let mut best = (0, f32::NAN);
     for (i, &x) in logits.iter().enumerate() {
-        if x > logits[best] || logits[best].is_nan() {
-            best = i;
+        if x > best.1 || best.1.is_nan() {
+            best = (i, x);
         }
     }
-    (best, softmax(logits)[best])
+    let p = softmax(logits).get(best.0).copied().unwrap_or(f32::NAN);
+    (best.0, p)
 }
 
 #[cfg(test)]

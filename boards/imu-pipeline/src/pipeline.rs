@@ -106,7 +106,12 @@ fn run_heads<M: ImuModel>(model: &mut M, n: u32, heads: HeadSet, out: &mut Step)
         match model.head(h) {
             Some(HeadOutput::Activity(l)) => out.activity = Some(Activity::from_logits(n, l)),
             Some(HeadOutput::Fall(l)) => out.fall = Some(Fall::from_logits(n, l)),
-            Some(HeadOutput::Cadence(v)) => out.cadence = Some(Cadence { window: n, value: v }),
+            Some(HeadOutput::Cadence(v)) => {
+                out.cadence = Some(Cadence {
+                    window: n,
+                    value: v,
+                })
+            }
             None => {}
         }
     }

@@ -53,6 +53,7 @@ impl defmt::Format for ImuError {
     }
 }
 
+#[cfg(any(feature = "mpu6050", feature = "lsm6dso", feature = "icm42670"))]
 impl ImuError {
     fn bus<E: embedded_hal::i2c::Error>(e: E) -> ImuError {
         ImuError::Bus(e.kind())
@@ -219,8 +220,8 @@ mod icm42670 {
     use core::fmt::Debug;
     use embedded_hal::i2c::I2c;
     use icm42670::{
-        accelerometer::RawAccelerometer, AccelOdr, AccelRange, Address, Error as DrvError,
-        GyroOdr, GyroRange, Icm42670 as Driver,
+        accelerometer::RawAccelerometer, AccelOdr, AccelRange, Address, Error as DrvError, GyroOdr,
+        GyroRange, Icm42670 as Driver,
     };
 
     /// `WHO_AM_I` (0x75) values accepted: ICM-42670-P and ICM-42607.

@@ -70,8 +70,12 @@ impl<const N: usize> SlidingWindow<N> {
     /// (`out[c][t]`); steps not yet filled stay untouched.
     pub fn fill(&self, out: &mut [[f32; N]; CHANNELS]) {
         for (t, s) in self.buf.oldest_ordered().enumerate() {
-            for (c, v) in s.channels().into_iter().enumerate() {
-                out[c][t] = v;
+            for (row, v) in out.iter_mut().zip(s.channels()) {
+                // `t < N` always (the buffer holds at most N); `get_mut` keeps the
+                // loop free of panicking bounds checks.
+                if let Some(x) = row.get_mut(t) {
+                    *x = v;
+                }
             }
         }
     }

@@ -127,7 +127,9 @@ impl ImuModel for Counting {
 
 fn close(a: &Sample, b: &Sample, tol: f32) -> bool {
     let (a, b) = (a.channels(), b.channels());
-    a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tol * (1.0 + y.abs()))
+    a.iter()
+        .zip(b)
+        .all(|(x, y)| (x - y).abs() <= tol * (1.0 + y.abs()))
 }
 
 /// Reads `want.len()` samples from `src` through a [`Pipeline`] (hop 32, default
@@ -210,14 +212,22 @@ fn check_pipeline<S: ImuSource<Error = ImuError>>(mut src: S, want: &[Sample], t
         let out = reference.run(&har::Inputs { imu: input }, har::Heads::ALL);
         let i = window_at[k];
         let a = steps[i].activity.expect("activity");
-        assert_eq!(a.logits, out.activity.expect("ran")[0], "activity, window {k}");
+        assert_eq!(
+            a.logits,
+            out.activity.expect("ran")[0],
+            "activity, window {k}"
+        );
         assert_eq!(a.window, k as u32);
         let f = steps[i].fall.expect("fall");
         assert_eq!(f.logits, out.fall.expect("ran")[0], "fall, window {k}");
         assert_eq!(f.fall, f.logits[1] > f.logits[0]);
         if k % 4 == 3 {
             let c = steps[i + 1].cadence.expect("deferred cadence");
-            assert_eq!(c.value, out.cadence.expect("ran")[0][0], "cadence, window {k}");
+            assert_eq!(
+                c.value,
+                out.cadence.expect("ran")[0][0],
+                "cadence, window {k}"
+            );
         }
     }
     // Logits are real numbers and vary with the input.
@@ -366,6 +376,8 @@ fn bus_error_is_reported_and_pipeline_restarts_cleanly() {
         assert!(pipe.step(&mut model, last).window.is_none(), "sample {i}");
     }
     assert_eq!(pipe.step(&mut model, last).window, Some(0));
-    assert!(pipe.input()[0].iter().all(|ch| ch.iter().all(|&v| v == ch[0])));
+    assert!(pipe.input()[0]
+        .iter()
+        .all(|ch| ch.iter().all(|&v| v == ch[0])));
     bus.done();
 }
