@@ -121,39 +121,3 @@ fn fixtures_match_manifest() {
         failures.join("\n")
     );
 }
-
-/// Developer aid: loads every `*.onnx` under `$TINYMTL_LOAD_DIR` and prints the
-/// result (`cargo test --test load_fixtures -- --ignored --nocapture`).
-#[test]
-#[ignore = "needs TINYMTL_LOAD_DIR"]
-fn load_every_model_in_dir() {
-    let Some(dir) = std::env::var_os("TINYMTL_LOAD_DIR") else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("readable dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "onnx"))
-        .collect();
-    paths.sort();
-    for p in paths {
-        match load(&p) {
-            Ok(g) => {
-                let outs: Vec<String> = g
-                    .outputs
-                    .iter()
-                    .map(|&o| format!("{}{:?}", g.tensors[o].name, g.tensors[o].shape))
-                    .collect();
-                let mut ops: Vec<&str> = g.nodes.iter().map(|n| n.op_type.as_str()).collect();
-                ops.sort_unstable();
-                ops.dedup();
-                eprintln!(
-                    "OK   {}: {} nodes, outputs {outs:?}, ops {ops:?}",
-                    p.display(),
-                    g.nodes.len()
-                );
-            }
-            Err(e) => eprintln!("FAIL {e}"),
-        }
-    }
-}

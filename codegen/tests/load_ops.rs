@@ -1285,3 +1285,88 @@ fn tf2onnx_style_channels_last_cnn() {
     assert_eq!(g.tensors[g.outputs[0]].name, "Identity:0");
     assert_eq!(out_shape(&g, 0), [1, 3]);
 }
+
+#[test]
+fn slice_and_split_of_activations() {
+    // Split into uneven equal parts (num_outputs, opset 18) and a stepped Slice.
+    let g = M::new(18)
+        .input("x", &[1, 7])
+        .n(
+            "sp",
+            "Split",
+            &["x"],
+            &["a", "b"],
+            vec![ai("axis", 1), ai("num_outputs", 2)],
+        )
+        .init_i64("st", &[1], &[1])
+        .init_i64("en", &[1], &[7])
+        .init_i64("ax", &[1], &[1])
+        .init_i64("step", &[1], &[3])
+        .n(
+            "sl",
+            "Slice",
+            &["x", "st", "en", "ax", "step"],
+            &["c"],
+            vec![],
+        )
+        .output("a")
+        .output("b")
+        .output("c")
+        .ok();
+    let ops: Vec<(&str, &Op)> = g
+        .nodes
+        .iter()
+        .map(|n| (g.tensors[n.outputs[0]].name.as_str(), &n.op))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            (
+                "a",
+                &Op::Slice {
+                    starts: vec![0, 0],
+                    steps: vec![1, 1]
+                }
+            ),
+            (
+                "b",
+                &Op::Slice {
+                    starts: vec![0, 4],
+                    steps: vec![1, 1]
+                }
+            ),
+            (
+                "c",
+                &Op::Slice {
+                    starts: vec![0, 1],
+                    steps: vec![1, 3]
+                }
+            ),
+        ]
+    );
+    let shapes: Vec<&[usize]> = g
+        .outputs
+        .iter()
+        .map(|&t| g.tensors[t].shape.as_slice())
+        .collect();
+    assert_eq!(shapes, [&[1, 4][..], &[1, 3], &[1, 2]]);
+    // Sizes that do not add up are refused, naming the node.
+    let e = M::new(13)
+        .input("x", &[1, 7])
+        .init_i64("s", &[2], &[3, 3])
+        .n(
+            "bad_split",
+            "Split",
+            &["x", "s"],
+            &["a", "b"],
+            vec![ai("axis", 1)],
+        )
+        .output("a")
+        .output("b")
+        .load()
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("node 'bad_split' (Split)") && e.to_string().contains("[3, 3]"),
+        "{e}"
+    );
+}

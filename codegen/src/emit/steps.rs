@@ -363,6 +363,14 @@ pub(super) fn step(c: &Compiled, n: &Names, s: usize, comments: &mut Vec<String>
             let (sh, st) = (usizes(out_shape), usizes(src_strides));
             quote!(movement::permute(#x, y, &#sh, &#st);)
         }
+        Kernel::Slice {
+            offset,
+            out_shape,
+            src_strides,
+        } => {
+            let (o, sh, st) = (lit(*offset), usizes(out_shape), usizes(src_strides));
+            quote!(movement::permute(&#x[#o..], y, &#sh, &#st);)
+        }
         Kernel::Concat { outer, chunks, row } => {
             let mut col = 0;
             let parts: Vec<TokenStream> = chunks

@@ -71,7 +71,7 @@ pub enum TensorKind {
 /// One operation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
-    /// ONNX node name (or a generated `op_N` if the file had none).
+    /// ONNX node name (or a generated `<OpType>_<index>` if the file had none).
     pub name: String,
     /// ONNX op type as written in the file (for messages and reports).
     pub op_type: String,
@@ -126,6 +126,10 @@ pub enum Op {
     Transpose { perm: Vec<usize> },
     /// Concat along `axis` (non-negative). Inputs: two or more.
     Concat { axis: usize },
+    /// A strided window of the input (Slice, and each output of Split): for every
+    /// output index `i`, input index `starts[d] + i[d] * steps[d]` per dim `d` (full
+    /// rank, bounds already clamped by the loader). Inputs: `[X]`.
+    Slice { starts: Vec<usize>, steps: Vec<i64> },
 }
 
 /// Broadcasting binary ops.

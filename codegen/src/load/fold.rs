@@ -36,7 +36,6 @@ pub(crate) const FOLD_ONLY_OPS: &[&str] = &[
     "ReduceSum",
     "Shape",
     "Size",
-    "Slice",
     "Sum",
     "Where",
 ];
@@ -449,10 +448,14 @@ fn gather(ctx: &NodeCtx) -> Result<Const> {
     ))
 }
 
-fn slice(ctx: &NodeCtx) -> Result<Const> {
+/// Start, step and output shape per dim of a Slice over an input of `shape`; `starts`,
+/// `ends`, `axes` and `steps` (inputs 1-4) must be constants.
+pub(crate) fn slice_geometry(
+    ctx: &NodeCtx,
+    data_shape: &[usize],
+) -> Result<(Vec<i128>, Vec<i128>, Vec<usize>)> {
     ctx.check_attrs(&[])?;
-    let data = cin(ctx, 0)?;
-    let r = data.shape.len();
+    let r = data_shape.len();
     let starts = int_values(ctx, cin(ctx, 1)?, "Slice starts")?;
     let ends = int_values(ctx, cin(ctx, 2)?, "Slice ends")?;
     let axes = match ctx.input(3) {
@@ -474,7 +477,7 @@ fn slice(ctx: &NodeCtx) -> Result<Const> {
     }
     let mut begin = vec![0i128; r];
     let mut step = vec![1i128; r];
-    let mut out_shape = data.shape.clone();
+    let mut out_shape = data_shape.to_vec();
     let mut seen = vec![false; r];
     for k in 0..starts.len() {
         let axis = shape::resolve_axis(axes[k], r)
@@ -482,7 +485,7 @@ fn slice(ctx: &NodeCtx) -> Result<Const> {
         if std::mem::replace(&mut seen[axis], true) {
             return Err(ctx.err(format!("axis {axis} is repeated")));
         }
-        let dim = data.shape[axis] as i128;
+        let dim = data_shape[axis] as i128;
         let s = i128::from(steps[k]);
         if s == 0 {
             return Err(ctx.err("step 0 is invalid"));
@@ -508,6 +511,13 @@ fn slice(ctx: &NodeCtx) -> Result<Const> {
         step[axis] = s;
         out_shape[axis] = count as usize;
     }
+    Ok((begin, step, out_shape))
+}
+
+fn slice(ctx: &NodeCtx) -> Result<Const> {
+    let data = cin(ctx, 0)?;
+    let r = data.shape.len();
+    let (begin, step, out_shape) = slice_geometry(ctx, &data.shape)?;
     let in_strides = shape::strides(&data.shape).unwrap_or_default();
     let base: i128 = (0..r).map(|d| begin[d] * in_strides[d] as i128).sum();
     let st: Vec<i64> = (0..r)

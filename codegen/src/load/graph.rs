@@ -415,7 +415,7 @@ impl Converter<'_> {
             model_path: self.path,
         };
         let outcome = ops::convert(&ctx, &mut self.g)?;
-        let single = !matches!(outcome, Outcome::Consts(_));
+        let single = !matches!(outcome, Outcome::Consts(_) | Outcome::Multi(_));
         if single {
             for (i, o) in p.output.iter().enumerate().skip(1) {
                 if !o.is_empty() && used.contains(o.as_str()) {
@@ -448,6 +448,13 @@ impl Converter<'_> {
                     }
                     v => {
                         self.values.insert(out0.to_string(), v);
+                    }
+                }
+            }
+            Outcome::Multi(parts) => {
+                for ((o, inputs, shape), out) in parts.into_iter().zip(&p.output) {
+                    if !out.is_empty() {
+                        self.compute((&ctx.name, op), out, o, inputs, shape)?;
                     }
                 }
             }

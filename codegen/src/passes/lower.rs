@@ -410,6 +410,36 @@ impl Lowerer<'_, '_> {
                 );
                 Ok(())
             }
+            Op::Slice { starts, steps } => {
+                let x = self.value(ins[0], node)?;
+                let s = self.shape(ins[0]).to_vec();
+                if steps.iter().any(|&st| st < 1) {
+                    return Err(Error::new(format!(
+                        "negative steps {steps:?} (reversing a slice) are not supported"
+                    )));
+                }
+                let st = strides(&s);
+                let offset = starts.iter().zip(&st).map(|(a, b)| a * b).sum();
+                let src: Vec<usize> = st
+                    .iter()
+                    .zip(steps)
+                    .map(|(&a, &b)| a * b as usize)
+                    .collect();
+                let out = self.shape(node.outputs[0]).to_vec();
+                let (out_shape, src_strides) = pad_rank(&out, &src)?;
+                let y = self.out_value(node);
+                self.push(
+                    here,
+                    Kernel::Slice {
+                        offset,
+                        out_shape,
+                        src_strides,
+                    },
+                    vec![Arg::Value(x)],
+                    y,
+                );
+                Ok(())
+            }
             Op::Concat { axis } => {
                 let mut args = Vec::new();
                 let mut chunks = Vec::new();

@@ -232,6 +232,12 @@ pub enum Kernel {
         out_shape: [usize; MAX_RANK],
         src_strides: [usize; MAX_RANK],
     },
+    /// `[x]`: a strided window starting at element `offset` (Slice, Split parts).
+    Slice {
+        offset: usize,
+        out_shape: [usize; MAX_RANK],
+        src_strides: [usize; MAX_RANK],
+    },
     /// `[x0, x1, ...]`: each input viewed as `outer x chunks[i]`, the output as `outer x row`.
     Concat {
         outer: usize,
@@ -261,6 +267,7 @@ impl Kernel {
             Kernel::Unary(_) => "unary",
             Kernel::Binary { .. } => "binary",
             Kernel::Permute { .. } => "permute",
+            Kernel::Slice { .. } => "slice",
             Kernel::Concat { .. } => "concat",
             Kernel::Materialize => "materialize",
             Kernel::Copy => "copy",

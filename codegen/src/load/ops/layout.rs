@@ -452,3 +452,85 @@ pub(super) fn concat(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
         shape: out_shape,
     })
 }
+
+/// Slice of an activation (constants fold in [`fold`]): a strided window.
+pub(super) fn slice(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+    let x = ctx.req(0)?.clone();
+    let in_shape = g.shape_of(&x);
+    let (begin, step, shape) = fold::slice_geometry(ctx, &in_shape)?;
+    let id = match x {
+        Value::Act(id) => id,
+        Value::Padded(p) => return Err(Builder::pad_misuse(ctx, 0, &p)),
+        Value::Const(_) => return fold::fold_only(ctx, g).map(Outcome::Consts),
+    };
+    if shape.contains(&0) {
+        return Err(ctx.err(format!("the slice of {in_shape:?} is empty")));
+    }
+    if shape == in_shape && step.iter().all(|&s| s == 1) {
+        return Ok(Outcome::Alias(Value::Act(id)));
+    }
+    let starts = begin.iter().map(|&b| b as usize).collect();
+    let steps = step.iter().map(|&s| s as i64).collect();
+    Ok(Outcome::Compute {
+        op: Op::Slice { starts, steps },
+        inputs: vec![id],
+        shape,
+    })
+}
+
+/// Split of an activation along `axis` into consecutive parts: sizes from the `split`
+/// input (opset 13+) or attribute, else `num_outputs` (opset 18+) or the number of
+/// outputs, equal parts with a smaller last one. Each part becomes a Slice.
+pub(super) fn split(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+    ctx.check_attrs(&["axis", "split", "num_outputs"])?;
+    let x = ctx.req(0)?.clone();
+    let in_shape = g.shape_of(&x);
+    let r = in_shape.len();
+    let a = ctx.int_or("axis", 0)?;
+    let axis = shape::resolve_axis(a, r)
+        .ok_or_else(|| ctx.err(format!("axis {a} is out of range for rank {r}")))?;
+    let dim = in_shape[axis];
+    let n = ctx.n_outputs();
+    let sizes: Vec<usize> = match (ctx.const_input(1, "Split's split")?, ctx.ints("split")?) {
+        (Some(c), _) => fold::int_values(ctx, c, "Split's split")?
+            .iter()
+            .map(|&v| v.max(0) as usize)
+            .collect(),
+        (None, Some(s)) => s.iter().map(|&v| v.max(0) as usize).collect(),
+        (None, None) => {
+            let parts = ctx.int_or("num_outputs", n as i64)?.max(1) as usize;
+            let each = dim.div_ceil(parts);
+            (0..parts)
+                .map(|i| each.min(dim.saturating_sub(i * each)))
+                .collect()
+        }
+    };
+    if sizes.len() != n || sizes.iter().sum::<usize>() != dim || sizes.contains(&0) {
+        return Err(ctx.err(format!(
+            "split sizes {sizes:?} do not cut axis {axis} of {in_shape:?} into {n} non-empty parts"
+        )));
+    }
+    let id = match x {
+        Value::Act(id) => id,
+        Value::Padded(p) => return Err(Builder::pad_misuse(ctx, 0, &p)),
+        Value::Const(_) => return Err(ctx.err("Split of a constant is not supported")),
+    };
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for size in sizes {
+        let mut starts = vec![0; r];
+        starts[axis] = at;
+        let mut shape = in_shape.clone();
+        shape[axis] = size;
+        parts.push((
+            Op::Slice {
+                starts,
+                steps: vec![1; r],
+            },
+            vec![id],
+            shape,
+        ));
+        at += size;
+    }
+    Ok(Outcome::Multi(parts))
+}

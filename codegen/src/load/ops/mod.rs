@@ -26,6 +26,8 @@ pub(crate) enum Outcome {
     Alias(Value),
     /// Evaluated at load time: one constant per output, in output order.
     Consts(Vec<Const>),
+    /// One compute node per output (Split), in output order.
+    Multi(Vec<(Op, Vec<TensorId>, Vec<usize>)>),
 }
 
 /// Ops translated to IR nodes (or folded when their inputs are constants).
@@ -61,7 +63,9 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Relu",
     "Reshape",
     "Sigmoid",
+    "Slice",
     "Softmax",
+    "Split",
     "Sqrt",
     "Squeeze",
     "Sub",
@@ -85,6 +89,8 @@ pub(crate) fn convert(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
         "Transpose" => layout::transpose(ctx, g),
         "Pad" => layout::pad(ctx, g),
         "Concat" => layout::concat(ctx, g),
+        "Slice" => layout::slice(ctx, g),
+        "Split" => layout::split(ctx, g),
         "Add" | "Sub" | "Mul" | "Div" | "Pow" => elementwise::binary(ctx, g),
         "Relu" | "LeakyRelu" | "Sigmoid" | "Tanh" | "HardSigmoid" | "HardSwish" | "Elu"
         | "Gelu" | "Sqrt" | "Clip" => elementwise::unary(ctx, g),
