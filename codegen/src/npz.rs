@@ -5,6 +5,7 @@ use crate::{Error, Result};
 use ndarray::{ArrayD, IxDyn};
 use ndarray_npy::{NpzReader, NpzWriter};
 use std::fs::File;
+use std::io::{Read, Seek};
 use std::path::Path;
 
 /// A tensor's name and per-sample shape.
@@ -30,7 +31,13 @@ pub struct Samples {
 pub fn read(path: &Path, specs: &[Spec]) -> Result<Samples> {
     let file =
         File::open(path).map_err(|e| Error::new(format!("cannot open: {e}")).in_file(path))?;
-    let mut npz = NpzReader::new(file)
+    read_from(file, path, specs)
+}
+
+/// [`read`] from any seekable reader (bytes in memory, for tests and fuzzing); `path`
+/// only names the archive in messages.
+pub fn read_from<R: Read + Seek>(reader: R, path: &Path, specs: &[Spec]) -> Result<Samples> {
+    let mut npz = NpzReader::new(reader)
         .map_err(|e| Error::new(format!("not a valid npz (zip) file: {e}")).in_file(path))?;
     let names: Vec<String> = npz
         .names()
