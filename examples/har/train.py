@@ -256,7 +256,7 @@ def run_ort(path, x):
     outs = {n: [] for n in names}
     for i in range(len(x)):
         for n, v in zip(names, s.run(None, {"imu": x[i]})):
-            outs[n].append(v[0])
+            outs[n].append(v)  # [1, k]: batch 1, as `tinymtl run` writes it
     return {n: np.stack(v) for n, v in outs.items()}
 
 

@@ -634,11 +634,10 @@ fn against_reference(
             .get(name)
             .ok_or(format!("the generated code wrote no output {name}"))?;
         let (gv, rv) = (g.floats(), r.floats());
-        if gv.len() != rv.len() {
+        if g.shape != r.shape {
             return Err(format!(
-                "{name}: {} values, onnxruntime {}",
-                gv.len(),
-                rv.len()
+                "{name}: shape {:?}, onnxruntime {:?}",
+                g.shape, r.shape
             ));
         }
         let diff = gv
