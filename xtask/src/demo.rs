@@ -528,7 +528,7 @@ fn group(n: u64) -> String {
     let s = n.to_string();
     let mut o = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             o.push(' ');
         }
         o.push(ch);
@@ -1033,11 +1033,23 @@ fn render(
             }
         );
     }
-    // Each head alone, inside the shared model.
+    // Flash and RAM of the shared model.
+    let stack = shared.bench_text.as_ref().ok().and_then(|t| {
+        t.lines()
+            .find_map(|l| l.trim().strip_prefix("stack high-water mark:"))
+            .and_then(|r| r.split_whitespace().next()?.parse::<u64>().ok())
+    });
     let _ = writeln!(
         s,
-        "\none head alone in the shared model (trunk + its head):"
+        "\nflash and RAM of the shared model: weights {} B in flash; arena {} B{} of RAM",
+        group(shared.inspect.total.weight_bytes),
+        group(shared.inspect.arena_bytes),
+        stack
+            .map(|b| format!(" + stack high-water mark {} B (whole firmware)", group(b)))
+            .unwrap_or_default()
     );
+    // Each head alone, inside the shared model.
+    let _ = writeln!(s, "one head alone in the shared model (trunk + its head):");
     for (h, cost) in &shared.inspect.alone {
         let _ = writeln!(
             s,
