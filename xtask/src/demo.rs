@@ -1049,7 +1049,10 @@ fn render(
             .unwrap_or_default()
     );
     // Each head alone, inside the shared model.
-    let _ = writeln!(s, "one head alone in the shared model (trunk + its head):");
+    let _ = writeln!(
+        s,
+        "\none head alone in the shared model (trunk + its head):"
+    );
     for (h, cost) in &shared.inspect.alone {
         let _ = writeln!(
             s,
