@@ -135,8 +135,14 @@ fn flatten_text(x: &str, rank: usize, mutable: bool) -> String {
 
 /// Builds the harness for `code` (the generated module) and returns the binary's path.
 pub fn build(c: &Compiled, code: &str) -> Result<PathBuf> {
+    build_crate(code, main_rs(c), &[])
+}
+
+/// Builds a harness crate with `main` as `src/main.rs`, `code` as `src/model.rs` and
+/// `extra` files beside them; returns the binary's path.
+fn build_crate(code: &str, main: String, extra: &[(&str, String)]) -> Result<PathBuf> {
     use sha2::{Digest, Sha256};
-    let main = main_rs(c);
+    let extras: String = extra.iter().map(|(n, t)| format!("{n}{t}")).collect();
     let runtime = runtime_path();
     let runtime = runtime.canonicalize().map_err(|e| {
         Error::new(format!(
@@ -144,7 +150,7 @@ pub fn build(c: &Compiled, code: &str) -> Result<PathBuf> {
             runtime.display()
         ))
     })?;
-    let hash: String = Sha256::digest(format!("{code}{main}{}", runtime.display()))
+    let hash: String = Sha256::digest(format!("{code}{main}{}{extras}", runtime.display()))
         .iter()
         .take(8)
         .map(|b| format!("{b:02x}"))
@@ -167,6 +173,9 @@ pub fn build(c: &Compiled, code: &str) -> Result<PathBuf> {
     std::fs::write(dir.join("Cargo.toml"), manifest).map_err(io)?;
     std::fs::write(dir.join("src/main.rs"), main).map_err(io)?;
     std::fs::write(dir.join("src/model.rs"), code).map_err(io)?;
+    for (name, text) in extra {
+        std::fs::write(dir.join("src").join(name), text).map_err(io)?;
+    }
     let lock = runtime.join("../Cargo.lock");
     if lock.exists() && !dir.join("Cargo.lock").exists() {
         std::fs::copy(&lock, dir.join("Cargo.lock")).map_err(io)?;
@@ -309,9 +318,123 @@ pub fn run_files(
     Ok(g)
 }
 
+/// The bench binary's `main.rs`: one sample on stdin (raw little-endian f32, inputs
+/// in order); for each head-set bit mask given as argument, times `Model::run` (batches
+/// long enough for the clock, best of 7) and prints `mask nanoseconds-per-inference`.
+fn bench_main_rs() -> String {
+    String::from(
+        r#"// @generated bench harness for `tinymtl bench`.
+#![allow(clippy::all, dead_code)]
+mod model {
+    include!("model.rs");
+}
+mod glue {
+    use super::model;
+    include!("glue.rs");
+}
+use std::hint::black_box;
+use std::io::Read;
+use std::time::Instant;
+
+fn main() {
+    let masks: Vec<u64> = std::env::args().skip(1).map(|a| a.parse().expect("mask")).collect();
+    let mut bytes = Vec::new();
+    std::io::stdin().read_to_end(&mut bytes).expect("stdin");
+    let mut x = Box::new(glue::IN_ZERO);
+    let mut at = 0;
+    for k in 0..glue::N_INPUTS {
+        for v in glue::slot(&mut x, k).iter_mut() {
+            *v = f32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+            at += 4;
+        }
+    }
+    let mut m = Box::new(model::Model::new());
+    for mask in masks {
+        let mut sel = model::Heads::NONE;
+        for h in 0..model::HEADS {
+            if mask >> h & 1 == 1 {
+                sel = sel | model::Heads::nth(h);
+            }
+        }
+        let mut n = 1u64;
+        loop {
+            let t = Instant::now();
+            for _ in 0..n {
+                black_box(m.run(&glue::inputs(black_box(&x)), black_box(sel)));
+            }
+            if t.elapsed().as_millis() >= 20 || n >= 1 << 30 {
+                break;
+            }
+            n *= 2;
+        }
+        let mut best = f64::MAX;
+        for _ in 0..7 {
+            let t = Instant::now();
+            for _ in 0..n {
+                black_box(m.run(&glue::inputs(black_box(&x)), black_box(sel)));
+            }
+            best = best.min(t.elapsed().as_nanos() as f64 / n as f64);
+        }
+        println!("{mask} {best:.1}");
+    }
+}
+"#,
+    )
+}
+
 /// `tinymtl bench` on the host: nanoseconds per inference for each head set
-/// (all heads, each head alone), measured by the generated code's own harness.
+/// (all heads, each head alone), measured by the generated code's own harness on one
+/// sample (the first of `<model>.inputs.npz` beside the model, else zeros). Timing
+/// depends on the machine and its load: for comparisons on one machine only.
 pub fn bench(builder: &crate::Builder) -> Result<String> {
-    let _ = builder;
-    Err(Error::new("bench on the host is not implemented yet"))
+    let g = builder.build()?;
+    let model = builder.model_path();
+    let (in_specs, out_specs) = specs(&g.compiled);
+    let sample = crate::qemu::demo_sample(model, &in_specs);
+    let glue = crate::qemu::firmware_glue(&g.compiled);
+    let bin = build_crate(&g.code, bench_main_rs(), &[("glue.rs", glue)])
+        .map_err(|e| e.in_file(model))?;
+    let n = out_specs.len();
+    let mut sets: Vec<(String, u64)> = vec![("all heads".into(), (1u64 << n) - 1)];
+    for (h, s) in out_specs.iter().enumerate() {
+        sets.push((format!("{} alone", s.name), 1 << h));
+    }
+    let mut child = Command::new(&bin)
+        .args(sets.iter().map(|(_, m)| m.to_string()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::new(format!("cannot start the bench {}: {e}", bin.display())))?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&sample));
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::new(format!("bench failed: {e}")))?;
+    let _ = writer.join();
+    if !out.status.success() {
+        return Err(Error::new(format!(
+            "the bench failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+        .in_file(model));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let ns: Vec<f64> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .collect();
+    if ns.len() != sets.len() {
+        return Err(Error::new(format!("the bench printed {text:?}")));
+    }
+    let mut s = format!(
+        "{}: nanoseconds per inference on this host (release build, best of 7 batches; varies with the machine and its load)\n\n{:<36} {:>14}\n",
+        model.display(),
+        "head set",
+        "ns/inference"
+    );
+    for ((name, _), t) in sets.iter().zip(ns) {
+        s += &format!("{name:<36} {t:>14.1}\n");
+    }
+    Ok(s)
 }

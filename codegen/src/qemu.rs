@@ -87,7 +87,11 @@ fn flat(expr: &str, rank: usize, mutable: bool) -> String {
         (1, true) => format!("&mut {expr}[..]"),
         (1, false) => format!("&{expr}[..]"),
         (r, m) => {
-            let f = if m { "as_flattened_mut()" } else { "as_flattened()" };
+            let f = if m {
+                "as_flattened_mut()"
+            } else {
+                "as_flattened()"
+            };
             let mut s = expr.to_string();
             for _ in 1..r {
                 s = format!("{s}.{f}");
@@ -461,6 +465,76 @@ mod host {
         })
     }
 
+    /// Builds the firmware crate in `dir` (`cargo build --release` there, so its own
+    /// `.cargo/config.toml` and `build.rs` apply, with their default model) and
+    /// returns its ELF. Like `cargo xtask build-boards`: all boards share
+    /// `$TINYMTL_BOARDS_TARGET_DIR` (default `target/boards` of this repository) and
+    /// the checkout and cargo home are remapped to fixed names in panic locations,
+    /// so sizes do not depend on where the repository is cloned.
+    pub fn build_board(dir: &Path) -> Result<PathBuf> {
+        require_target()?;
+        let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .canonicalize()
+            .map_err(|e| Error::new(format!("cannot find the repository: {e}")))?;
+        let config = dir.join(".cargo/config.toml");
+        let text = std::fs::read_to_string(&config).map_err(io_err("cannot read", &config))?;
+        let target = text
+            .lines()
+            .find_map(|l| {
+                let v = l.trim().strip_prefix("target")?.trim().strip_prefix('=')?;
+                Some(v.trim().trim_matches('"').to_string())
+            })
+            .ok_or_else(|| Error::new(format!("{}: no build target", config.display())))?;
+        let home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+        let mut flags = vec![format!(
+            "\"--remap-path-prefix={}=/tinymtl\"",
+            root.display()
+        )];
+        if let Some(h) = home {
+            flags.push(format!("\"--remap-path-prefix={}=/cargo\"", h.display()));
+        }
+        let target_dir = std::env::var_os("TINYMTL_BOARDS_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target").join("boards"));
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(&cargo)
+            .args([
+                "build",
+                "--release",
+                "--message-format=json-render-diagnostics",
+            ])
+            .arg("--config")
+            .arg(format!("target.{target}.rustflags=[{}]", flags.join(",")))
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", target_dir)
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("CARGO_BUILD_TARGET")
+            .env_remove("TINYMTL_MODEL")
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(|e| Error::new(format!("cannot run cargo: {e}")))?;
+        if !out.status.success() {
+            return Err(Error::new(format!(
+                "the firmware in {} did not build:\n{}",
+                dir.display(),
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        stdout
+            .lines()
+            .filter(|l| l.contains("\"reason\":\"compiler-artifact\""))
+            .filter_map(|l| {
+                let rest = l.split("\"executable\":\"").nth(1)?;
+                Some(PathBuf::from(rest.split('"').next()?))
+            })
+            .next_back()
+            .ok_or_else(|| Error::new(format!("{}: cargo built no executable", dir.display())))
+    }
+
     /// Decodes the defmt frames in `bytes` with the table of `elf`.
     pub fn decode_defmt(elf: &[u8], bytes: &[u8]) -> Result<Vec<String>> {
         let table = defmt_decoder::Table::parse(elf)
@@ -540,8 +614,7 @@ mod host {
                 .iter()
                 .map(|h| {
                     out_specs.iter().position(|s| &s.name == h).ok_or_else(|| {
-                        let known: Vec<&str> =
-                            out_specs.iter().map(|s| s.name.as_str()).collect();
+                        let known: Vec<&str> = out_specs.iter().map(|s| s.name.as_str()).collect();
                         Error::new(format!(
                             "unknown head '{h}' (the model's heads are: {})",
                             known.join(", ")
@@ -568,11 +641,7 @@ mod host {
 
     /// Runs `samples` through the firmware computing `heads` (indices, in order);
     /// returns one `n * numel` vector per head, bit for bit what the board computed.
-    pub fn run_samples(
-        fw: &Firmware,
-        samples: &Samples,
-        heads: &[usize],
-    ) -> Result<Vec<Vec<f32>>> {
+    pub fn run_samples(fw: &Firmware, samples: &Samples, heads: &[usize]) -> Result<Vec<Vec<f32>>> {
         let p = &fw.generated.compiled.program;
         let lens: Vec<usize> = p.inputs.iter().map(|&v| p.values[v].numel()).collect();
         let mut input = Vec::new();
@@ -695,7 +764,12 @@ mod host {
         std::fs::write(&src, PLUGIN_SOURCE).map_err(io_err("cannot write", &src))?;
         let tmp = dir.join(format!("libinsn_count.{}.so", std::process::id()));
         let out = Command::new(gcc)
-            .args(["-O2", "-shared", "-fPIC", &format!("-DTINYMTL_PLUGIN_API={api}")])
+            .args([
+                "-O2",
+                "-shared",
+                "-fPIC",
+                &format!("-DTINYMTL_PLUGIN_API={api}"),
+            ])
             .arg("-o")
             .arg(&tmp)
             .arg(&src)
@@ -714,8 +788,8 @@ mod host {
     /// Address of symbol `name` in `elf`.
     pub fn symbol_address(elf: &[u8], name: &str) -> Result<u64> {
         use object::{Object, ObjectSymbol};
-        let file = object::File::parse(elf)
-            .map_err(|e| Error::new(format!("not an ELF file: {e}")))?;
+        let file =
+            object::File::parse(elf).map_err(|e| Error::new(format!("not an ELF file: {e}")))?;
         file.symbols()
             .find(|s| s.name() == Ok(name))
             .map(|s| s.address())
@@ -850,9 +924,10 @@ mod host {
         }
     }
 
-    /// Sizes of the allocated sections of `elf`: executable ones count as text,
-    /// other read-only ones as rodata, writable ones with contents as data, writable
-    /// ones without (NOBITS) as bss.
+    /// Sizes of the allocated sections of `elf` (as `arm-none-eabi-size -A` lists
+    /// them): executable ones count as text, other read-only ones as rodata, writable
+    /// ones with contents as data, writable ones without (NOBITS) as bss; read-only
+    /// NOBITS sections are address-space reservations and count nowhere.
     pub fn elf_sizes(elf: &Path) -> Result<ElfSizes> {
         use object::elf::{SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS};
         use object::read::elf::{ElfFile32, SectionHeader};
@@ -867,9 +942,13 @@ mod host {
                 continue;
             }
             let size = u64::from(h.sh_size(e));
+            let write = flags & u64::from(SHF_WRITE) != 0;
             if h.sh_type(e) == SHT_NOBITS {
-                s.bss += size;
-            } else if flags & u64::from(SHF_WRITE) != 0 {
+                // Read-only NOBITS sections reserve address space (esp-hal's `.stack`).
+                if write {
+                    s.bss += size;
+                }
+            } else if write {
                 s.data += size;
             } else if flags & u64::from(SHF_EXECINSTR) != 0 {
                 s.text += size;
@@ -888,7 +967,7 @@ mod host {
         /// Functions reachable from them.
         pub reachable: usize,
         /// Call chains from a root to a panicking function.
-        pub panics: Vec<Vec<String>>,
+        pub panics: Vec<PanicPath>,
         /// Cycles (recursion) among reachable functions.
         pub recursion: Vec<Vec<String>>,
         /// Reachable functions with indirect calls (their callees are unknown).
@@ -900,31 +979,98 @@ mod host {
         pub deepest: Vec<String>,
     }
 
+    /// One way the inference path can reach a panic.
+    #[derive(Clone, Debug, Default, PartialEq, Eq)]
+    pub struct PanicPath {
+        /// Functions from a root to the panic entry point (demangled, no hashes).
+        pub chain: Vec<String>,
+        /// Source of the call into the panic entry point, innermost inlined frame
+        /// first (`arm-none-eabi-addr2line -i`), when debug info has it.
+        pub site: Vec<String>,
+    }
+
+    impl PanicPath {
+        /// `caller -> panic entry point`, the two last functions of the chain.
+        pub fn edge(&self) -> String {
+            let n = self.chain.len();
+            self.chain[n.saturating_sub(2)..].join(" -> ")
+        }
+    }
+
     #[derive(Default)]
     struct Func {
         name: String,
         frame: u64,
         calls: Vec<usize>,
         tail: Vec<usize>,
+        sites: Vec<(usize, u64)>,
         indirect: bool,
+    }
+
+    /// `file:line (function)` of every inlined frame at `addr`, innermost first.
+    fn source_lines(elf: &Path, addrs: &[u64]) -> Vec<Vec<String>> {
+        let Some(tool) = which("arm-none-eabi-addr2line") else {
+            return vec![Vec::new(); addrs.len()];
+        };
+        let mut cmd = Command::new(tool);
+        cmd.args(["-i", "-f", "-C", "-a", "-e"]).arg(elf);
+        for a in addrs {
+            cmd.arg(format!("{a:#x}"));
+        }
+        let Ok(out) = cmd.output() else {
+            return vec![Vec::new(); addrs.len()];
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut res: Vec<Vec<String>> = Vec::new();
+        let mut lines = text.lines().peekable();
+        while let Some(l) = lines.next() {
+            if l.starts_with("0x") {
+                res.push(Vec::new());
+                continue;
+            }
+            let loc = lines.next().unwrap_or("?");
+            let loc = loc.split(" (discriminator").next().unwrap_or(loc);
+            // `<crate>/src/<file>:<line>` for crates, the file name for generated files.
+            let short = match loc.rsplit_once("/src/") {
+                Some((dir, file)) => {
+                    format!("{}/src/{file}", dir.rsplit('/').next().unwrap_or(""))
+                }
+                None => loc.rsplit('/').next().unwrap_or(loc).to_string(),
+            };
+            if let Some(r) = res.last_mut() {
+                r.push(format!("{short} ({})", l.trim()));
+            }
+        }
+        res.resize(addrs.len(), Vec::new());
+        res
     }
 
     fn demangle(s: &str) -> String {
         format!("{:#}", rustc_demangle::demangle(s))
     }
 
+    /// A function name without the per-model firmware crate's name
+    /// (`tinymtl_qemu_m4_<hash>::model::trunk` -> `model::trunk`).
+    fn short_name(s: &str) -> String {
+        match s.split_once("::") {
+            Some((krate, rest)) if krate.starts_with("tinymtl_qemu_m4") => rest.to_string(),
+            _ => s.to_string(),
+        }
+    }
+
     /// Whether a (demangled) function name is a panic entry point.
     pub fn is_panic(name: &str) -> bool {
-        const PATTERNS: [&str; 10] = [
+        const PATTERNS: [&str; 11] = [
             "panic",
             "unwrap_failed",
             "expect_failed",
+            "index_fail",
             "index_len_fail",
-            "index_order_fail",
             "len_mismatch_fail",
             "assert_failed",
             "rust_begin_unwind",
             "slice_error_fail",
+            "index_order_fail",
             "str_index_overflow_fail",
         ];
         PATTERNS.iter().any(|p| name.contains(p))
@@ -984,7 +1130,7 @@ mod host {
         let text = String::from_utf8_lossy(&out.stdout);
         let mut funcs: Vec<Func> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
-        let mut edges: Vec<(usize, String, bool)> = Vec::new();
+        let mut edges: Vec<(usize, String, bool, u64)> = Vec::new();
         let mut in_prologue = 0;
         for line in text.lines() {
             if let Some(name) = line
@@ -1004,9 +1150,10 @@ mod host {
             let Some(f) = funcs.len().checked_sub(1) else {
                 continue;
             };
-            let Some((_, insn)) = line.split_once(":\t") else {
+            let Some((addr, insn)) = line.split_once(":\t") else {
                 continue;
             };
+            let addr = u64::from_str_radix(addr.trim(), 16).unwrap_or(0);
             let mut parts = insn.splitn(2, '\t');
             let op = parts.next().unwrap_or("").trim();
             let args = parts.next().unwrap_or("").trim();
@@ -1014,12 +1161,18 @@ mod host {
                 in_prologue -= 1;
                 let fr = &mut funcs[f].frame;
                 match op {
-                    "push" | "push.w" | "stmdb" | "stmdb.w" if op.starts_with("push") || args.starts_with("sp!") => {
+                    "push" | "push.w" | "stmdb" | "stmdb.w"
+                        if op.starts_with("push") || args.starts_with("sp!") =>
+                    {
                         *fr += 4 * reg_count(args.split_once('{').map(|x| x.1).unwrap_or(""));
                     }
                     "vpush" | "vpush.64" | "vpush.32" | "vstmdb" => {
                         let regs = args.split_once('{').map(|x| x.1).unwrap_or("");
-                        let size = if regs.trim_start().starts_with('d') { 8 } else { 4 };
+                        let size = if regs.trim_start().starts_with('d') {
+                            8
+                        } else {
+                            4
+                        };
                         *fr += size * reg_count(regs);
                     }
                     "sub" | "sub.w" | "subw" if args.starts_with("sp,") => {
@@ -1041,14 +1194,15 @@ mod host {
                     continue; // a branch inside a function
                 }
                 if target != funcs[f].name {
-                    edges.push((f, target.to_string(), is_branch));
+                    edges.push((f, target.to_string(), is_branch, addr));
                 }
             } else if (op == "blx" || op == "bx") && !args.starts_with("lr") {
                 funcs[f].indirect = true;
             }
         }
-        for (f, target, tail) in edges {
+        for (f, target, tail, addr) in edges {
             if let Some(&t) = index.get(&target) {
+                funcs[f].sites.push((t, addr));
                 if tail {
                     funcs[f].tail.push(t);
                 } else {
@@ -1075,7 +1229,7 @@ mod host {
         let mut state = vec![0u8; n];
         let mut depth: Vec<(u64, Option<usize>)> = vec![(0, None); n];
         let mut parent: Vec<Option<usize>> = vec![None; n];
-        let mut panicking: Vec<usize> = Vec::new();
+        let mut panicking: Vec<(usize, usize)> = Vec::new();
         #[allow(clippy::too_many_arguments)]
         fn visit(
             v: usize,
@@ -1084,13 +1238,10 @@ mod host {
             state: &mut [u8],
             depth: &mut [(u64, Option<usize>)],
             parent: &mut [Option<usize>],
-            panicking: &mut Vec<usize>,
+            panicking: &mut Vec<(usize, usize)>,
             cycles: &mut Vec<Vec<String>>,
         ) {
             state[v] = 1;
-            if is_panic(&names[v]) {
-                panicking.push(v);
-            }
             let mut best: (u64, Option<usize>) = (funcs[v].frame, None);
             let succ = funcs[v]
                 .calls
@@ -1098,6 +1249,14 @@ mod host {
                 .map(|&c| (c, true))
                 .chain(funcs[v].tail.iter().map(|&c| (c, false)));
             for (c, call) in succ {
+                if is_panic(&names[c]) {
+                    // Every call into a panic entry point is reported; what the panic
+                    // machinery calls (formatting, the handler) is not walked.
+                    if !panicking.contains(&(v, c)) {
+                        panicking.push((v, c));
+                    }
+                    continue;
+                }
                 match state[c] {
                     0 => {
                         parent[c] = Some(v);
@@ -1145,15 +1304,29 @@ mod host {
             }
         }
         g.reachable = state.iter().filter(|&&s| s == 2).count();
-        for p in panicking {
-            let mut chain = vec![names[p].clone()];
-            let mut u = p;
+        let mut sites = Vec::new();
+        for (caller, p) in panicking {
+            let mut chain = vec![short_name(&names[p]), short_name(&names[caller])];
+            let mut u = caller;
             while let Some(q) = parent[u] {
-                chain.push(names[q].clone());
+                chain.push(short_name(&names[q]));
                 u = q;
             }
             chain.reverse();
-            g.panics.push(chain);
+            let site = funcs[caller]
+                .sites
+                .iter()
+                .find(|s| s.0 == p)
+                .map(|s| s.1)
+                .unwrap_or(0);
+            sites.push(site);
+            g.panics.push(PanicPath {
+                chain,
+                site: Vec::new(),
+            });
+        }
+        for (p, lines) in g.panics.iter_mut().zip(source_lines(elf, &sites)) {
+            p.site = lines;
         }
         g.indirect = (0..n)
             .filter(|&i| state[i] == 2 && funcs[i].indirect)
@@ -1163,7 +1336,8 @@ mod host {
             g.max_stack = depth[top].0;
             let mut u = Some(top);
             while let Some(v) = u {
-                g.deepest.push(format!("{} ({} B)", names[v], funcs[v].frame));
+                g.deepest
+                    .push(format!("{} ({} B)", names[v], funcs[v].frame));
                 u = depth[v].1;
             }
         }

@@ -7,7 +7,12 @@
 //! - `fixtures`: re-runs onnxruntime on the checked-in fixtures and compares with the
 //!   checked-in references (provenance check; installs numpy/onnx/onnxruntime with pip
 //!   if they are missing).
-//! - `build-targets`: builds the runtime for every embedded target it claims.
+//! - `build-targets`: builds the runtime, and generated fixture models with it
+//!   (`tools/target-check`), for every embedded target it claims.
+//! - `qemu`: the emulated Cortex-M4F tests only (fixtures on QEMU vs host, instruction
+//!   counts, size goldens, panic-free inference path; `test-host` runs them too).
+//! - `size [--bless]`: firmware sizes (flash, RAM, QEMU stack) against
+//!   `boards/*/size.golden`; `--bless` rewrites the goldens.
 //! - `demo [--host]`: the example multi-task sensor model (`examples/har`) end to end:
 //!   generated code run on the emulated Cortex-M4F (or the host) on held-out windows,
 //!   accuracy per task, instructions per part, shared vs single-task costs (`demo.rs`).
@@ -20,6 +25,8 @@
 
 mod boards;
 mod demo;
+mod qemu;
+mod size;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -125,7 +132,7 @@ fn build_targets() -> Result<(), String> {
             t,
         ]))?;
     }
-    Ok(())
+    qemu::target_check()
 }
 
 fn main() -> ExitCode {
@@ -133,6 +140,7 @@ fn main() -> ExitCode {
     let start = Instant::now();
     let result = match args.first().map(String::as_str) {
         Some("test") => lint()
+            .and_then(|_| qemu::setup())
             .and_then(|_| test_host())
             .and_then(|_| fixtures())
             .and_then(|_| build_targets())
@@ -143,11 +151,13 @@ fn main() -> ExitCode {
         Some("test-host") => test_host(),
         Some("fixtures") => fixtures(),
         Some("build-targets") => build_targets(),
+        Some("qemu") => qemu::qemu(),
+        Some("size") => size::size(args.iter().any(|a| a == "--bless")),
         Some("demo") => demo::demo(&args[1..]),
         Some("build-boards") => boards::build_boards(args.iter().any(|a| a == "--bless")),
         Some("test-boards") => boards::test_boards(),
         _ => {
-            eprintln!("usage: cargo xtask <test | lint | test-host | fixtures | build-targets | build-boards [--bless] | test-boards | demo [--host]>");
+            eprintln!("usage: cargo xtask <test | lint | test-host | fixtures | build-targets | qemu | size [--bless] | build-boards [--bless] | test-boards | demo [--host]>");
             return ExitCode::from(2);
         }
     };

@@ -1,0 +1,135 @@
+//! Every fixture model that fits the emulated board, through `tinymtl run --target
+//! qemu-m4` (generated code compiled for thumbv7em-none-eabihf, run on QEMU
+//! mps2-an386): the outputs equal the host run's within 1e-5·(1+|host|) and meet the
+//! numerics contract against the onnxruntime references.
+//!
+//! Never skipped: without QEMU (or the Rust target) the test fails and says what to
+//! install. One firmware build per model; all share one target folder.
+
+use tinymtl_codegen::{harness, qemu, Builder};
+use tinymtl_host_tests::*;
+
+/// QEMU against the host: `|qemu - host| <= 1e-5 * (1 + |host|)`.
+const VS_HOST: Close = Close {
+    abs: 1e-5,
+    rel: 1e-5,
+};
+
+fn require_tools() {
+    for prog in ["qemu-system-arm", "timeout"] {
+        assert!(
+            qemu::which(prog).is_some(),
+            "`{prog}` is not on PATH: the QEMU tests need it; {}",
+            qemu::INSTALL_HINT
+        );
+    }
+}
+
+#[test]
+fn every_fitting_fixture_on_qemu_matches_the_host_and_the_contract() {
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for f in fixtures() {
+        let b = Builder::new(f.path(".onnx"));
+        let g = b.build().unwrap_or_else(|e| panic!("{}: {e}", f.name));
+        if let Err(why) = qemu::fits(&g.compiled) {
+            println!("{:<34} skipped: {why}", f.name);
+            continue;
+        }
+        let host = dir.path().join(format!("{}.host.npz", f.name));
+        let board = dir.path().join(format!("{}.qemu.npz", f.name));
+        if let Err(e) = harness::run_files(&b, &f.path(".inputs.npz"), &host, &[]) {
+            failures.push(format!("{} (host): {e}", f.name));
+            continue;
+        }
+        if let Err(e) = qemu::run_files(&b, &f.path(".inputs.npz"), &board, &[]) {
+            failures.push(format!("{} (qemu): {e}", f.name));
+            continue;
+        }
+        ran += 1;
+        let specs = f.output_specs();
+        let got = read_outputs(&board, &specs);
+        let want = read_outputs(&host, &specs);
+        let r16 = read_outputs(&f.path(".ref_f16.npz"), &specs);
+        let r32 = read_outputs(&f.path(".ref_f32.npz"), &specs);
+        for (i, (spec, classification)) in f.outputs.iter().enumerate() {
+            let wh = compare(&got.data[i], &want.data[i], VS_HOST);
+            let w16 = compare(&got.data[i], &r16.data[i], VS_F16_REFERENCE);
+            let w32 = compare(&got.data[i], &r32.data[i], VS_F32_REFERENCE);
+            let identical = got.data[i]
+                .iter()
+                .zip(&want.data[i])
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            println!(
+                "{:<34} {:<16} vs host {:>7.3} of tol{}   vs f16-ref {:>7.3}   vs f32-ref {:>7.3}",
+                f.name,
+                spec.name,
+                wh.ratio,
+                if identical { " (bit-identical)" } else { "" },
+                w16.ratio,
+                w32.ratio
+            );
+            for (what, w) in [("host", wh), ("f16 reference", w16), ("f32 reference", w32)] {
+                if w.ratio > 1.0 {
+                    failures.push(format!("{} / {}: vs {what} {w:?}", f.name, spec.name));
+                }
+            }
+            if *classification {
+                let classes = *spec.shape.last().unwrap_or(&1);
+                let bad = argmax_mismatches(&got.data[i], &r32.data[i], classes, 1e-3);
+                if !bad.is_empty() {
+                    failures.push(format!(
+                        "{} / {}: argmax differs from the f32 reference on samples {bad:?}",
+                        f.name, spec.name
+                    ));
+                }
+            }
+        }
+    }
+    assert!(ran >= 10, "only {ran} fixtures ran on QEMU");
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn selected_heads_and_errors_behave_as_on_the_host() {
+    require_tools();
+    let f = fixtures()
+        .into_iter()
+        .find(|f| f.name == "residual_layernorm_three_heads")
+        .expect("fixture");
+    let dir = tempfile::tempdir().unwrap();
+    let b = Builder::new(f.path(".onnx"));
+    let inputs = f.path(".inputs.npz");
+    // Two heads, asked in reverse order: the file holds exactly those.
+    let (h2, h0) = (f.outputs[2].0.clone(), f.outputs[0].0.clone());
+    let sel = dir.path().join("sel.npz");
+    qemu::run_files(&b, &inputs, &sel, &[h2.name.clone(), h0.name.clone()]).unwrap();
+    let host = dir.path().join("host.npz");
+    harness::run_files(&b, &inputs, &host, &[h2.name.clone(), h0.name.clone()]).unwrap();
+    let specs = [h2.clone(), h0.clone()];
+    let (q, h) = (read_outputs(&sel, &specs), read_outputs(&host, &specs));
+    for i in 0..2 {
+        let w = compare(&q.data[i], &h.data[i], VS_HOST);
+        assert!(w.ratio <= 1.0, "{}: {w:?}", specs[i].name);
+    }
+    assert!(tinymtl_codegen::npz::read(&sel, &f.output_specs()).is_err());
+
+    // The host run's refusals, word for word, and no output file.
+    let out = dir.path().join("never.npz");
+    for (heads, npz) in [
+        (vec!["no_such_head".to_string()], inputs.clone()),
+        (vec![], f.path(".ref_f32.npz")),
+    ] {
+        let hq = qemu::run_files(&b, &npz, &out, &heads).unwrap_err();
+        let hh = harness::run_files(&b, &npz, &out, &heads).unwrap_err();
+        assert_eq!(hq.to_string(), hh.to_string());
+        assert!(!out.exists());
+    }
+}

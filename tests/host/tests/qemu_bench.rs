@@ -1,0 +1,87 @@
+//! Cost on the emulated Cortex-M4F is counted, not timed: executed instructions per
+//! part and per head set, from a QEMU TCG plugin, are the same on every run and
+//! plausible against the code generator's multiply-accumulate counts.
+
+use tinymtl_codegen::{qemu, Builder};
+use tinymtl_host_tests::*;
+
+fn fixture(name: &str) -> Builder {
+    let f = fixtures()
+        .into_iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no fixture {name}"));
+    Builder::new(f.path(".onnx"))
+}
+
+#[test]
+fn instruction_counts_are_deterministic_and_plausible() {
+    assert!(
+        qemu::which("qemu-system-arm").is_some(),
+        "qemu-system-arm is not on PATH; {}",
+        qemu::INSTALL_HINT
+    );
+    for name in ["residual_layernorm_three_heads", "imu_conv1d_bn_dynamo"] {
+        let b = fixture(name);
+        let fw = qemu::build(&b).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let first = qemu::measure_firmware(&fw).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let second = qemu::measure_firmware(&fw).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(first, second, "{name}: two runs counted differently");
+        let c = &fw.generated.compiled;
+        assert_eq!(first.parts.len(), c.parts.segments.len());
+        assert_eq!(first.head_sets.len(), c.program.outputs.len() + 1);
+        for w in first.parts.iter().chain(&first.head_sets) {
+            println!(
+                "{name:<32} {:<28} {:>10} instructions {:>8} MACs",
+                w.name, w.instructions, w.macs
+            );
+            assert!(w.instructions > 0, "{name} / {}: nothing counted", w.name);
+            if w.macs > 0 {
+                assert!(
+                    w.instructions >= w.macs,
+                    "{name} / {}: {} instructions for {} MACs",
+                    w.name,
+                    w.instructions,
+                    w.macs
+                );
+                assert!(
+                    w.instructions <= 200 * w.macs + 20_000,
+                    "{name} / {}: {} instructions for {} MACs is implausibly many",
+                    w.name,
+                    w.instructions,
+                    w.macs
+                );
+            }
+        }
+        // All heads cost more than any head alone, and at least the sum of the parts
+        // minus nothing: parts are the whole inference except input/output copies.
+        let all = first.head_sets.last().unwrap().instructions;
+        let parts: u64 = first.parts.iter().map(|w| w.instructions).sum();
+        for w in &first.head_sets[..first.head_sets.len() - 1] {
+            assert!(all >= w.instructions, "{name}: all heads < {}", w.name);
+        }
+        assert!(
+            all >= parts && all <= parts + parts / 5 + 2_000,
+            "{name}: all heads {all} vs sum of parts {parts}"
+        );
+        assert!(first.stack_used > 0, "{name}: no stack measured");
+    }
+}
+
+#[test]
+fn bench_prints_a_table_of_parts_and_head_sets() {
+    let b = fixture("dense_two_softmax");
+    let text = qemu::bench(&b).unwrap();
+    println!("{text}");
+    for needle in [
+        "instructions",
+        "instr/MAC",
+        "trunk",
+        "head_digit_probs",
+        "digit_probs alone",
+        "group_probs alone",
+        "all heads",
+        "stack high-water mark",
+    ] {
+        assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+    }
+}

@@ -1,0 +1,242 @@
+//! Size and safety of the firmware:
+//!
+//! - Size goldens: every `boards/*/size.golden` names the limits of that board's
+//!   firmware (built with `cargo build --release` in its folder): flash (text +
+//!   rodata + data) and static RAM (data + bss) from the ELF, and for the QEMU board
+//!   the stack high-water mark measured under QEMU (painted stack). Growth beyond the
+//!   golden's tolerance fails; `cargo xtask size --bless` (`TINYMTL_BLESS=1`) rewrites
+//!   the goldens.
+//! - Panic-free inference: in the ELF of the QEMU board and of every fixture model's
+//!   firmware, no panicking function is reachable from `tinymtl_infer` or the model's
+//!   functions, there is no recursion nor indirect call, and the worst-case stack of
+//!   the inference path (from the prologues) is reported.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tinymtl_codegen::{qemu, Builder};
+use tinymtl_host_tests::*;
+
+fn boards_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards")
+}
+
+/// Measured figures of one board's firmware.
+fn measure(board: &Path) -> BTreeMap<String, u64> {
+    let elf = qemu::build_board(board).unwrap_or_else(|e| panic!("{e}"));
+    let s = qemu::elf_sizes(&elf).unwrap_or_else(|e| panic!("{e}"));
+    let mut m = BTreeMap::new();
+    m.insert("flash".to_string(), s.flash());
+    m.insert("ram".to_string(), s.ram());
+    if board.file_name().is_some_and(|n| n == "qemu-m4") {
+        let dir = tempfile::tempdir().unwrap();
+        let run = qemu::run_qemu(&elf, dir.path(), &["demo"], None).unwrap();
+        println!("{}", run.log.join("\n"));
+        assert_eq!(run.status, 0, "the demo failed:\n{}", run.log.join("\n"));
+        m.insert(
+            "stack".into(),
+            run.stack_used().expect("the firmware reports its stack"),
+        );
+        let model = run
+            .log
+            .iter()
+            .find(|l| l.starts_with("model:"))
+            .expect("model line");
+        for key in ["WEIGHT_BYTES", "ARENA_BYTES"] {
+            let v = model
+                .split(&format!("{key} "))
+                .nth(1)
+                .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+                .expect("model sizes in the log");
+            m.insert(key.to_ascii_lowercase(), v);
+        }
+    }
+    m
+}
+
+/// Keys checked against the golden (growth beyond the tolerance fails); the others
+/// are written for the reader.
+const CHECKED: [&str; 3] = ["flash", "ram", "stack"];
+
+fn parse_golden(text: &str) -> BTreeMap<String, u64> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let (k, v) = l.split_once(char::is_whitespace)?;
+            Some((k.to_string(), v.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+fn write_golden(path: &Path, board: &str, m: &BTreeMap<String, u64>, tol: u64) {
+    let mut s = format!(
+        "# Size golden of boards/{board} (cargo build --release there, default model).\n\
+         # Checked by `cargo xtask test` (tests/host/tests/qemu_size.rs): flash, ram and\n\
+         # stack may not grow by more than tolerance_percent. Rewrite with\n\
+         # `cargo xtask size --bless`. Bytes; weight_bytes and arena_bytes are the model's.\n\
+         tolerance_percent {tol}\n"
+    );
+    for (k, v) in m {
+        s += &format!("{k} {v}\n");
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+#[test]
+fn firmware_sizes_match_their_goldens() {
+    let bless = std::env::var_os("TINYMTL_BLESS").is_some();
+    let mut boards: Vec<PathBuf> = std::fs::read_dir(boards_dir())
+        .expect("boards/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("size.golden").exists() || (bless && p.ends_with("qemu-m4")))
+        .collect();
+    boards.sort();
+    assert!(
+        boards.iter().any(|b| b.ends_with("qemu-m4")),
+        "boards/qemu-m4/size.golden is missing: run `cargo xtask size --bless`"
+    );
+    let mut failures = Vec::new();
+    for board in &boards {
+        let name = board.file_name().unwrap().to_string_lossy().into_owned();
+        let golden_path = board.join("size.golden");
+        let golden = std::fs::read_to_string(&golden_path)
+            .map(|t| parse_golden(&t))
+            .unwrap_or_default();
+        let tol = golden.get("tolerance_percent").copied().unwrap_or(3);
+        let m = measure(board);
+        println!("boards/{name}:");
+        for (k, v) in &m {
+            let g = golden.get(k);
+            println!(
+                "  {k:<14} {v:>10}   golden {:>10}",
+                g.map(|g| g.to_string()).unwrap_or_else(|| "-".into())
+            );
+        }
+        if bless {
+            write_golden(&golden_path, &name, &m, tol);
+            println!("  blessed {}", golden_path.display());
+            continue;
+        }
+        for key in CHECKED {
+            let (Some(&g), Some(&v)) = (golden.get(key), m.get(key)) else {
+                continue;
+            };
+            if v * 100 > g * (100 + tol) {
+                failures.push(format!(
+                    "boards/{name}: {key} grew to {v} bytes (golden {g}, tolerance {tol}%); \
+                     if intended, run `cargo xtask size --bless`"
+                ));
+            } else if v * 100 < g * (100 - tol.min(100)) {
+                println!(
+                    "  note: {key} shrank to {v} bytes (golden {g}): `cargo xtask size --bless` locks it in"
+                );
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Panic paths known today (`boards/qemu-m4/panic-paths.known`), as `caller -> panic
+/// entry point`.
+fn known_panics() -> Vec<String> {
+    let path = boards_dir().join("qemu-m4/panic-paths.known");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect()
+}
+
+/// What a panic path is tracked by: the innermost runtime function on the call
+/// site (inlining moves runtime code into the model's functions), else the calling
+/// function, and the panic entry point.
+fn panic_key(p: &qemu::PanicPath) -> String {
+    let runtime = p.site.iter().find_map(|f| {
+        let name = f.rsplit_once(" (")?.1.trim_end_matches(')');
+        name.starts_with("tinymtl_runtime::")
+            .then(|| name.to_string())
+    });
+    let n = p.chain.len();
+    match runtime {
+        Some(r) => format!("{r} -> {}", p.chain[n - 1]),
+        None => p.edge(),
+    }
+}
+
+fn check_graph(
+    what: &str,
+    elf: &Path,
+    known: &[String],
+    seen: &mut Vec<String>,
+    failures: &mut Vec<String>,
+) {
+    let g = qemu::inference_call_graph(elf).unwrap_or_else(|e| panic!("{what}: {e}"));
+    println!(
+        "{what:<34} {:>3} functions reachable, max stack of the inference path {:>5} bytes, {} panic path(s)",
+        g.reachable,
+        g.max_stack,
+        g.panics.len()
+    );
+    for p in &g.panics {
+        let edge = panic_key(p);
+        let msg = format!(
+            "{what}: can panic: [{edge}] {}\n    at {}",
+            p.chain.join(" -> "),
+            p.site.join("\n       ")
+        );
+        if known.contains(&edge) {
+            println!("  known: {msg}");
+            seen.push(edge);
+        } else {
+            failures.push(msg);
+        }
+    }
+    for cycle in &g.recursion {
+        failures.push(format!("{what}: recursion: {}", cycle.join(" -> ")));
+    }
+    for f in &g.indirect {
+        failures.push(format!("{what}: indirect call in {f} (callees unknown)"));
+    }
+    if g.max_stack == 0 {
+        failures.push(format!("{what}: no stack frames found"));
+    }
+}
+
+#[test]
+fn inference_path_cannot_panic_and_does_not_recurse() {
+    let known = known_panics();
+    let (mut seen, mut failures) = (Vec::new(), Vec::new());
+    let elf = qemu::build_board(&boards_dir().join("qemu-m4")).unwrap_or_else(|e| panic!("{e}"));
+    check_graph(
+        "boards/qemu-m4 (default model)",
+        &elf,
+        &known,
+        &mut seen,
+        &mut failures,
+    );
+    for f in fixtures() {
+        let b = Builder::new(f.path(".onnx"));
+        let g = b.build().unwrap_or_else(|e| panic!("{}: {e}", f.name));
+        if qemu::fits(&g.compiled).is_err() {
+            continue;
+        }
+        let fw = qemu::build(&b).unwrap_or_else(|e| panic!("{}: {e}", f.name));
+        check_graph(&f.name, &fw.elf, &known, &mut seen, &mut failures);
+    }
+    for k in &known {
+        if !seen.contains(k) {
+            failures.push(format!(
+                "`{k}` no longer panics in any model: remove it from boards/qemu-m4/panic-paths.known"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

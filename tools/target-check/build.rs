@@ -1,0 +1,26 @@
+//! Generates the fixture models this crate compiles for every target, with the
+//! firmware glue (typed input buffers) of `tinymtl_codegen::qemu`.
+
+use std::path::PathBuf;
+
+/// A dense-only model and a convolutional one: between them every kernel family the
+/// fixtures use most (dense, conv, pools, norms, softmax).
+const MODELS: [&str; 3] = [
+    "dense_two_softmax",
+    "imu_conv1d_bn_dynamo",
+    "residual_layernorm_three_heads",
+];
+
+fn main() {
+    let here = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    for m in MODELS {
+        let model = here.join(format!("../../tests/fixtures/{m}.onnx"));
+        println!("cargo:rerun-if-changed={}", model.display());
+        let b = tinymtl_codegen::Builder::new(&model);
+        if let Err(e) = tinymtl_codegen::qemu::write_firmware_files(&b, &out.join(m)) {
+            panic!("{m}: {e}");
+        }
+    }
+    println!("cargo:rerun-if-changed=build.rs");
+}

@@ -1,0 +1,34 @@
+//! `cargo xtask size [--bless]`: the firmware size goldens (`boards/*/size.golden`):
+//! flash and RAM of every board's release ELF, and for the QEMU board the stack
+//! high-water mark measured under QEMU, against the goldens with their tolerance
+//! (`tests/host/tests/qemu_size.rs`, which `test-host` runs as well). `--bless`
+//! rewrites the goldens with the measured figures.
+
+use crate::{cargo, run, step};
+use std::process::Command;
+
+/// Checks (or with `bless`, rewrites) the size goldens.
+pub fn size(bless: bool) -> Result<(), String> {
+    crate::qemu::setup()?;
+    step(if bless {
+        "size --bless: measuring every board and rewriting boards/*/size.golden"
+    } else {
+        "size: every board against boards/*/size.golden"
+    });
+    let mut cmd = Command::new(cargo());
+    cmd.args([
+        "test",
+        "--release",
+        "-p",
+        "tinymtl-host-tests",
+        "--test",
+        "qemu_size",
+        "--",
+        "--nocapture",
+        "firmware_sizes",
+    ]);
+    if bless {
+        cmd.env("TINYMTL_BLESS", "1");
+    }
+    run(&mut cmd)
+}
