@@ -723,7 +723,14 @@ fn model_run(cli: &Path, o: &Opts, stem: &str, html: bool) -> Result<ModelRun, S
             .arg("--output")
             .arg(&out)
             .args(["--target", target]),
-    )?;
+    )
+    .map_err(|e| {
+        if o.host {
+            e
+        } else {
+            format!("{e}\n(`cargo xtask demo --host` runs the generated code on this machine)")
+        }
+    })?;
     let outputs = read_npz(&out)?;
     let bench_text = capture(
         Command::new(cli)
