@@ -3,7 +3,7 @@
 
 use crate::{Error, Result};
 use ndarray::{ArrayD, IxDyn};
-use ndarray_npy::{NpzReader, NpzWriter};
+use ndarray_npy::{NpzWriter, ReadNpyExt};
 use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
@@ -34,14 +34,16 @@ pub fn read(path: &Path, specs: &[Spec]) -> Result<Samples> {
     read_from(file, path, specs)
 }
 
+/// Largest array `read` accepts, in bytes of data (a guard against archives whose
+/// headers or compressed entries claim more than memory holds).
+pub const MAX_ARRAY_BYTES: u64 = 1 << 31;
+
 /// [`read`] from any seekable reader (bytes in memory, for tests and fuzzing); `path`
 /// only names the archive in messages.
 pub fn read_from<R: Read + Seek>(reader: R, path: &Path, specs: &[Spec]) -> Result<Samples> {
-    let mut npz = NpzReader::new(reader)
+    let mut zip = zip::ZipArchive::new(reader)
         .map_err(|e| Error::new(format!("not a valid npz (zip) file: {e}")).in_file(path))?;
-    let names: Vec<String> = npz
-        .names()
-        .map_err(|e| Error::new(format!("cannot list arrays: {e}")).in_file(path))?;
+    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
     let keys: Vec<String> = names
         .iter()
         .map(|n| n.strip_suffix(".npy").unwrap_or(n).to_string())
@@ -69,14 +71,17 @@ pub fn read_from<R: Read + Seek>(reader: R, path: &Path, specs: &[Spec]) -> Resu
             ))
             .in_file(path));
         };
-        let arr: ArrayD<f32> = npz.by_name(&names[i]).map_err(|e| {
+        let bad = |e: String| {
             Error::new(format!(
                 "array '{}' is not a float32 array of shape [N, {}]: {e}",
                 spec.name,
                 dims(&spec.shape)
             ))
             .in_file(path)
-        })?;
+        };
+        let entry = zip.by_name(&names[i]).map_err(|e| bad(e.to_string()))?;
+        let bytes = read_npy_bytes(entry).map_err(bad)?;
+        let arr = ArrayD::<f32>::read_npy(&bytes[..]).map_err(|e| bad(e.to_string()))?;
         let shape = arr.shape();
         if shape.len() != spec.shape.len() + 1 || shape[1..] != spec.shape[..] {
             return Err(Error::new(format!(
@@ -107,6 +112,87 @@ pub fn read_from<R: Read + Seek>(reader: R, path: &Path, specs: &[Spec]) -> Resu
     Ok(Samples { n, data })
 }
 
+/// Reads one `.npy` entry, refusing before any large allocation a header whose shape
+/// claims more data than the entry holds (or more than [`MAX_ARRAY_BYTES`]): the npy
+/// decoder sizes its buffer from the header alone.
+fn read_npy_bytes(entry: impl Read) -> std::result::Result<Vec<u8>, String> {
+    let mut entry = entry.take(MAX_ARRAY_BYTES + (1 << 20));
+    // Preamble: magic, version, header length (u16 in version 1, u32 after).
+    let mut pre = [0u8; 10];
+    entry
+        .read_exact(&mut pre)
+        .map_err(|_| "the .npy header is cut short".to_string())?;
+    if &pre[..6] != b"\x93NUMPY" {
+        return Err("not a .npy array (bad magic)".into());
+    }
+    let mut bytes = pre.to_vec();
+    let header_len = match pre[6] {
+        1 => u16::from_le_bytes([pre[8], pre[9]]) as usize,
+        2 | 3 => {
+            let mut more = [0u8; 2];
+            entry
+                .read_exact(&mut more)
+                .map_err(|_| "the .npy header is cut short".to_string())?;
+            bytes.extend_from_slice(&more);
+            u32::from_le_bytes([pre[8], pre[9], more[0], more[1]]) as usize
+        }
+        v => return Err(format!("unsupported .npy version {v}")),
+    };
+    if header_len > 1 << 20 {
+        return Err(format!(
+            ".npy header of {header_len} bytes is implausibly long"
+        ));
+    }
+    let start = bytes.len();
+    bytes.resize(start + header_len, 0);
+    entry
+        .read_exact(&mut bytes[start..])
+        .map_err(|_| "the .npy header is cut short".to_string())?;
+    let header = String::from_utf8_lossy(&bytes[start..]).into_owned();
+    let shape = npy_shape(&header).ok_or("the .npy header has no readable 'shape'")?;
+    let need = shape
+        .iter()
+        .try_fold(4u64, |acc, &d| acc.checked_mul(d))
+        .filter(|&b| b <= MAX_ARRAY_BYTES)
+        .ok_or_else(|| {
+            format!(
+                "shape {shape:?} is too large (more than {} bytes)",
+                MAX_ARRAY_BYTES
+            )
+        })?;
+    // Read what is there (at most a little more than a float32 array of that shape
+    // needs; wider types are refused by the decoder anyway).
+    let before = bytes.len();
+    (&mut entry)
+        .take(need.saturating_mul(2))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the array data: {e}"))?;
+    let got = (bytes.len() - before) as u64;
+    if got < need {
+        return Err(format!(
+            "shape {shape:?} needs {need} bytes of data but the array holds {got}"
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The `shape` tuple of an npy header dict (`{'descr': '<f4', 'fortran_order': False,
+/// 'shape': (2, 1, 4), }`).
+fn npy_shape(header: &str) -> Option<Vec<u64>> {
+    let at = header
+        .find("'shape'")
+        .or_else(|| header.find("\"shape\""))?;
+    let rest = &header[at + 7..];
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+    let inner = &rest.strip_prefix('(')?[..rest[1..].find(')')?];
+    inner
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_end_matches('L').parse().ok())
+        .collect()
+}
+
 fn dims(s: &[usize]) -> String {
     s.iter()
         .map(|d| d.to_string())
@@ -134,4 +220,102 @@ pub fn write(path: &Path, specs: &[Spec], samples: &Samples) -> Result<()> {
     w.finish().map_err(|e| err(e.to_string()))?;
     tmp.persist(path).map_err(|e| err(e.error.to_string()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Cursor, Write};
+
+    fn npy(header: &str, data: &[u8]) -> Vec<u8> {
+        let mut h = header.as_bytes().to_vec();
+        while (h.len() + 11) % 64 != 0 {
+            h.push(b' ');
+        }
+        h.push(b'\n');
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend_from_slice(&(h.len() as u16).to_le_bytes());
+        out.extend_from_slice(&h);
+        out.extend_from_slice(data);
+        out
+    }
+
+    fn zip_of(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, bytes) in entries {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(bytes).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn spec() -> Vec<Spec> {
+        vec![Spec {
+            name: "x".into(),
+            shape: vec![1, 2],
+        }]
+    }
+
+    #[test]
+    fn reads_little_and_big_endian_and_fortran_order() {
+        let le: Vec<u8> = [1f32, 2., 3., 4.]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let h = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1, 2), }";
+        let s = read_from(
+            Cursor::new(zip_of(&[("x.npy", npy(h, &le))])),
+            Path::new("t.npz"),
+            &spec(),
+        )
+        .unwrap();
+        assert_eq!((s.n, s.data[0].clone()), (2, vec![1., 2., 3., 4.]));
+        let be: Vec<u8> = [1f32, 2., 3., 4.]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
+        let h = "{'descr': '>f4', 'fortran_order': True, 'shape': (2, 1, 2), }";
+        let s = read_from(
+            Cursor::new(zip_of(&[("x.npy", npy(h, &be))])),
+            Path::new("t.npz"),
+            &spec(),
+        )
+        .unwrap();
+        assert_eq!(s.data[0], vec![1., 3., 2., 4.]);
+    }
+
+    #[test]
+    fn huge_or_overflowing_shapes_are_refused_before_allocating() {
+        for shape in [
+            "(999999999999, 1, 2)",
+            "(4611686018427387904, 4611686018427387904, 2)",
+        ] {
+            for descr in ["<f4", "<f8", "|u1"] {
+                let h =
+                    format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+                let z = zip_of(&[("x.npy", npy(&h, &[0; 64]))]);
+                let e = read_from(Cursor::new(z), Path::new("t.npz"), &spec()).unwrap_err();
+                assert!(e.to_string().contains("t.npz: array 'x'"), "{e}");
+            }
+        }
+        // Short data, cut headers, missing shape.
+        let h = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 1, 2), }";
+        let e = read_from(
+            Cursor::new(zip_of(&[("x.npy", npy(h, &[0; 20]))])),
+            Path::new("t.npz"),
+            &spec(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("needs 24 bytes"), "{e}");
+        for bytes in [b"\x93NUMPY\x01".to_vec(), npy("{'descr': '<f4'}", &[])] {
+            let e = read_from(
+                Cursor::new(zip_of(&[("x.npy", bytes)])),
+                Path::new("t.npz"),
+                &spec(),
+            )
+            .unwrap_err();
+            assert!(e.to_string().contains("array 'x'"), "{e}");
+        }
+    }
 }

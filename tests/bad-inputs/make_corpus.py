@@ -401,10 +401,30 @@ def main():
     npz("npz_count_mismatch.npz", x=ok_x, z=np.zeros((3, 1, 4), np.float32))
     run("npz_count_mismatch", "npz_count_mismatch.npz", ["npz_count_mismatch.npz", "3 samples"],
         "different N per array")
-    with zipfile.ZipFile(path("npz_bad_npy.npz"), "w") as z:
-        z.writestr("x.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f4', 'fortran_order': False, 'shape': (9999999999999, 4), }\n")
+    def npy(header, data=b""):
+        h = header.encode() + b" "
+        h += b" " * ((-(len(h) + 11)) % 64) + b"\n"
+        return b"\x93NUMPY\x01\x00" + len(h).to_bytes(2, "little") + h + data
+
+    with zipfile.ZipFile(path("npz_huge_shape.npz"), "w") as z:
+        z.writestr("x.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (999999999999, 1, 4), }"))
+        z.writestr("z.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1, 4), }", bytes(32)))
+    run("npz_huge_shape", "npz_huge_shape.npz", ["npz_huge_shape.npz", "'x'"],
+        "npy header claiming ~16 TB of data that is not there")
+    with zipfile.ZipFile(path("npz_overflow_shape.npz"), "w") as z:
+        z.writestr("x.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904, 4), }"))
+        z.writestr("z.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1, 4), }", bytes(32)))
+    run("npz_overflow_shape", "npz_overflow_shape.npz", ["npz_overflow_shape.npz", "'x'"],
+        "npy shape whose element count overflows")
+    with zipfile.ZipFile(path("npz_bad_header.npz"), "w") as z:
+        z.writestr("x.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f4', ")
         z.writestr("z.npy", b"\x93NUMPY\x01\x00garbage")
-    run("npz_bad_npy", "npz_bad_npy.npz", ["npz_bad_npy.npz", "'x'"], "npy header claiming more data than present")
+    run("npz_bad_header", "npz_bad_header.npz", ["npz_bad_header.npz", "'x'"], "npy header cut short")
+    with zipfile.ZipFile(path("npz_fortran.npz"), "w") as z:
+        z.writestr("x.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 1, 4), }", bytes(32)))
+        z.writestr("z.npy", npy("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 1, 4), }", bytes(32)))
+    case("npz_fortran", ["run", "good.onnx", "--inputs", "npz_fortran.npz", "--output", "{out}/o.npz"],
+         expect="ok", why="Fortran-order and big-endian float32 arrays are valid npy: read, not refused")
     npz("npz_good.npz", x=ok_x, z=ok_x + 1)
     run("unknown_head", "npz_good.npz", ["good.onnx", "unknown head 'nope'", "y, p"], "head not in the model",
         heads="y,nope")
@@ -412,15 +432,20 @@ def main():
          ["no_such.npz"], why="samples file does not exist")
 
     # ---- names that collide as Rust identifiers: made unique, must compile and run ------
-    ins = ["in-put", "in_put", "In.Put", "inPut"]
+    ins = ["in-put", "in_put", "In.Put", "inPut", "v1", "v_1"]
     outs = ["none", "all", "trunk", "run_part", "out", "out_alone", "OUT:0", "out_0", "Out0",
-            "branch_a_b", "type", "Model", "3d"]
+            "branch_a_b", "type", "Model", "3d", "a1", "a_1"]
     nodes, outputs = [], []
     for i, o in enumerate(outs):
-        a, b = ins[i % 4], ins[(i + 1) % 4]
+        a, b = ins[i % len(ins)], ins[(i + 1) % len(ins)]
         nodes.append(helper.make_node("Add", [a, b], [f"s{i}"], name=f"add/{i}"))
         nodes.append(helper.make_node("Mul", [f"s{i}", f"c{i}"], [o], name=f"mul::{i}"))
         outputs.append(vi(o, [1, 4]))
+    # A branch shared by heads `a` and `b` only: named `branch_a_b` like a head above.
+    nodes.append(helper.make_node("Relu", ["v1"], ["shared"], name="shared"))
+    nodes.append(helper.make_node("Sigmoid", ["shared"], ["a"], name="head/a"))
+    nodes.append(helper.make_node("Tanh", ["shared"], ["b"], name="head/b"))
+    outputs += [vi("a", [1, 4]), vi("b", [1, 4])]
     inits = [t(f"c{i}", np.full((4,), float(i + 1), np.float32)) for i in range(len(outs))]
     collide = model(nodes, [vi(n, [1, 4]) for n in ins], outputs, inits)
     save_model("colliding_names.onnx", collide)
@@ -428,8 +453,12 @@ def main():
     np.savez(path("colliding_names.inputs.npz"), **feeds)
     ref = {}
     for i, o in enumerate(outs):
-        a, b = ins[i % 4], ins[(i + 1) % 4]
+        a, b = ins[i % len(ins)], ins[(i + 1) % len(ins)]
         ref[o] = (feeds[a] + feeds[b]) * np.float32(i + 1)
+    shared = np.maximum(feeds["v1"], 0)
+    ref["a"] = 1 / (1 + np.exp(-shared))
+    ref["b"] = np.tanh(shared)
+    outs += ["a", "b"]
     np.savez(path("colliding_names.ref.npz"), **ref)
     case("colliding_names", ["run", "colliding_names.onnx", "--inputs", "colliding_names.inputs.npz",
                              "--output", "{out}/o.npz"],

@@ -39,17 +39,51 @@ pub struct Names {
 /// Chooses every identifier of the generated module.
 pub fn names(c: &Compiled) -> Names {
     let p = &c.program;
+    // Every module-level item (and `Heads` const) the names turn into, so derived
+    // identifiers (`Input<Camel>`, `MACS_<HEAD>_ALONE`, ...) never collide either.
+    let mut items = Namer::reserving(&[
+        "ARENA_LEN",
+        "ARENA_BYTES",
+        "PARAMS",
+        "WEIGHT_BYTES",
+        "MACS",
+        "MACS_TRUNK",
+        "PARTS",
+        "HEADS",
+        "HEAD_NAMES",
+        "NONE",
+        "ALL",
+    ]);
     let mut fields = Namer::reserving(&["new", "run", "trunk", "features"]);
     let inputs = p
         .inputs
         .iter()
-        .map(|&v| fields.snake(&p.values[v].name))
+        .map(|&v| {
+            fields.snake_with(&p.values[v].name, &mut items, |s| {
+                vec![
+                    format!("Input{}", camel(s)),
+                    format!("INPUT_{}_SHAPE", s.to_ascii_uppercase()),
+                ]
+            })
+        })
         .collect();
-    let mut heads_namer = Namer::default();
+    // Heads are also methods of `Features` (beside `run_part`).
+    let mut heads_namer = Namer::reserving(&["run_part"]);
     let heads: Vec<String> = p
         .outputs
         .iter()
-        .map(|&v| heads_namer.snake(&p.values[v].name))
+        .map(|&v| {
+            heads_namer.snake_with(&p.values[v].name, &mut items, |s| {
+                let up = s.to_ascii_uppercase();
+                vec![
+                    up.clone(),
+                    format!("MACS_{up}"),
+                    format!("MACS_{up}_ALONE"),
+                    format!("Output{}", camel(s)),
+                    format!("OUTPUT_{up}_SHAPE"),
+                ]
+            })
+        })
         .collect();
     let mut statics =
         Namer::reserving(&["ARENA_LEN", "ARENA_BYTES", "PARAMS", "WEIGHT_BYTES", "MACS"]);
@@ -65,7 +99,12 @@ pub fn names(c: &Compiled) -> Names {
         .iter()
         .map(|s| match s.kind {
             Kind::Trunk => "trunk".to_string(),
-            Kind::Branch => fns.snake(&format!("branch_{}", heads_in(s.heads, &heads).join("_"))),
+            // A branch's `MACS_<BRANCH>` must not be a head's `MACS_<HEAD>`.
+            Kind::Branch => fns.snake_with(
+                &format!("branch_{}", heads_in(s.heads, &heads).join("_")),
+                &mut items,
+                |s| vec![format!("MACS_{}", s.to_ascii_uppercase())],
+            ),
             Kind::Head(h) => fns.snake(&format!("head_{}", heads[h])),
         })
         .collect();

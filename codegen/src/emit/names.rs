@@ -70,6 +70,42 @@ impl Namer {
         self.unique(base)
     }
 
+    /// A unique snake-case identifier for `name` whose derived identifiers (`derive`
+    /// makes them: type names, consts) are also unused in `items`; all are then taken.
+    /// Distinct snake names can map to one derived name (`a_1` and `a1` both give
+    /// `InputA1`), and derived names can hit fixed ones (`MACS_TRUNK`), so the suffix
+    /// is bumped until nothing collides.
+    pub fn snake_with(
+        &mut self,
+        name: &str,
+        items: &mut Namer,
+        derive: impl Fn(&str) -> Vec<String>,
+    ) -> String {
+        let mut base = snake(name);
+        if KEYWORDS.contains(&base.as_str()) {
+            base.push('_');
+        }
+        let mut cand = base.clone();
+        let mut i = 2;
+        loop {
+            let derived = derive(&cand);
+            let distinct = derived
+                .iter()
+                .enumerate()
+                .all(|(k, d)| !derived[..k].contains(d));
+            if distinct
+                && !self.used.contains(&cand)
+                && !derived.iter().any(|d| items.used.contains(d))
+            {
+                self.used.insert(cand.clone());
+                items.used.extend(derived);
+                return cand;
+            }
+            cand = format!("{base}_{i}");
+            i += 1;
+        }
+    }
+
     /// A unique SCREAMING_SNAKE identifier for `name`.
     pub fn screaming(&mut self, name: &str) -> String {
         self.unique(snake(name).to_ascii_uppercase())
@@ -101,5 +137,25 @@ mod tests {
         assert_eq!(n.snake("::"), "t");
         assert_eq!(n.screaming("onnx::Conv_12"), "ONNX_CONV_12");
         assert_eq!(camel("fall_risk_2"), "FallRisk2");
+    }
+
+    #[test]
+    fn derived_identifiers_stay_unique() {
+        let mut items = Namer::reserving(&["MACS_TRUNK", "NONE"]);
+        let mut heads = Namer::default();
+        let derive = |s: &str| {
+            vec![
+                s.to_ascii_uppercase(),
+                format!("MACS_{}", s.to_ascii_uppercase()),
+                format!("Output{}", camel(s)),
+            ]
+        };
+        assert_eq!(heads.snake_with("a_1", &mut items, derive), "a_1");
+        // `a1` gives `OutputA1` again.
+        assert_eq!(heads.snake_with("a1", &mut items, derive), "a1_2");
+        assert_eq!(heads.snake_with("none", &mut items, derive), "none_2");
+        // `trunk` would be `MACS_TRUNK`.
+        assert_eq!(heads.snake_with("Trunk", &mut items, derive), "trunk_2");
+        assert_eq!(heads.snake_with("fn", &mut items, derive), "fn_");
     }
 }
