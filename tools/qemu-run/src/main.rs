@@ -37,7 +37,13 @@ fn main() -> ExitCode {
     let secs = std::env::var("TINYMTL_QEMU_TIMEOUT").unwrap_or_else(|_| "120".into());
     let child = Command::new("timeout")
         .arg(&secs)
-        .args(["qemu-system-arm", "-machine", "mps2-an386", "-cpu", "cortex-m4"])
+        .args([
+            "qemu-system-arm",
+            "-machine",
+            "mps2-an386",
+            "-cpu",
+            "cortex-m4",
+        ])
         .args(["-nographic", "-monitor", "none", "-serial", "none"])
         .args(["-semihosting-config", &semi, "-kernel", &elf])
         .stdin(Stdio::null())
