@@ -519,6 +519,41 @@ fn parse_bench(text: &str) -> BTreeMap<String, u64> {
     m
 }
 
+/// `tinymtl bench`'s host table: row name -> nanoseconds per inference.
+fn parse_bench_ns(text: &str) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    for line in text.lines() {
+        let t: Vec<&str> = line.split_whitespace().collect();
+        if t.len() < 2 || t[..t.len() - 1].iter().any(|w| w.parse::<f64>().is_ok()) {
+            continue;
+        }
+        if let Ok(ns) = t[t.len() - 1].parse::<f64>() {
+            m.insert(t[..t.len() - 1].join(" "), ns.round() as u64);
+        }
+    }
+    m
+}
+
+/// The number after the word `key` (case-insensitive, `:` and `,` ignored) in `line`.
+fn number_after(line: &str, key: &str) -> Option<u64> {
+    let t: Vec<String> = line
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c| c == ':' || c == ',' || c == '=')
+                .to_lowercase()
+        })
+        .collect();
+    let at = t.iter().position(|w| w == key)?;
+    t.get(at + 1)?.replace('_', "").parse().ok()
+}
+
+/// Whole-firmware flash and RAM, from a bench line naming both (e.g.
+/// `firmware: flash 30804 bytes, RAM 6680 bytes`), when the CLI reports them.
+fn firmware_sizes(text: &str) -> Option<(u64, u64)> {
+    text.lines()
+        .find_map(|l| Some((number_after(l, "flash")?, number_after(l, "ram")?)))
+}
+
 // ---------------------------------------------------------------------------
 // the demo
 // ---------------------------------------------------------------------------
@@ -551,6 +586,8 @@ struct ModelRun {
     outputs: BTreeMap<String, Array>,
     /// Instructions per bench row (`trunk`, `head_x`, `x alone`, `all heads`), when measured.
     instructions: BTreeMap<String, u64>,
+    /// Host nanoseconds per head set (`all heads`, `x alone`), when measured.
+    ns: BTreeMap<String, u64>,
     bench_text: Result<String, String>,
 }
 
@@ -738,6 +775,10 @@ fn model_run(cli: &Path, o: &Opts, stem: &str, html: bool) -> Result<ModelRun, S
             .arg(&model)
             .args(["--target", target]),
     );
+    let ns = match (&bench_text, o.host) {
+        (Ok(t), true) => parse_bench_ns(t),
+        _ => BTreeMap::new(),
+    };
     let instructions = match (&bench_text, o.host) {
         (Ok(t), false) => parse_bench(t),
         _ => BTreeMap::new(),
@@ -747,6 +788,7 @@ fn model_run(cli: &Path, o: &Opts, stem: &str, html: bool) -> Result<ModelRun, S
         inspect,
         outputs,
         instructions,
+        ns,
         bench_text,
     })
 }
@@ -972,12 +1014,21 @@ fn render(
         singles.iter().map(|(_, m)| f(m)).sum::<Option<u64>>()
     };
     let mut cols: Vec<(String, Vec<Option<u64>>)> = Vec::new();
+    // Row 3: instructions on the board, or nanoseconds on the host.
+    let time = |m: &ModelRun| {
+        if o.host {
+            m.ns.get("all heads").copied()
+        } else {
+            ins(m, "all heads")
+        }
+    };
+    let timed = !o.host && measured || o.host && shared.ns.contains_key("all heads");
     let row = |m: &ModelRun| {
         vec![
             Some(m.inspect.total.params),
             Some(m.inspect.total.weight_bytes),
             Some(m.inspect.total.macs),
-            ins(m, "all heads"),
+            time(m),
             Some(m.inspect.arena_bytes),
         ]
     };
@@ -993,7 +1044,7 @@ fn render(
                 sum(&|m| Some(m.inspect.total.params)),
                 sum(&|m| Some(m.inspect.total.weight_bytes)),
                 sum(&|m| Some(m.inspect.total.macs)),
-                sum(&|m| ins(m, "all heads")),
+                sum(&time),
                 arena,
             ],
         ));
@@ -1007,11 +1058,15 @@ fn render(
         "  parameters",
         "  weight bytes (flash)",
         "  MACs per inference",
-        "  instructions (Cortex-M4F)",
+        if o.host {
+            "  ns per inference (this host, noisy)"
+        } else {
+            "  instructions (Cortex-M4F)"
+        },
         "  arena bytes (RAM)",
     ];
     for (ri, name) in names.iter().enumerate() {
-        if ri == 3 && !measured {
+        if ri == 3 && !timed {
             continue;
         }
         let _ = write!(s, "{name:<48}");
@@ -1033,10 +1088,10 @@ fn render(
              sharing the trunk saves {} of the weight bytes, {} of the MACs{}",
             saved(1),
             saved(2),
-            if measured {
-                format!(" and {} of the instructions", saved(3))
-            } else {
-                String::new()
+            match (timed, o.host) {
+                (true, false) => format!(" and {} of the instructions", saved(3)),
+                (true, true) => format!(" and {} of the time on this host", saved(3)),
+                _ => String::new(),
             }
         );
     }
@@ -1055,6 +1110,14 @@ fn render(
             .map(|b| format!(" + stack high-water mark {} B (whole firmware)", group(b)))
             .unwrap_or_default()
     );
+    if let Some((flash, ram)) = shared.bench_text.as_deref().ok().and_then(firmware_sizes) {
+        let _ = writeln!(
+            s,
+            "whole firmware on the board (model, runtime, start-up, I/O): flash {} B, static RAM {} B",
+            group(flash),
+            group(ram)
+        );
+    }
     // Each head alone, inside the shared model.
     let _ = writeln!(
         s,
@@ -1152,6 +1215,19 @@ mod tests {
         assert_eq!(b["head_activity"], 10);
         assert_eq!(b["activity alone"], 1010);
         assert_eq!(b["all heads"], 1020);
+        let ns = parse_bench_ns(
+            "m: nanoseconds per inference on this host (best of 7; varies)\n\n\
+             head set                               ns/inference\n\
+             all heads                                  271037.9\n\
+             activity alone                             270940.7\n",
+        );
+        assert_eq!(ns.len(), 2);
+        assert_eq!(ns["all heads"], 271038);
+        assert_eq!(
+            firmware_sizes("x\nfirmware: flash 30804 bytes, RAM 6680 bytes\n"),
+            Some((30804, 6680))
+        );
+        assert_eq!(firmware_sizes("stack high-water mark: 1424 bytes"), None);
     }
 
     #[test]

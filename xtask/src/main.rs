@@ -1,7 +1,7 @@
 //! `cargo xtask <step>`: the project's named jobs.
 //!
 //! - `test`: every test: `lint`, `test-host`, `fixtures` (and the embedded steps), then
-//!   `demo --host` (fails if the generated code disagrees with onnxruntime).
+//!   `demo` (fails if the generated code disagrees with onnxruntime on the board).
 //! - `lint`: `cargo fmt --check`, `clippy -D warnings`, rustdoc with `-D warnings`.
 //! - `test-host`: the workspace's tests (kernels, codegen, fixture contract).
 //! - `fixtures`: re-runs onnxruntime on the checked-in fixtures and compares with the
@@ -146,7 +146,7 @@ fn main() -> ExitCode {
             .and_then(|_| build_targets())
             .and_then(|_| boards::test_boards())
             .and_then(|_| boards::build_boards(false))
-            .and_then(|_| demo::demo(&["--host".into()])),
+            .and_then(|_| demo::demo(&[])),
         Some("lint") => lint(),
         Some("test-host") => test_host(),
         Some("fixtures") => fixtures(),
