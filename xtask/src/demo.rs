@@ -82,6 +82,12 @@ fn show(path: &Path) -> String {
 /// Runs `cmd` (echoed), showing its stderr live (cargo's progress); returns its
 /// stdout, or on failure its last stderr line.
 fn capture(cmd: &mut Command) -> Result<String, String> {
+    capture_ticking(cmd, false)
+}
+
+/// [`capture`]; with `tick`, prints the elapsed time every 10 s while the command is
+/// silent (a firmware build, QEMU).
+fn capture_ticking(cmd: &mut Command, tick: bool) -> Result<String, String> {
     use std::io::BufRead;
     cmd.current_dir(root());
     let shown = format!("{cmd:?}").replace('"', "");
@@ -94,6 +100,20 @@ fn capture(cmd: &mut Command) -> Result<String, String> {
         .spawn()
         .map_err(|e| format!("cannot start {shown}: {e}"))?;
     let stderr = child.stderr.take().expect("piped stderr");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ticker = tick.then(|| {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut secs = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                if start.elapsed().as_secs() >= secs + 10 {
+                    secs = start.elapsed().as_secs();
+                    eprintln!("  ... {secs}s");
+                }
+            }
+        })
+    });
     let tee = std::thread::spawn(move || {
         let mut last = String::new();
         for line in std::io::BufReader::new(stderr)
@@ -111,6 +131,10 @@ fn capture(cmd: &mut Command) -> Result<String, String> {
         .wait_with_output()
         .map_err(|e| format!("{shown}: {e}"))?;
     let last = tee.join().unwrap_or_default();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(t) = ticker {
+        let _ = t.join();
+    }
     eprintln!("  ({:.1}s)", start.elapsed().as_secs_f32());
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
@@ -743,15 +767,15 @@ fn model_run(cli: &Path, o: &Opts, stem: &str, html: bool) -> Result<ModelRun, S
     let target = if o.host { "host" } else { "qemu-m4" };
     let out = o.out.join(format!("{stem}.{target}.npz"));
     eprintln!(
-        "  running {} held-out windows through the generated code on {} ...",
-        stem,
+        "  running the held-out windows through {stem}'s generated code on {} \
+         (the first run also builds the runtime for it: about a minute) ...",
         if o.host {
             "this machine"
         } else {
             "the emulated Cortex-M4F"
         }
     );
-    capture(
+    capture_ticking(
         Command::new(cli)
             .arg("run")
             .arg(&model)
@@ -760,6 +784,7 @@ fn model_run(cli: &Path, o: &Opts, stem: &str, html: bool) -> Result<ModelRun, S
             .arg("--output")
             .arg(&out)
             .args(["--target", target]),
+        true,
     )
     .map_err(|e| {
         if o.host {
@@ -769,11 +794,12 @@ fn model_run(cli: &Path, o: &Opts, stem: &str, html: bool) -> Result<ModelRun, S
         }
     })?;
     let outputs = read_npz(&out)?;
-    let bench_text = capture(
+    let bench_text = capture_ticking(
         Command::new(cli)
             .arg("bench")
             .arg(&model)
             .args(["--target", target]),
+        true,
     );
     let ns = match (&bench_text, o.host) {
         (Ok(t), true) => parse_bench_ns(t),
