@@ -45,10 +45,21 @@ pub fn specs(c: &Compiled) -> (Vec<Spec>, Vec<Spec>) {
 /// The harness's `main.rs`: reads samples as little-endian f32 on stdin, runs
 /// `Model::run` with the heads given as arguments (indices), writes their outputs.
 pub fn main_rs(c: &Compiled) -> String {
+    let mut s = String::from("// @generated harness for `tinymtl run`.\n#![allow(clippy::all)]\n");
+    s += &runner_rs(c, "model.rs");
+    s += "\nfn main() {\n    run_heads(std::env::args().skip(1).map(|a| a.parse().expect(\"head index\")).collect());\n}\n";
+    s
+}
+
+/// `run_heads(heads)`: the model (`include!`d from `model_file`, as build.rs users
+/// include it) run on the samples read from stdin, the heads' outputs written to stdout.
+fn runner_rs(c: &Compiled, model_file: &str) -> String {
     let names = crate::emit::names(c);
     let p = &c.program;
-    let mut s = String::from("// @generated harness for `tinymtl run`.\n#![allow(clippy::all)]\n// The model is included as build.rs users include it.\nmod model {\n    include!(\"model.rs\");\n}\nuse std::io::{Read, Write};\n\n");
-    s += "fn main() {\n    let heads: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().expect(\"head index\")).collect();\n";
+    let mut s = format!(
+        "mod model {{\n    include!({model_file:?});\n}}\nuse std::io::{{Read, Write}};\n\n"
+    );
+    s += "pub fn run_heads(heads: Vec<usize>) {\n";
     s += "    let sel = heads.iter().fold(model::Heads::NONE, |s, &h| s | model::Heads::nth(h));\n";
     s += "    let mut bytes = Vec::new();\n    std::io::stdin().read_to_end(&mut bytes).expect(\"stdin\");\n";
     s += "    let floats: Vec<f32> = bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();\n";
@@ -138,6 +149,41 @@ pub fn build(c: &Compiled, code: &str) -> Result<PathBuf> {
     build_crate(code, main_rs(c), &[])
 }
 
+/// Builds one harness for many models at once (one crate, one compiler run: much
+/// faster than a harness each, for test suites of many small models). The binary takes
+/// the model's index in `models` as its first argument, then the head indices, like
+/// [`build`]'s; [`run_many`] drives it. If the generated code of some models does not
+/// compile, the error lists them as `src/m<index>.rs`.
+pub fn build_many(models: &[(&Compiled, &str)]) -> Result<PathBuf> {
+    let mut main = String::from("// @generated multi-model harness.\n#![allow(clippy::all)]\n");
+    let mut extra = Vec::new();
+    for (i, (c, code)) in models.iter().enumerate() {
+        main += &format!("mod m{i};\n");
+        let mut runner = String::from("#![allow(clippy::all, dead_code)]\n");
+        runner += &runner_rs(c, &format!("m{i}_model.rs"));
+        extra.push((format!("m{i}.rs"), runner));
+        extra.push((format!("m{i}_model.rs"), code.to_string()));
+    }
+    main += "\nfn main() {\n    let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>().expect(\"index\"));\n    let model = args.next().expect(\"model index\");\n    let heads: Vec<usize> = args.collect();\n    match model {\n";
+    for i in 0..models.len() {
+        main += &format!("        {i} => m{i}::run_heads(heads),\n");
+    }
+    main += "        _ => panic!(\"no model {model}\"),\n    }\n}\n";
+    let extra: Vec<(&str, String)> = extra.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    build_crate("", main, &extra)
+}
+
+/// [`run`] for model `index` of a [`build_many`] harness.
+pub fn run_many(
+    c: &Compiled,
+    bin: &PathBuf,
+    index: usize,
+    samples: &Samples,
+    heads: &[usize],
+) -> Result<Vec<Vec<f32>>> {
+    run_with(c, bin, Some(index), samples, heads)
+}
+
 /// Builds a harness crate with `main` as `src/main.rs`, `code` as `src/model.rs` and
 /// `extra` files beside them; returns the binary's path.
 fn build_crate(code: &str, main: String, extra: &[(&str, String)]) -> Result<PathBuf> {
@@ -214,6 +260,16 @@ pub fn run(
     samples: &Samples,
     heads: &[usize],
 ) -> Result<Vec<Vec<f32>>> {
+    run_with(c, bin, None, samples, heads)
+}
+
+fn run_with(
+    c: &Compiled,
+    bin: &PathBuf,
+    model: Option<usize>,
+    samples: &Samples,
+    heads: &[usize],
+) -> Result<Vec<Vec<f32>>> {
     let p = &c.program;
     let mut input = Vec::new();
     let lens: Vec<usize> = p.inputs.iter().map(|&v| p.values[v].numel()).collect();
@@ -225,7 +281,7 @@ pub fn run(
         }
     }
     let mut child = Command::new(bin)
-        .args(heads.iter().map(|h| h.to_string()))
+        .args(model.iter().chain(heads).map(|h| h.to_string()))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1027,6 +1027,19 @@ fn dropout_is_removed() {
 }
 
 #[test]
+fn dropout_10_ratio_attribute_is_accepted() {
+    // Opset 11 resolves Dropout to Dropout-10, whose ratio is an attribute (ONNX
+    // test_dropout_random_old); it only matters in training.
+    let g = M::new(11)
+        .input("x", &[1, 4])
+        .n("drop", "Dropout", &["x"], &["d"], vec![af("ratio", 0.2)])
+        .n("relu", "Relu", &["d"], &["y"], vec![])
+        .output("y")
+        .ok();
+    assert_eq!(input_names(&g, only_node(&g)), ["x"]);
+}
+
+#[test]
 fn dead_node_of_a_custom_domain_is_dropped() {
     let g = M::new(13)
         .opset_import("com.microsoft", 1)

@@ -305,3 +305,24 @@ fn emission_is_deterministic_formatted_and_labelled() {
         assert!(a.contains(needle), "missing {needle}:\n{a}");
     }
 }
+
+#[test]
+fn a_computed_rank_0_operand_broadcasts() {
+    // [3] ^ [] with both computed (ONNX test_pow_bcast_scalar): the scalar is one value
+    // read for every output, never zipped with the 3-vector.
+    let mut g = G::new(&[("x", vec![3]), ("e", vec![])]);
+    let y = g.node(Op::Binary(BinaryOp::Pow), vec![0, 1], vec![3]);
+    g.output(y, "y");
+    let c = g.compile();
+    let step = c
+        .program
+        .steps
+        .iter()
+        .find(|s| matches!(s.kernel, Kernel::Binary { .. }))
+        .expect("a binary step");
+    let Kernel::Binary { bcast, .. } = &step.kernel else {
+        unreachable!()
+    };
+    let b = bcast.as_ref().expect("broadcast, not a plain zip");
+    assert_eq!(b.b.iter().sum::<usize>(), 0, "{b:?}");
+}

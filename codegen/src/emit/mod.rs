@@ -152,8 +152,16 @@ fn zeros(shape: &[usize]) -> TokenStream {
     })
 }
 
-/// `x.as_flattened()` as often as needed to reach `&[f32]` (rank >= 1).
+/// `x.as_flattened()` as often as needed to reach `&[f32]` (`x` a reference to the
+/// array; a rank-0 tensor is a plain `f32`, made a one-element slice).
 fn flatten(x: TokenStream, rank: usize, mutable: bool) -> TokenStream {
+    if rank == 0 {
+        return if mutable {
+            quote!(core::slice::from_mut(#x))
+        } else {
+            quote!(core::slice::from_ref(#x))
+        };
+    }
     let f = if mutable {
         quote!(as_flattened_mut)
     } else {

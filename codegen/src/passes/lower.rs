@@ -644,9 +644,10 @@ impl Lowerer<'_, '_> {
     }
 
     fn bcast(&self, a: &[usize], b: &[usize], out: &[usize]) -> Result<Option<Bcast>> {
-        // Same element count as the output, or a scalar immediate (rank 0 here).
+        // Same element count as the output. (Scalar immediates come as [1]; a rank-0
+        // *computed* operand must broadcast like any other: it is one value, not `n`.)
         let n = prod(out);
-        let plain = |s: &[usize]| prod(s) == n || s.is_empty();
+        let plain = |s: &[usize]| prod(s) == n;
         if plain(a) && plain(b) {
             return Ok(None);
         }

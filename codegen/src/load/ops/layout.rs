@@ -16,9 +16,10 @@ pub(super) fn identity(ctx: &NodeCtx) -> Result<Outcome> {
     Ok(Outcome::Alias(ctx.req(0)?.clone()))
 }
 
-/// Dropout in inference mode: no computation (its mask output must be unused).
+/// Dropout in inference mode: no computation (its mask output must be unused). The
+/// `ratio` attribute (Dropout-10, what opset 11 resolves to) only matters in training.
 pub(super) fn dropout(ctx: &NodeCtx) -> Result<Outcome> {
-    ctx.check_attrs(&["seed"])?;
+    ctx.check_attrs(&["seed", "ratio"])?;
     if let Some(t) = ctx.const_input(2, "training_mode")? {
         if t.data.len() != 1 || t.data.get_f64(0) != 0.0 {
             return Err(ctx.err(
