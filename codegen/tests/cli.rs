@@ -97,7 +97,7 @@ fn run_refuses_bad_samples_and_unknown_heads() {
     let good_imu = ("imu", vec![2, 1, 12], vec![0.5; 24]);
     let good_env = ("env", vec![2, 1, 4], vec![0.5; 8]);
 
-    write_npz(&d("missing.npz"), &[good_imu.clone()]);
+    write_npz(&d("missing.npz"), std::slice::from_ref(&good_imu));
     refused(
         model,
         &d("missing.npz"),
