@@ -161,6 +161,51 @@ fn bad_attribute_values() {
 }
 
 #[test]
+fn non_finite_activation_parameters() {
+    // Found by fuzzing: a NaN Clip bound reached the emitter, which panicked.
+    let e = M::new(13)
+        .input("x", &[1, 4])
+        .init_f32("lo", &[], &[f32::NAN])
+        .n("clip", "Clip", &["x", "lo"], &["y"], vec![])
+        .output("y")
+        .err();
+    assert_node_err(&e, "clip", "Clip", &["NaN"]);
+    for (op, attr) in [
+        ("LeakyRelu", "alpha"),
+        ("Elu", "alpha"),
+        ("HardSigmoid", "beta"),
+    ] {
+        let e = M::new(13)
+            .input("x", &[1, 4])
+            .n("act", op, &["x"], &["y"], vec![af(attr, f32::INFINITY)])
+            .output("y")
+            .err();
+        assert_node_err(&e, "act", op, &[attr, "finite"]);
+    }
+    let e = M::new(17)
+        .input("x", &[1, 4])
+        .init_f32("s", &[4], &[1.0; 4])
+        .init_f32("b", &[4], &[0.0; 4])
+        .n(
+            "ln",
+            "LayerNormalization",
+            &["x", "s", "b"],
+            &["y"],
+            vec![af("epsilon", f32::NAN)],
+        )
+        .output("y")
+        .err();
+    assert_node_err(&e, "ln", "LayerNormalization", &["epsilon"]);
+    // Infinite Clip bounds are no bounds: accepted.
+    M::new(13)
+        .input("x", &[1, 4])
+        .init_f32("hi", &[], &[f32::INFINITY])
+        .n("clip", "Clip", &["x", "", "hi"], &["y"], vec![])
+        .output("y")
+        .ok();
+}
+
+#[test]
 fn conv_3d_is_refused() {
     let e = M::new(13)
         .input("x", &[1, 2, 4, 4, 4])

@@ -41,6 +41,11 @@ def path(name):
     return os.path.join(HERE, name)
 
 
+def zwrite(z, name, data):
+    """A zip entry with a fixed timestamp, so the corpus is byte-for-byte reproducible."""
+    z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+
+
 def save_bytes(name, data):
     with open(path(name), "wb") as f:
         f.write(data)
@@ -407,22 +412,22 @@ def main():
         return b"\x93NUMPY\x01\x00" + len(h).to_bytes(2, "little") + h + data
 
     with zipfile.ZipFile(path("npz_huge_shape.npz"), "w") as z:
-        z.writestr("x.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (999999999999, 1, 4), }"))
-        z.writestr("z.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1, 4), }", bytes(32)))
+        zwrite(z, "x.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (999999999999, 1, 4), }"))
+        zwrite(z, "z.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1, 4), }", bytes(32)))
     run("npz_huge_shape", "npz_huge_shape.npz", ["npz_huge_shape.npz", "'x'"],
         "npy header claiming ~16 TB of data that is not there")
     with zipfile.ZipFile(path("npz_overflow_shape.npz"), "w") as z:
-        z.writestr("x.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904, 4), }"))
-        z.writestr("z.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1, 4), }", bytes(32)))
+        zwrite(z, "x.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904, 4), }"))
+        zwrite(z, "z.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1, 4), }", bytes(32)))
     run("npz_overflow_shape", "npz_overflow_shape.npz", ["npz_overflow_shape.npz", "'x'"],
         "npy shape whose element count overflows")
     with zipfile.ZipFile(path("npz_bad_header.npz"), "w") as z:
-        z.writestr("x.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f4', ")
-        z.writestr("z.npy", b"\x93NUMPY\x01\x00garbage")
+        zwrite(z, "x.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f4', ")
+        zwrite(z, "z.npy", b"\x93NUMPY\x01\x00garbage")
     run("npz_bad_header", "npz_bad_header.npz", ["npz_bad_header.npz", "'x'"], "npy header cut short")
     with zipfile.ZipFile(path("npz_fortran.npz"), "w") as z:
-        z.writestr("x.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 1, 4), }", bytes(32)))
-        z.writestr("z.npy", npy("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 1, 4), }", bytes(32)))
+        zwrite(z, "x.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 1, 4), }", bytes(32)))
+        zwrite(z, "z.npy", npy("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 1, 4), }", bytes(32)))
     case("npz_fortran", ["run", "good.onnx", "--inputs", "npz_fortran.npz", "--output", "{out}/o.npz"],
          expect="ok", why="Fortran-order and big-endian float32 arrays are valid npy: read, not refused")
     npz("npz_good.npz", x=ok_x, z=ok_x + 1)
@@ -484,8 +489,11 @@ def add_fuzz_cases():
     for f in sorted(os.listdir(d)):
         rel = "fuzz-crashes/" + f
         if f.endswith(".onnx"):
+            # The fuzz target compiles with and without --saturate.
             case("fuzz_" + f[:-5], ["generate", rel, "-o", "{out}/m.rs"], [rel],
                  why="found by the load_onnx fuzz target")
+            case("fuzz_" + f[:-5] + "_saturate", ["generate", rel, "-o", "{out}/m.rs", "--saturate"],
+                 [rel], why="found by the load_onnx fuzz target (crashed with --saturate)")
         elif f.endswith(".npz"):
             case("fuzz_" + f[:-4], ["run", "good.onnx", "--inputs", rel, "--output", "{out}/o.npz"],
                  [rel], why="found by the read_npz fuzz target")

@@ -14,6 +14,9 @@ fn f32_lit(v: f32) -> TokenStream {
         quote!(f32::INFINITY)
     } else if v == f32::NEG_INFINITY {
         quote!(f32::NEG_INFINITY)
+    } else if v.is_nan() {
+        // The loader refuses NaN parameters; printed rather than panicking regardless.
+        quote!(f32::NAN)
     } else {
         let l = Literal::f32_unsuffixed(v);
         quote!(#l)

@@ -56,6 +56,26 @@ fn clip_bound(ctx: &NodeCtx, slot: usize, default: f32) -> Result<f32> {
 
 /// The unary op with its attributes (defaults filled in).
 fn unary_op(ctx: &NodeCtx) -> Result<UnaryOp> {
+    let op = unary_op_unchecked(ctx)?;
+    // Parameters become literals and epilogue constants: NaN never, infinities only
+    // as Clip bounds (no bound).
+    let params: &[(&str, f32)] = match op {
+        UnaryOp::LeakyRelu { alpha } | UnaryOp::Elu { alpha } => &[("alpha", alpha)],
+        UnaryOp::HardSigmoid { alpha, beta } => &[("alpha", alpha), ("beta", beta)],
+        UnaryOp::Clip { min, max } if min.is_nan() || max.is_nan() => {
+            return Err(ctx.err(format!(
+                "Clip bounds must not be NaN (min {min}, max {max})"
+            )))
+        }
+        _ => return Ok(op),
+    };
+    if let Some((name, v)) = params.iter().find(|(_, v)| !v.is_finite()) {
+        return Err(ctx.err(format!("attribute '{name}' = {v} must be finite")));
+    }
+    Ok(op)
+}
+
+fn unary_op_unchecked(ctx: &NodeCtx) -> Result<UnaryOp> {
     Ok(match ctx.op {
         "Relu" => {
             ctx.check_attrs(&[])?;

@@ -28,6 +28,11 @@ pub(super) fn batch_norm(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
         )));
     }
     let epsilon = ctx.float_or("epsilon", 1e-5)?;
+    if !(epsilon.is_finite() && epsilon >= 0.0) {
+        return Err(ctx.err(format!(
+            "attribute 'epsilon' = {epsilon} must be finite and non-negative"
+        )));
+    }
     let xs = g.in_shape(ctx, 0)?;
     if xs.len() < 2 {
         return Err(ctx.err(format!("input of shape {xs:?} needs rank >= 2 (N, C, ...)")));
@@ -68,6 +73,11 @@ pub(super) fn layer_norm(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
     let axis = shape::resolve_axis(a, xs.len())
         .ok_or_else(|| ctx.err(format!("axis {a} is out of range for input {xs:?}")))?;
     let epsilon = ctx.float_or("epsilon", 1e-5)?;
+    if !(epsilon.is_finite() && epsilon >= 0.0) {
+        return Err(ctx.err(format!(
+            "attribute 'epsilon' = {epsilon} must be finite and non-negative"
+        )));
+    }
     let norm = &xs[axis..];
     let mut inputs = vec![g.float_input(ctx, 0)?];
     for (slot, what) in [(1, "scale"), (2, "bias")] {
