@@ -115,9 +115,9 @@ fn selected_heads_and_errors_behave_as_on_the_host() {
     harness::run_files(&b, &inputs, &host, &[h2.name.clone(), h0.name.clone()]).unwrap();
     let specs = [h2.clone(), h0.clone()];
     let (q, h) = (read_outputs(&sel, &specs), read_outputs(&host, &specs));
-    for i in 0..2 {
+    for (i, spec) in specs.iter().enumerate() {
         let w = compare(&q.data[i], &h.data[i], VS_HOST);
-        assert!(w.ratio <= 1.0, "{}: {w:?}", specs[i].name);
+        assert!(w.ratio <= 1.0, "{}: {w:?}", spec.name);
     }
     assert!(tinymtl_codegen::npz::read(&sel, &f.output_specs()).is_err());
 
