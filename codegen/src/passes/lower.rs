@@ -516,6 +516,7 @@ impl Lowerer<'_, '_> {
                 post.scale =
                     Some(self.f32_const(format!("{}:alpha", node.name), vec![alpha as f64; n])?);
             }
+            let mut row_bias = None;
             if c_const == Some(true) && beta != 0.0 {
                 let c = ins[2];
                 let cs = self.shape(c).to_vec();
@@ -523,10 +524,31 @@ impl Lowerer<'_, '_> {
                     let v = self.channel_vector(c, n, beta as f64)?;
                     post.shift = Some(self.f32_const(self.tensor(c).name.clone(), v)?);
                 } else {
-                    return Err(Error::new(format!("a bias C of shape {cs:?} that varies along rows is not supported (expected [{n}] or a scalar)")));
+                    // C varies along rows: the dense result plus C (an f16 constant) after it.
+                    if beta != 1.0 {
+                        return Err(Error::new(format!("beta = {beta} with a bias C of shape {cs:?} that varies along rows is not supported (only beta = 1)")));
+                    }
+                    row_bias = Some(Arg::Const(self.f16_const(c, cs.clone(), |d| d.to_vec())?));
                 }
             }
             let kernel = Kernel::Dense { m, k, n, w, post };
+            if let Some(cb) = row_bias {
+                let t = self.temp(node, "AB", vec![m, n]);
+                self.push(here.clone(), kernel, vec![Arg::Value(a)], t);
+                let cs = self.shape(ins[2]).to_vec();
+                let y = self.out_value(node);
+                let bcast = self.bcast(&[m, n], &cs, &[m, n])?;
+                self.push(
+                    here,
+                    Kernel::Binary {
+                        op: BinaryOp::Add,
+                        bcast,
+                    },
+                    vec![Arg::Value(t), cb],
+                    y,
+                );
+                return Ok(());
+            }
             if c_const == Some(false) {
                 if beta != 1.0 {
                     return Err(Error::new(format!(
