@@ -18,6 +18,7 @@
 //!   accuracy per task, instructions per part, shared vs single-task costs (`demo.rs`).
 //! - `build-boards [--bless]`: builds every dev-board firmware crate in `boards/` and
 //!   reports flash/RAM (`--bless` writes `boards/<board>/size.golden`).
+//! - `miri [--full]`: the runtime's tests under Miri (`robust.rs`); `test` runs it.
 //! - `test-boards`: the board-independent `boards/imu-pipeline` host tests (mocked
 //!   I2C sensors through a generated model), clippy, rustfmt of the board crates.
 //!
@@ -26,6 +27,7 @@
 mod boards;
 mod demo;
 mod qemu;
+mod robust;
 mod size;
 
 use std::path::{Path, PathBuf};
@@ -141,14 +143,17 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => lint()
             .and_then(|_| qemu::setup())
+            .and_then(|_| robust::setup())
             .and_then(|_| test_host())
+            .and_then(|_| robust::miri(false))
             .and_then(|_| fixtures())
             .and_then(|_| build_targets())
             .and_then(|_| boards::test_boards())
             .and_then(|_| boards::build_boards(false))
             .and_then(|_| demo::demo(&[])),
         Some("lint") => lint(),
-        Some("test-host") => test_host(),
+        Some("test-host") => robust::setup().and_then(|_| test_host()),
+        Some("miri") => robust::miri(args.iter().any(|a| a == "--full")),
         Some("fixtures") => fixtures(),
         Some("build-targets") => build_targets(),
         Some("qemu") => qemu::qemu(),
@@ -157,7 +162,7 @@ fn main() -> ExitCode {
         Some("build-boards") => boards::build_boards(args.iter().any(|a| a == "--bless")),
         Some("test-boards") => boards::test_boards(),
         _ => {
-            eprintln!("usage: cargo xtask <test | lint | test-host | fixtures | build-targets | qemu | size [--bless] | build-boards [--bless] | test-boards | demo [--host]>");
+            eprintln!("usage: cargo xtask <test | lint | test-host | fixtures | build-targets | qemu | size [--bless] | build-boards [--bless] | test-boards | demo [--host] | miri [--full]>");
             return ExitCode::from(2);
         }
     };

@@ -21,6 +21,8 @@ fn check_all(a: Act, x: &[f32]) -> Result<(), TestCaseError> {
 }
 
 proptest! {
+    #![proptest_config(crate::support::config())]
+
     #[test]
     fn unary_matches_reference((a, x) in case(wide())) {
         check_all(a, &x)?;

@@ -31,6 +31,8 @@ fn run(c: &ConvCase) -> (Vec<f32>, Vec<f32>) {
 }
 
 proptest! {
+    #![proptest_config(crate::support::config())]
+
     #[test]
     fn conv2d_matches_reference(c in conv_case(finite())) {
         let (got, want) = run(&c);

@@ -83,6 +83,8 @@ fn run_matmul(c: &MatmulCase) -> (Vec<f32>, Vec<f32>) {
 }
 
 proptest! {
+    #![proptest_config(crate::support::config())]
+
     #[test]
     fn dense_matches_reference(c in dense_case(finite())) {
         let (got, want) = run_dense(&c);

@@ -108,6 +108,8 @@ fn check_bc(c: &BcCase) -> Result<(), TestCaseError> {
 }
 
 proptest! {
+    #![proptest_config(crate::support::config())]
+
     #[test]
     fn binary_matches_reference((op, a, b, n) in flat_case(finite())) {
         check_flat(op, &a, &b, n)?;

@@ -63,6 +63,8 @@ fn concat_case(
 }
 
 proptest! {
+    #![proptest_config(crate::support::config())]
+
     #[test]
     fn permute_matches_reference(c in permute_case(finite())) {
         let n: usize = c.out_shape.iter().product();

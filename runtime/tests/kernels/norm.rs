@@ -110,6 +110,8 @@ fn run_mean((outer, red, inner, x): &MeanCase) -> (Vec<f32>, Vec<f32>) {
 }
 
 proptest! {
+    #![proptest_config(crate::support::config())]
+
     #[test]
     fn layer_norm_matches_reference(c in ln_case(finite())) {
         check_ln(&c, Approx::NORMALIZED)?;

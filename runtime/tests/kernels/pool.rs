@@ -25,6 +25,8 @@ fn run(s: &PoolShape, x: &[f32], include_pad: bool) -> [(Vec<f32>, Vec<f32>); 2]
 }
 
 proptest! {
+    #![proptest_config(crate::support::config())]
+
     #[test]
     fn pools_match_reference((s, x, include_pad) in case(finite())) {
         let [(gm, wm), (ga, wa)] = run(&s, &x, include_pad);

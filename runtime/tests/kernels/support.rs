@@ -7,6 +7,25 @@ use tinymtl_runtime::kernels::conv::ConvShape;
 use tinymtl_runtime::kernels::pool::PoolShape;
 use tinymtl_runtime::kernels::{Act, Post};
 
+/// Property-test settings: proptest's defaults (256 cases; `PROPTEST_CASES` overrides)
+/// natively. Under Miri, which interprets every operation and is some thousand times
+/// slower, 4 cases per property (every test still runs; `TINYMTL_MIRI_CASES` at build
+/// time changes it, as `cargo xtask miri --full` does), and no failure files (Miri
+/// isolates the file system).
+pub fn config() -> ProptestConfig {
+    if cfg!(miri) {
+        ProptestConfig {
+            cases: option_env!("TINYMTL_MIRI_CASES")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(4),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    } else {
+        ProptestConfig::default()
+    }
+}
+
 /// How close a fast kernel's output must be to the reference's.
 ///
 /// NaN matches NaN and an infinity matches the same infinity under every tolerance.

@@ -1,0 +1,55 @@
+//! Robustness steps (`docs/reliability.md`):
+//!
+//! - `miri [--full]`: the runtime's tests (kernel unit tests and every property test,
+//!   NaN/infinity and degenerate shapes included) under Miri, which checks for undefined
+//!   behaviour, out-of-bounds access and overflow at every operation. Miri interprets
+//!   (~1000x slower than native), so property tests run 4 cases each and the math
+//!   accuracy sweeps are sparse (`cfg(miri)`); every test still runs. `--full` runs 64
+//!   cases per property (local use: much longer).
+//! - `setup`: what the bad-input and conformance tests in `test-host` need (numpy and
+//!   onnx for `tests/conformance/make_cases.py`), installed with pip if missing.
+//!
+//! The bad-input corpus (`tests/host/tests/bad_inputs.rs`) and the ONNX conformance
+//! suite (`tests/host/tests/conformance.rs`) are ordinary workspace tests: `test-host`
+//! runs them.
+
+use std::process::Command;
+
+use crate::{python_has, run, step};
+
+/// pip-installs the pinned Python packages when numpy/onnx are missing.
+pub fn setup() -> Result<(), String> {
+    if !python_has("numpy, onnx") {
+        step("setup: numpy and onnx for the conformance cases");
+        run(Command::new("python3").args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-r",
+            "tests/fixtures/requirements-check.txt",
+        ]))?;
+    }
+    Ok(())
+}
+
+/// `cargo +nightly miri test -p tinymtl-runtime`.
+pub fn miri(full: bool) -> Result<(), String> {
+    step(if full {
+        "miri --full: the runtime's tests under Miri, 64 cases per property"
+    } else {
+        "miri: the runtime's tests under Miri (4 cases per property)"
+    });
+    run(Command::new("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))?;
+    run(Command::new("rustup").args(["+nightly", "component", "add", "miri", "rust-src"]))?;
+    let mut test = Command::new("cargo");
+    // A nightly cargo, not the one running xtask.
+    test.env_remove("CARGO")
+        .env_remove("RUSTC")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .args(["+nightly", "miri", "test", "-p", "tinymtl-runtime"]);
+    if full {
+        test.env("TINYMTL_MIRI_CASES", "64");
+    }
+    run(&mut test)
+}
