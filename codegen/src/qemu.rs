@@ -770,8 +770,14 @@ mod host {
         }
         std::fs::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
         let src = dir.join("insn_count.c");
-        std::fs::write(&src, PLUGIN_SOURCE).map_err(io_err("cannot write", &src))?;
-        let tmp = dir.join(format!("libinsn_count.{}.so", std::process::id()));
+        crate::write_atomic(&src, PLUGIN_SOURCE.as_bytes())?;
+        // A unique temporary output, renamed into place: parallel builds never clash.
+        let tmp = tempfile::Builder::new()
+            .prefix("libinsn_count.")
+            .suffix(".so")
+            .tempfile_in(&dir)
+            .map_err(io_err("cannot create a file in", &dir))?
+            .into_temp_path();
         let out = Command::new(gcc)
             .args([
                 "-O2",
@@ -790,7 +796,8 @@ mod host {
                 String::from_utf8_lossy(&out.stderr)
             )));
         }
-        std::fs::rename(&tmp, &so).map_err(io_err("cannot write", &so))?;
+        tmp.persist(&so)
+            .map_err(|e| Error::new(format!("cannot write {}: {e}", so.display())))?;
         Ok(so)
     }
 
