@@ -38,7 +38,7 @@ pub fn miri(full: bool) -> Result<(), String> {
     step(if full {
         "miri --full: the runtime's tests under Miri, 64 cases per property"
     } else {
-        "miri: the runtime's tests under Miri (4 cases per property)"
+        "miri: dense, elementwise, movement and degenerate-shape kernel tests under Miri (4 cases per property)"
     });
     run(Command::new("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))?;
     run(Command::new("rustup").args(["+nightly", "component", "add", "miri", "rust-src"]))?;
@@ -53,6 +53,19 @@ pub fn miri(full: bool) -> Result<(), String> {
         .args(["--features", "libm/force-soft-floats"]);
     if full {
         test.env("TINYMTL_MIRI_CASES", "64");
+    } else {
+        // CI: the kernel property tests of the dense, elementwise and movement kernels
+        // and the degenerate shapes (about 10 minutes on 2 cores); `--full` runs every
+        // runtime test (unit tests and all kernels).
+        test.args([
+            "--test",
+            "kernels",
+            "--",
+            "dense",
+            "elementwise",
+            "movement",
+            "degenerate",
+        ]);
     }
     run(&mut test)
 }
