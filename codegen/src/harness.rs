@@ -330,6 +330,31 @@ fn run_with(
     Ok(res)
 }
 
+/// Indices of the heads named in `heads` (ONNX output names; all when empty), or an
+/// error naming the unknown one and the model's heads.
+pub fn select_heads(
+    out_specs: &[Spec],
+    heads: &[String],
+    model: &std::path::Path,
+) -> Result<Vec<usize>> {
+    if heads.is_empty() {
+        return Ok((0..out_specs.len()).collect());
+    }
+    heads
+        .iter()
+        .map(|h| {
+            out_specs.iter().position(|s| &s.name == h).ok_or_else(|| {
+                let known: Vec<&str> = out_specs.iter().map(|s| s.name.as_str()).collect();
+                Error::new(format!(
+                    "unknown head '{h}' (the model's heads are: {})",
+                    known.join(", ")
+                ))
+                .in_file(model)
+            })
+        })
+        .collect()
+}
+
 /// `tinymtl run`: compiles `builder`'s model for the host, runs every sample of the
 /// `inputs` npz through the generated code and writes the selected heads (ONNX output
 /// names; all when empty) to `output`. Nothing is written on any error.
@@ -342,23 +367,7 @@ pub fn run_files(
     let g = builder.build()?;
     let model = builder.model_path();
     let (in_specs, out_specs) = specs(&g.compiled);
-    let selected: Vec<usize> = if heads.is_empty() {
-        (0..out_specs.len()).collect()
-    } else {
-        heads
-            .iter()
-            .map(|h| {
-                out_specs.iter().position(|s| &s.name == h).ok_or_else(|| {
-                    let known: Vec<&str> = out_specs.iter().map(|s| s.name.as_str()).collect();
-                    Error::new(format!(
-                        "unknown head '{h}' (the model's heads are: {})",
-                        known.join(", ")
-                    ))
-                    .in_file(model)
-                })
-            })
-            .collect::<Result<_>>()?
-    };
+    let selected = select_heads(&out_specs, heads, model)?;
     let samples = crate::npz::read(inputs, &in_specs)?;
     let bin = build(&g.compiled, &g.code).map_err(|e| e.in_file(model))?;
     let outs = run(&g.compiled, &bin, &samples, &selected).map_err(|e| e.in_file(model))?;

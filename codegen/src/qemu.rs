@@ -616,23 +616,7 @@ mod host {
         let g = builder.build()?;
         let model = builder.model_path();
         let (in_specs, out_specs) = specs(&g.compiled);
-        let selected: Vec<usize> = if heads.is_empty() {
-            (0..out_specs.len()).collect()
-        } else {
-            heads
-                .iter()
-                .map(|h| {
-                    out_specs.iter().position(|s| &s.name == h).ok_or_else(|| {
-                        let known: Vec<&str> = out_specs.iter().map(|s| s.name.as_str()).collect();
-                        Error::new(format!(
-                            "unknown head '{h}' (the model's heads are: {})",
-                            known.join(", ")
-                        ))
-                        .in_file(model)
-                    })
-                })
-                .collect::<Result<_>>()?
-        };
+        let selected = crate::harness::select_heads(&out_specs, heads, model)?;
         let samples = crate::npz::read(inputs, &in_specs)?;
         let fw = build_generated(g, model)?;
         let outs = run_samples(&fw, &samples, &selected).map_err(|e| e.in_file(model))?;
