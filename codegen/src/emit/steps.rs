@@ -390,7 +390,6 @@ pub(super) fn step(c: &Compiled, n: &Names, s: usize, comments: &mut Vec<String>
         Kernel::Materialize => {
             quote!(for (y, w) in y.iter_mut().zip(#x) { *y = tinymtl_runtime::f16::widen(*w); })
         }
-        Kernel::Copy => quote!(movement::copy(#x, y);),
     };
     quote! {
         #comment

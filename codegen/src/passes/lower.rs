@@ -230,6 +230,30 @@ impl Lowerer<'_, '_> {
         v
     }
 
+    /// A new value holding `x` (`rows x cols`) transposed, for an operand Gemm reads transposed.
+    fn transposed(
+        &mut self,
+        node: &ir::Node,
+        x: ValueId,
+        rows: usize,
+        cols: usize,
+        what: &str,
+    ) -> Result<ValueId> {
+        let (out_shape, src_strides) = pad_rank(&[cols, rows], &[1, cols])?;
+        let t = self.temp(node, what, vec![cols, rows]);
+        let here = vec![(node.name.clone(), node.op_type.clone())];
+        self.push(
+            here,
+            Kernel::Permute {
+                out_shape,
+                src_strides,
+            },
+            vec![Arg::Value(x)],
+            t,
+        );
+        Ok(t)
+    }
+
     fn temp(&mut self, node: &ir::Node, what: &str, shape: Vec<usize>) -> ValueId {
         self.new_value(&format!("{}:{what}", node.name), shape, Source::Step)
     }
@@ -487,18 +511,7 @@ impl Lowerer<'_, '_> {
             (a_shape[0], a_shape[1])
         };
         if trans_a {
-            let (out_shape, src_strides) = pad_rank(&[m, k], &[1, m])?;
-            let at = self.temp(node, "A'", vec![m, k]);
-            self.push(
-                here.clone(),
-                Kernel::Permute {
-                    out_shape,
-                    src_strides,
-                },
-                vec![Arg::Value(a)],
-                at,
-            );
-            a = at;
+            a = self.transposed(node, a, k, m, "A'")?;
         }
         let b_shape = self.shape(ins[1]).to_vec();
         let n = if trans_b { b_shape[0] } else { b_shape[1] };
@@ -583,18 +596,7 @@ impl Lowerer<'_, '_> {
         }
         let mut b = self.value(ins[1], node)?;
         if trans_b {
-            let (out_shape, src_strides) = pad_rank(&[k, n], &[1, k])?;
-            let bt = self.temp(node, "B'", vec![k, n]);
-            self.push(
-                here.clone(),
-                Kernel::Permute {
-                    out_shape,
-                    src_strides,
-                },
-                vec![Arg::Value(b)],
-                bt,
-            );
-            b = bt;
+            b = self.transposed(node, b, n, k, "B'")?;
         }
         let y = self.out_value(node);
         self.push(
@@ -725,15 +727,7 @@ impl Lowerer<'_, '_> {
             self.shape(node.outputs[0]).to_vec(),
         );
         let two = a.kernel.len() == 2;
-        let sp = |v: &[usize], i: usize| {
-            if two {
-                v[i]
-            } else if i == 0 {
-                1
-            } else {
-                v[0]
-            }
-        };
+        let sp = |v: &[usize], i: usize| spatial(v, i, two);
         let pad = |i: usize| {
             if two {
                 a.pads[i]
@@ -778,15 +772,7 @@ impl Lowerer<'_, '_> {
             self.shape(node.outputs[0]).to_vec(),
         );
         let two = a.kernel.len() == 2;
-        let sp = |v: &[usize], i: usize| {
-            if two {
-                v[i]
-            } else if i == 0 {
-                1
-            } else {
-                v[0]
-            }
-        };
+        let sp = |v: &[usize], i: usize| spatial(v, i, two);
         let d = a.kernel.len();
         let (pb, pe) = (&a.pads[..d], &a.pads[d..]);
         let geom = PoolGeom {
@@ -813,6 +799,16 @@ impl Lowerer<'_, '_> {
         };
         self.push(here, kernel, vec![Arg::Value(x)], y);
         Ok(())
+    }
+}
+
+/// Attribute `v` of spatial dim `i` (0: height, 1: width) as a 2-D kernel sees it; a
+/// 1-D op has height 1.
+fn spatial(v: &[usize], i: usize, two: bool) -> usize {
+    match (two, i) {
+        (true, _) => v[i],
+        (false, 0) => 1,
+        (false, _) => v[0],
     }
 }
 

@@ -246,8 +246,6 @@ pub enum Kernel {
     },
     /// `[c]`: copies a constant (widened) into an activation.
     Materialize,
-    /// `[x]`: copies an activation.
-    Copy,
 }
 
 impl Kernel {
@@ -270,7 +268,6 @@ impl Kernel {
             Kernel::Slice { .. } => "slice",
             Kernel::Concat { .. } => "concat",
             Kernel::Materialize => "materialize",
-            Kernel::Copy => "copy",
         }
     }
 
