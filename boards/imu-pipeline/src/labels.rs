@@ -148,7 +148,11 @@ mod tests {
         let a = Activity::from_logits(7, [0.0, 0.0, 0.0, 3.0, 0.0, 0.0]);
         assert_eq!(a.label, ActivityLabel::Sitting);
         let e3 = libm::expf(3.0);
-        assert!((a.confidence - e3 / (e3 + 5.0)).abs() < 5e-3, "{}", a.confidence);
+        assert!(
+            (a.confidence - e3 / (e3 + 5.0)).abs() < 5e-3,
+            "{}",
+            a.confidence
+        );
         assert_eq!(a.window, 7);
     }
 
