@@ -5,21 +5,24 @@
 //! which also guarantees that the output of a step never overlaps its inputs (unless
 //! the step is in place). These helpers hand out one `&mut` output slice and shared
 //! input slices; with constant arguments and `#[inline(always)]` the compiler proves
-//! the ranges in bounds and no bounds check (or panic path) survives.
+//! the ranges in bounds and no check survives. A range outside the arena (a planner
+//! bug) gives an empty slice, never a panic (see `slice`).
 
 /// A tensor's place in the arena: `(offset, len)` in `f32` elements.
 pub type Span = (usize, usize);
 
+use crate::slice::{window, window_mut};
+
 /// The output slice of an in-place step.
 #[inline(always)]
 pub fn inplace(arena: &mut [f32], out: Span) -> &mut [f32] {
-    &mut arena[out.0..out.0 + out.1]
+    window_mut(arena, out.0, out.1)
 }
 
 /// A read-only view of one tensor.
 #[inline(always)]
 pub fn view(arena: &[f32], t: Span) -> &[f32] {
-    &arena[t.0..t.0 + t.1]
+    window(arena, t.0, t.1)
 }
 
 /// `K` read-only inputs and one disjoint output.
@@ -32,16 +35,20 @@ pub fn split<const K: usize>(
     ins: [Span; K],
     out: Span,
 ) -> ([&[f32]; K], &mut [f32]) {
-    let (lo, rest) = arena.split_at_mut(out.0);
-    let (o, hi) = rest.split_at_mut(out.1);
+    let (lo, rest) = arena
+        .split_at_mut_checked(out.0)
+        .unwrap_or((&mut [], &mut []));
+    let (o, hi) = rest
+        .split_at_mut_checked(out.1)
+        .unwrap_or((&mut [], &mut []));
     let hi_base = out.0 + out.1;
     let lo: &[f32] = lo;
     let hi: &[f32] = hi;
     let ins = ins.map(|(off, len)| {
         if off + len <= out.0 {
-            &lo[off..off + len]
+            window(lo, off, len)
         } else {
-            &hi[off - hi_base..off - hi_base + len]
+            window(hi, off.wrapping_sub(hi_base), len)
         }
     });
     (ins, o)

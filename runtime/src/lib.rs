@@ -10,6 +10,7 @@
 //! - [`f16`](mod@f16): widening f16 weights to f32 without `half`'s software routine in hot loops.
 //! - [`math`]: the scalar transcendental functions kernels use, with stated accuracy.
 //! - [`kernels`]: one module per op family, each with its scalar reference beside it.
+//! - `slice`: slicing that returns an empty slice instead of panicking.
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -20,6 +21,7 @@ pub mod arena;
 pub mod f16;
 pub mod kernels;
 pub mod math;
+mod slice;
 pub mod weights;
 
 pub use weights::Weights;

@@ -3,6 +3,7 @@
 
 use super::Post;
 use crate::f16::widen;
+use crate::slice::{split, tail, window, window_mut};
 use half::f16;
 
 /// The shape of one convolution, all resolved by the code generator.
@@ -102,29 +103,31 @@ pub fn conv2d(x: &[f32], w: &[f16], y: &mut [f32], s: &ConvShape, post: Post<'_>
     debug_assert_eq!(x.len(), n * c_in * plane_in);
     debug_assert_eq!(w.len(), c_out * cig * taps);
     debug_assert_eq!(y.len(), n * c_out * plane_out);
-    if n == 0 || c_out == 0 || plane_out == 0 {
+    if n == 0 || cog == 0 || plane_out == 0 {
         return;
     }
     let accumulate = cig > 0 && taps > 0 && plane_in > 0;
     // 1x1, stride 1, no padding: each output plane is a weighted sum of input planes.
     let pointwise = taps == 1 && stride == (1, 1) && pad == (0, 0) && (oh, ow) == (h, wd);
-    for (b, yb) in y[..n * c_out * plane_out]
-        .chunks_exact_mut(c_out * plane_out)
-        .enumerate()
-    {
-        for (oc, yp) in yb.chunks_exact_mut(plane_out).enumerate() {
-            yp.fill(0.0);
-            if accumulate {
-                let g = oc / cog;
-                let xg = &x[(b * c_in + g * cig) * plane_in..][..cig * plane_in];
-                let wo = &w[oc * cig * taps..][..cig * taps];
-                if pointwise {
-                    pointwise_plane(yp, xg, wo);
-                } else {
-                    direct_plane(yp, xg, wo, s);
+    let y = window_mut(y, 0, n * c_out * plane_out);
+    for (b, yb) in y.chunks_exact_mut(c_out * plane_out).enumerate() {
+        // Output channels group by group (no division to find an output's group).
+        let mut oc = 0;
+        for (g, yg) in yb.chunks_exact_mut(cog * plane_out).enumerate() {
+            let xg = window(x, (b * c_in + g * cig) * plane_in, cig * plane_in);
+            for yp in yg.chunks_exact_mut(plane_out) {
+                yp.fill(0.0);
+                if accumulate {
+                    let wo = window(w, oc * cig * taps, cig * taps);
+                    if pointwise {
+                        pointwise_plane(yp, xg, wo);
+                    } else {
+                        direct_plane(yp, xg, wo, s);
+                    }
                 }
+                post.channel(oc, yp);
+                oc += 1;
             }
-            post.channel(oc, yp);
         }
     }
 }
@@ -146,6 +149,9 @@ fn direct_plane(yp: &mut [f32], xg: &[f32], wo: &[f16], s: &ConvShape) {
         ..
     } = *s;
     let (sh, sw) = (sh.max(1), sw.max(1));
+    if h * wd == 0 || kh * kw == 0 || ow == 0 {
+        return;
+    }
     for (xp, wi) in xg.chunks_exact(h * wd).zip(wo.chunks_exact(kh * kw)) {
         for (ky, wrow) in wi.chunks_exact(kw).enumerate() {
             let (oy_lo, oy_hi) = valid_range(ky * dh, ph, h, sh, oh);
@@ -195,14 +201,18 @@ const ICBLOCK: usize = 4;
 #[inline(always)]
 fn pointwise_plane(yp: &mut [f32], xg: &[f32], wo: &[f16]) {
     let plane = yp.len();
+    if plane == 0 {
+        return;
+    }
     let xc = xg.chunks_exact(ICBLOCK * plane);
     let wc = wo.chunks_exact(ICBLOCK);
     let (x_tail, w_tail) = (xc.remainder(), wc.remainder());
     for (x4, w4) in xc.zip(wc) {
-        let (x0, rest) = x4.split_at(plane);
-        let (x1, rest) = rest.split_at(plane);
-        let (x2, x3) = rest.split_at(plane);
-        let [a, b, c, d] = [widen(w4[0]), widen(w4[1]), widen(w4[2]), widen(w4[3])];
+        let (x0, rest) = split(x4, plane);
+        let (x1, rest) = split(rest, plane);
+        let (x2, x3) = split(rest, plane);
+        let &[a, b, c, d] = w4 else { continue };
+        let [a, b, c, d] = [widen(a), widen(b), widen(c), widen(d)];
         for ((((yv, &p), &q), &r), &t) in yp.iter_mut().zip(x0).zip(x1).zip(x2).zip(x3) {
             *yv += (a * p + b * q) + (c * r + d * t);
         }
@@ -254,32 +264,37 @@ fn row3(yp: &mut [f32], xp: &[f32], wv: [f32; 3], r: Row3) {
         let (a, b) = ranges[k];
         (a.max(hi), b.max(a.max(hi)))
     });
+    if r.ow == 0 || r.w == 0 {
+        return;
+    }
     let yrows = yp.chunks_exact_mut(r.ow).skip(oy_lo).take(oy_hi - oy_lo);
     let xrows = xp.chunks_exact(r.w).skip(r.iy0).step_by(sh);
     for (yr, xr) in yrows.zip(xrows) {
         for (k, (&(a, b), &(c, d))) in left.iter().zip(&right).enumerate() {
             for ox in (a..b).chain(c..d) {
-                yr[ox] += wv[k] * xr[ix(k, ox)];
+                if let (Some(yv), Some(&xv)) = (yr.get_mut(ox), xr.get(ix(k, ox))) {
+                    *yv += wv[k] * xv;
+                }
             }
         }
         if n == 0 {
             continue;
         }
-        let y = &mut yr[lo..hi];
+        let y = window_mut(yr, lo, n);
         let [w0, w1, w2] = wv;
         if sw == 1 {
             let (x0, x1, x2) = (
-                &xr[ix(0, lo)..][..n],
-                &xr[ix(1, lo)..][..n],
-                &xr[ix(2, lo)..][..n],
+                window(xr, ix(0, lo), n),
+                window(xr, ix(1, lo), n),
+                window(xr, ix(2, lo), n),
             );
             for (((yv, &a), &b), &c) in y.iter_mut().zip(x0).zip(x1).zip(x2) {
                 *yv += (w0 * a + w1 * b) + w2 * c;
             }
         } else {
-            let x0 = xr[ix(0, lo)..].iter().step_by(sw);
-            let x1 = xr[ix(1, lo)..].iter().step_by(sw);
-            let x2 = xr[ix(2, lo)..].iter().step_by(sw);
+            let x0 = tail(xr, ix(0, lo)).iter().step_by(sw);
+            let x1 = tail(xr, ix(1, lo)).iter().step_by(sw);
+            let x2 = tail(xr, ix(2, lo)).iter().step_by(sw);
             for (((yv, &a), &b), &c) in y.iter_mut().zip(x0).zip(x1).zip(x2) {
                 *yv += (w0 * a + w1 * b) + w2 * c;
             }
@@ -307,23 +322,30 @@ pub(crate) fn tap(yp: &mut [f32], xp: &[f32], t: Tap, f: impl Fn(&mut f32, f32) 
     let (ox_lo, ox_hi) = t.cols;
     let (sh, sw) = t.stride;
     let cnt = ox_hi - ox_lo;
+    if t.ow == 0 || t.w == 0 {
+        return;
+    }
     if sh == 1 && sw == 1 && cnt == t.ow && t.ow == t.w {
         // Whole rows at stride 1 (then ix0 == 0): one contiguous run.
         let len = (oy_hi - oy_lo) * t.ow;
-        run(&mut yp[oy_lo * t.ow..][..len], &xp[t.iy0 * t.w..][..len], f);
+        run(
+            window_mut(yp, oy_lo * t.ow, len),
+            window(xp, t.iy0 * t.w, len),
+            f,
+        );
         return;
     }
     let yrows = yp.chunks_exact_mut(t.ow).skip(oy_lo).take(oy_hi - oy_lo);
     let xrows = xp.chunks_exact(t.w).skip(t.iy0).step_by(sh);
     if sw == 1 {
         for (yr, xr) in yrows.zip(xrows) {
-            run(&mut yr[ox_lo..ox_hi], &xr[t.ix0..][..cnt], f);
+            run(window_mut(yr, ox_lo, cnt), window(xr, t.ix0, cnt), f);
         }
     } else {
         for (yr, xr) in yrows.zip(xrows) {
-            for (yv, &xv) in yr[ox_lo..ox_hi]
+            for (yv, &xv) in window_mut(yr, ox_lo, cnt)
                 .iter_mut()
-                .zip(xr[t.ix0..].iter().step_by(sw))
+                .zip(tail(xr, t.ix0).iter().step_by(sw))
             {
                 f(yv, xv);
             }

@@ -2,6 +2,7 @@
 
 use super::Post;
 use crate::f16::widen;
+use crate::slice::{split, window, window_mut};
 use half::f16;
 
 /// Independent accumulators in a dot product: one SSE/AVX register's worth of lanes
@@ -55,11 +56,11 @@ pub fn dense(x: &[f32], w: &[f16], y: &mut [f32], m: usize, k: usize, n: usize, 
     if m == 0 || n == 0 {
         return;
     }
-    let y = &mut y[..m * n];
+    let y = window_mut(y, 0, m * n);
     if k == 0 {
         y.fill(0.0);
     } else {
-        let w = &w[..n * k];
+        let w = window(w, 0, n * k);
         for (xr, yr) in x.chunks_exact(k).zip(y.chunks_exact_mut(n)) {
             for (yv, wr) in yr.iter_mut().zip(w.chunks_exact(k)) {
                 *yv = dot_f16(xr, wr);
@@ -95,24 +96,24 @@ pub fn matmul(
     }
     debug_assert!(a.len() >= (batch - 1) * a_stride + m * k);
     debug_assert!(bm.len() >= (batch - 1) * b_stride + k * n);
-    let y = &mut y[..batch * m * n];
+    let y = window_mut(y, 0, batch * m * n);
     if k == 0 {
         y.fill(0.0);
         return;
     }
     for (b, yb) in y.chunks_exact_mut(m * n).enumerate() {
-        let ab = &a[b * a_stride..][..m * k];
-        let bb = &bm[b * b_stride..][..k * n];
+        let ab = window(a, b * a_stride, m * k);
+        let bb = window(bm, b * b_stride, k * n);
         for (ar, yr) in ab.chunks_exact(k).zip(yb.chunks_exact_mut(n)) {
             yr.fill(0.0);
             let ak = ar.chunks_exact(KBLOCK);
             let bk = bb.chunks_exact(KBLOCK * n);
             let (a_tail, b_tail) = (ak.remainder(), bk.remainder());
             for (a4, b4) in ak.zip(bk) {
-                let (b0, rest) = b4.split_at(n);
-                let (b1, rest) = rest.split_at(n);
-                let (b2, b3) = rest.split_at(n);
-                let [a0, a1, a2, a3] = [a4[0], a4[1], a4[2], a4[3]];
+                let (b0, rest) = split(b4, n);
+                let (b1, rest) = split(rest, n);
+                let (b2, b3) = split(rest, n);
+                let &[a0, a1, a2, a3] = a4 else { continue };
                 for ((((yv, &p0), &p1), &p2), &p3) in yr.iter_mut().zip(b0).zip(b1).zip(b2).zip(b3)
                 {
                     *yv += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);

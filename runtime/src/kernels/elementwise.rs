@@ -4,6 +4,7 @@
 //! scalars ([`Scalar`]); the [`Operand`] trait reads any of them as `f32`.
 
 use super::movement::{Coalesced, MAX_RANK};
+use crate::slice::{at, window};
 use half::f16;
 
 /// A binary elementwise op.
@@ -28,14 +29,17 @@ pub struct Scalar(pub f32);
 
 /// Something a binary op can read element `i` of, as `f32`.
 pub trait Operand: Copy {
-    /// Element `i` (for a [`Scalar`], always the scalar).
+    /// Element `i` (for a [`Scalar`], always the scalar; `0.0` past the end).
     fn at(self, i: usize) -> f32;
 
-    /// The elements `start..start + len`, re-indexed from 0 (for a [`Scalar`], itself).
-    ///
-    /// Kernels take a window of exactly the loop's length before the loop, so the
-    /// compiler can drop the bounds check in [`at`](Operand::at) and vectorize.
+    /// The elements `start..start + len`, re-indexed from 0 (for a [`Scalar`], itself;
+    /// empty when the range is not inside the operand).
     fn window(self, start: usize, len: usize) -> Self;
+
+    /// The elements in order, as `f32` (for a [`Scalar`], the scalar without end).
+    /// Kernels zip this with the output: no index, no bounds check, and LLVM
+    /// vectorizes the loop.
+    fn values(self) -> impl Iterator<Item = f32>;
 
     /// `Some(v)` when every element is `v` (a [`Scalar`]); lets kernels pick a cheaper
     /// loop (e.g. `x ^ 2` as `x * x`).
@@ -48,24 +52,34 @@ pub trait Operand: Copy {
 impl Operand for &[f32] {
     #[inline(always)]
     fn at(self, i: usize) -> f32 {
-        self[i]
+        at(self, i)
     }
 
     #[inline(always)]
     fn window(self, start: usize, len: usize) -> Self {
-        &self[start..start + len]
+        window(self, start, len)
+    }
+
+    #[inline(always)]
+    fn values(self) -> impl Iterator<Item = f32> {
+        self.iter().copied()
     }
 }
 
 impl Operand for &[f16] {
     #[inline(always)]
     fn at(self, i: usize) -> f32 {
-        crate::f16::widen(self[i])
+        self.get(i).map_or(0.0, |&h| crate::f16::widen(h))
     }
 
     #[inline(always)]
     fn window(self, start: usize, len: usize) -> Self {
-        &self[start..start + len]
+        window(self, start, len)
+    }
+
+    #[inline(always)]
+    fn values(self) -> impl Iterator<Item = f32> {
+        self.iter().map(|&h| crate::f16::widen(h))
     }
 }
 
@@ -78,6 +92,11 @@ impl Operand for Scalar {
     #[inline(always)]
     fn window(self, _start: usize, _len: usize) -> Self {
         self
+    }
+
+    #[inline(always)]
+    fn values(self) -> impl Iterator<Item = f32> {
+        core::iter::repeat(self.0)
     }
 
     #[inline(always)]
@@ -136,18 +155,18 @@ macro_rules! with_op {
 #[inline(always)]
 fn zip_map<A: Operand, B: Operand>(a: A, b: B, y: &mut [f32], f: impl Fn(f32, f32) -> f32) {
     let n = y.len();
-    let (a, b) = (a.window(0, n), b.window(0, n));
-    for (i, v) in y.iter_mut().enumerate() {
-        *v = f(a.at(i), b.at(i));
+    let (a, b) = (a.window(0, n).values(), b.window(0, n).values());
+    for ((v, p), q) in y.iter_mut().zip(a).zip(b) {
+        *v = f(p, q);
     }
 }
 
 /// `y[i] = f(y[i], b[i])` over all of `y`.
 #[inline(always)]
 fn zip_map_inplace<B: Operand>(y: &mut [f32], b: B, f: impl Fn(f32, f32) -> f32) {
-    let b = b.window(0, y.len());
-    for (i, v) in y.iter_mut().enumerate() {
-        *v = f(*v, b.at(i));
+    let b = b.window(0, y.len()).values();
+    for (v, q) in y.iter_mut().zip(b) {
+        *v = f(*v, q);
     }
 }
 
@@ -173,6 +192,9 @@ pub fn binary_broadcast<A: Operand, B: Operand>(
         return;
     };
     let (len, [sa, sb]) = c.inner();
+    if len == 0 {
+        return;
+    }
     with_op!(op, b.constant(), f => {
         for (yr, [oa, ob]) in y.chunks_exact_mut(len).zip(c.rows()) {
             match (sa, sb) {
@@ -206,6 +228,9 @@ pub fn binary_inplace<B: Operand>(
         return;
     };
     let (len, [sb]) = c.inner();
+    if len == 0 {
+        return;
+    }
     // `b` as the left operand of `x ^ 2` is not a square of `y`.
     let exponent = if lhs { b.constant() } else { None };
     with_op!(op, exponent, f => {

@@ -79,8 +79,8 @@ impl Post<'_> {
         if self.scale.is_none() && self.shift.is_none() {
             act::unary_inplace(self.act, y);
         } else {
-            let s = self.scale.map_or(1.0, |s| s[c]);
-            let t = self.shift.map_or(0.0, |t| t[c]);
+            let s = self.scale.map_or(1.0, |s| s.get(c).copied().unwrap_or(1.0));
+            let t = self.shift.map_or(0.0, |t| crate::slice::at(t, c));
             act::affine_act_inplace(y, s, t, self.act);
         }
     }

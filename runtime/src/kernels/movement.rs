@@ -3,6 +3,8 @@
 /// Maximum rank the movement and broadcasting kernels handle (codegen refuses more).
 pub const MAX_RANK: usize = 6;
 
+use crate::slice::{at, copy as copy_run, tail, window, window_mut};
+
 /// General transpose: for every output index `(i0..i5)` over `out_shape` (rank padded
 /// to [`MAX_RANK`] with leading 1s), `y[flat(i)] = x[sum_d i_d * src_strides[d]]`.
 ///
@@ -20,12 +22,15 @@ pub fn permute(
         return;
     };
     let (len, [s]) = c.inner();
+    if len == 0 {
+        return;
+    }
     for (yr, [o]) in y.chunks_exact_mut(len).zip(c.rows()) {
         match s {
-            0 => yr.fill(x[o]),
-            1 => yr.copy_from_slice(&x[o..][..len]),
+            0 => yr.fill(at(x, o)),
+            1 => copy_run(window(x, o, len), yr),
             _ => {
-                for (yv, &xv) in yr.iter_mut().zip(x[o..].iter().step_by(s)) {
+                for (yv, &xv) in yr.iter_mut().zip(tail(x, o).iter().step_by(s)) {
                     *yv = xv;
                 }
             }
@@ -50,14 +55,14 @@ pub fn concat_part(
         return;
     }
     for (xr, yr) in x.chunks_exact(chunk).zip(y.chunks_exact_mut(y_row)) {
-        yr[y_col..][..chunk].copy_from_slice(xr);
+        copy_run(xr, window_mut(yr, y_col, chunk));
     }
 }
 
 /// `y = x` (same length).
 #[inline(always)]
 pub fn copy(x: &[f32], y: &mut [f32]) {
-    y.copy_from_slice(x)
+    copy_run(x, y)
 }
 
 /// A row-major iteration space (the output's shape) together with `S` stride sets
@@ -87,8 +92,9 @@ impl<const S: usize> Coalesced<S> {
             if n == 1 {
                 continue;
             }
+            // `c.rank <= d < MAX_RANK` here: `min` only tells the compiler so.
             if c.rank > 0 {
-                let p = c.rank - 1;
+                let p = c.rank.min(MAX_RANK) - 1;
                 if c.strides
                     .iter()
                     .zip(strides)
@@ -101,7 +107,7 @@ impl<const S: usize> Coalesced<S> {
                     continue;
                 }
             }
-            let r = c.rank;
+            let r = c.rank.min(MAX_RANK - 1);
             c.shape[r] = n;
             for (cs, s) in c.strides.iter_mut().zip(strides) {
                 cs[r] = s[d];
@@ -116,18 +122,18 @@ impl<const S: usize> Coalesced<S> {
 
     /// Length of the innermost run and each operand's stride along it.
     pub(crate) fn inner(&self) -> (usize, [usize; S]) {
-        let d = self.rank - 1;
-        (self.shape[d], core::array::from_fn(|k| self.strides[k][d]))
+        let d = self.rank.saturating_sub(1).min(MAX_RANK - 1);
+        (self.shape[d], self.strides.map(|s| s[d]))
     }
 
     /// Each operand's offset at the start of every innermost run, in output order.
     pub(crate) fn rows(&self) -> Rows<S> {
-        let outer = self.rank - 1;
+        let outer = self.rank.saturating_sub(1).min(MAX_RANK - 1);
         Rows {
             c: *self,
             idx: [0; MAX_RANK],
             off: [0; S],
-            left: self.shape[..outer].iter().product(),
+            left: self.shape.iter().take(outer).product(),
         }
     }
 }
@@ -151,7 +157,7 @@ impl<const S: usize> Iterator for Rows<S> {
         self.left -= 1;
         let cur = self.off;
         // Advance the odometer over axes 0..rank-1, innermost first.
-        let mut d = self.c.rank - 1;
+        let mut d = self.c.rank.saturating_sub(1).min(MAX_RANK - 1);
         while d > 0 {
             d -= 1;
             self.idx[d] += 1;

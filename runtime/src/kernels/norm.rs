@@ -5,6 +5,7 @@ use super::dense::{lanes_sum, LANES};
 use super::reduce::sum;
 use super::Act;
 use crate::math;
+use crate::slice::{window, window_mut};
 
 /// Mean and `1 / sqrt(var + eps)` of one row (two passes: the variance sums squared
 /// deviations from the mean, which does not cancel catastrophically).
@@ -50,12 +51,13 @@ pub fn layer_norm(
     if outer == 0 || n == 0 {
         return;
     }
-    let scale = &scale[..n];
+    let scale = window(scale, 0, n);
     for (xr, yr) in x.chunks_exact(n).zip(y.chunks_exact_mut(n)) {
         let (mean, inv) = row_stats(xr, eps);
         match bias {
             Some(bias) => {
-                for (((o, &v), &g), &b) in yr.iter_mut().zip(xr).zip(scale).zip(&bias[..n]) {
+                for (((o, &v), &g), &b) in yr.iter_mut().zip(xr).zip(scale).zip(window(bias, 0, n))
+                {
                     *o = (v - mean) * inv * g + b;
                 }
             }
@@ -83,12 +85,12 @@ pub fn layer_norm_inplace(
     if outer == 0 || n == 0 {
         return;
     }
-    let scale = &scale[..n];
+    let scale = window(scale, 0, n);
     for yr in y.chunks_exact_mut(n) {
         let (mean, inv) = row_stats(yr, eps);
         match bias {
             Some(bias) => {
-                for ((o, &g), &b) in yr.iter_mut().zip(scale).zip(&bias[..n]) {
+                for ((o, &g), &b) in yr.iter_mut().zip(scale).zip(window(bias, 0, n)) {
                     *o = (*o - mean) * inv * g + b;
                 }
             }
@@ -118,7 +120,7 @@ pub fn channel_affine_inplace(
     if outer == 0 || c == 0 || inner == 0 {
         return;
     }
-    for yo in y[..outer * c * inner].chunks_exact_mut(c * inner) {
+    for yo in window_mut(y, 0, outer * c * inner).chunks_exact_mut(c * inner) {
         for ((yc, &s), &t) in yo.chunks_exact_mut(inner).zip(scale).zip(shift) {
             affine_act_inplace(yc, s, t, act);
         }

@@ -1,6 +1,7 @@
 //! Max and average pooling over the last two axes (NCHW; 1-D as `h = kh = 1`).
 
 use super::conv::{tap, valid_range, Tap};
+use crate::slice::window_mut;
 
 /// The shape of one pooling window sweep, resolved by the code generator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +38,7 @@ fn sweep(x: &[f32], y: &mut [f32], s: &PoolShape, init: f32, f: impl Fn(&mut f32
     if s.planes == 0 || plane_out == 0 {
         return;
     }
-    let y = &mut y[..s.planes * plane_out];
+    let y = window_mut(y, 0, s.planes * plane_out);
     y.fill(init);
     if plane_in == 0 {
         return;

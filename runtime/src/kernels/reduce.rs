@@ -1,6 +1,7 @@
 //! Reductions over one contiguous block of axes.
 
 use super::dense::{lanes_sum, LANES};
+use crate::slice::window_mut;
 
 /// `y[o][i] = mean_r x[o][r][i]` with `x` viewed as `outer x r x inner`.
 /// GlobalAveragePool is `inner = 1`, `r = h * w`.
@@ -12,7 +13,7 @@ pub fn reduce_mean(x: &[f32], y: &mut [f32], outer: usize, r: usize, inner: usiz
     if outer == 0 || inner == 0 {
         return;
     }
-    let y = &mut y[..outer * inner];
+    let y = window_mut(y, 0, outer * inner);
     if r == 0 {
         y.fill(f32::NAN);
         return;

@@ -2,6 +2,7 @@
 
 use super::reduce::{max, sum};
 use crate::math;
+use crate::slice::{window, window_mut};
 
 /// In place over `y` viewed as `outer x n x inner`, along the `n` axis;
 /// `log` selects LogSoftmax.
@@ -13,7 +14,7 @@ pub fn softmax_inplace(y: &mut [f32], outer: usize, n: usize, inner: usize, log:
     if outer == 0 || n == 0 || inner == 0 {
         return;
     }
-    let y = &mut y[..outer * n * inner];
+    let y = window_mut(y, 0, outer * n * inner);
     if inner == 1 {
         for row in y.chunks_exact_mut(n) {
             row_softmax(row, log);
@@ -65,13 +66,13 @@ fn column_block(yo: &mut [f32], inner: usize, i0: usize, bw: usize, log: bool) {
     let mut s = [0.0f32; BLOCK];
     let (mx, s) = (&mut mx[..bw], &mut s[..bw]);
     for r in yo.chunks_exact(inner) {
-        for (m, &v) in mx.iter_mut().zip(&r[i0..i0 + bw]) {
+        for (m, &v) in mx.iter_mut().zip(window(r, i0, bw)) {
             *m = if v > *m { v } else { *m };
         }
     }
     if log {
         for r in yo.chunks_exact(inner) {
-            for ((a, &m), &v) in s.iter_mut().zip(mx.iter()).zip(&r[i0..i0 + bw]) {
+            for ((a, &m), &v) in s.iter_mut().zip(mx.iter()).zip(window(r, i0, bw)) {
                 *a += math::exp(v - m);
             }
         }
@@ -79,19 +80,23 @@ fn column_block(yo: &mut [f32], inner: usize, i0: usize, bw: usize, log: bool) {
             *a = math::ln(*a);
         }
         for r in yo.chunks_exact_mut(inner) {
-            for ((v, &ls), &m) in r[i0..i0 + bw].iter_mut().zip(s.iter()).zip(mx.iter()) {
+            for ((v, &ls), &m) in window_mut(r, i0, bw)
+                .iter_mut()
+                .zip(s.iter())
+                .zip(mx.iter())
+            {
                 *v = (*v - m) - ls;
             }
         }
     } else {
         for r in yo.chunks_exact_mut(inner) {
-            for ((a, &m), v) in s.iter_mut().zip(mx.iter()).zip(&mut r[i0..i0 + bw]) {
+            for ((a, &m), v) in s.iter_mut().zip(mx.iter()).zip(window_mut(r, i0, bw)) {
                 *v = math::exp(*v - m);
                 *a += *v;
             }
         }
         for r in yo.chunks_exact_mut(inner) {
-            for (v, &a) in r[i0..i0 + bw].iter_mut().zip(s.iter()) {
+            for (v, &a) in window_mut(r, i0, bw).iter_mut().zip(s.iter()) {
                 *v /= a;
             }
         }

@@ -137,42 +137,7 @@ fn firmware_sizes_match_their_goldens() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Panic paths known today (`boards/qemu-m4/panic-paths.known`), as `caller -> panic
-/// entry point`.
-fn known_panics() -> Vec<String> {
-    let path = boards_dir().join("qemu-m4/panic-paths.known");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(String::from)
-        .collect()
-}
-
-/// What a panic path is tracked by: the innermost runtime function on the call
-/// site (inlining moves runtime code into the model's functions), else the calling
-/// function, and the panic entry point.
-fn panic_key(p: &qemu::PanicPath) -> String {
-    let runtime = p.site.iter().find_map(|f| {
-        let name = f.rsplit_once(" (")?.1.trim_end_matches(')');
-        name.starts_with("tinymtl_runtime::")
-            .then(|| name.to_string())
-    });
-    let n = p.chain.len();
-    match runtime {
-        Some(r) => format!("{r} -> {}", p.chain[n - 1]),
-        None => p.edge(),
-    }
-}
-
-fn check_graph(
-    what: &str,
-    elf: &Path,
-    known: &[String],
-    seen: &mut Vec<String>,
-    failures: &mut Vec<String>,
-) {
+fn check_graph(what: &str, elf: &Path, failures: &mut Vec<String>) {
     let g = qemu::inference_call_graph(elf).unwrap_or_else(|e| panic!("{what}: {e}"));
     println!(
         "{what:<34} {:>3} functions reachable, max stack of the inference path {:>5} bytes, {} panic path(s)",
@@ -181,18 +146,11 @@ fn check_graph(
         g.panics.len()
     );
     for p in &g.panics {
-        let edge = panic_key(p);
-        let msg = format!(
-            "{what}: can panic: [{edge}] {}\n    at {}",
+        failures.push(format!(
+            "{what}: can panic: {}\n    at {}",
             p.chain.join(" -> "),
             p.site.join("\n       ")
-        );
-        if known.contains(&edge) {
-            println!("  known: {msg}");
-            seen.push(edge);
-        } else {
-            failures.push(msg);
-        }
+        ));
     }
     for cycle in &g.recursion {
         failures.push(format!("{what}: recursion: {}", cycle.join(" -> ")));
@@ -207,16 +165,9 @@ fn check_graph(
 
 #[test]
 fn inference_path_cannot_panic_and_does_not_recurse() {
-    let known = known_panics();
-    let (mut seen, mut failures) = (Vec::new(), Vec::new());
+    let mut failures = Vec::new();
     let elf = qemu::build_board(&boards_dir().join("qemu-m4")).unwrap_or_else(|e| panic!("{e}"));
-    check_graph(
-        "boards/qemu-m4 (default model)",
-        &elf,
-        &known,
-        &mut seen,
-        &mut failures,
-    );
+    check_graph("boards/qemu-m4 (default model)", &elf, &mut failures);
     for f in fixtures() {
         let b = Builder::new(f.path(".onnx"));
         let g = b.build().unwrap_or_else(|e| panic!("{}: {e}", f.name));
@@ -224,14 +175,7 @@ fn inference_path_cannot_panic_and_does_not_recurse() {
             continue;
         }
         let fw = qemu::build(&b).unwrap_or_else(|e| panic!("{}: {e}", f.name));
-        check_graph(&f.name, &fw.elf, &known, &mut seen, &mut failures);
-    }
-    for k in &known {
-        if !seen.contains(k) {
-            failures.push(format!(
-                "`{k}` no longer panics in any model: remove it from boards/qemu-m4/panic-paths.known"
-            ));
-        }
+        check_graph(&f.name, &fw.elf, &mut failures);
     }
     assert!(
         failures.is_empty(),
