@@ -9,11 +9,12 @@
 //! - [`arena`]: borrowing disjoint tensors out of a model's activation arena.
 //! - [`f16`](mod@f16): widening f16 weights to f32 without `half`'s software routine in hot loops.
 //! - [`math`]: the scalar transcendental functions kernels use, with stated accuracy.
-//! - [`kernels`]: one module per op family, each with its scalar reference beside it.
+//! - [`kernels`]: one module per op family, each with its scalar reference beside it. The
+//!   crate's only `unsafe` is the Cortex-M FPU dot-product loop (`kernels/dot/m_fpu.rs`).
 //! - `slice`: slicing that returns an empty slice instead of panicking.
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub use half::f16 as F16;
 

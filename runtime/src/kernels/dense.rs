@@ -1,49 +1,12 @@
 //! Dense layers (Gemm / MatMul with a constant matrix) and activation x activation MatMul.
 
+use super::dot::dot_f16;
 use super::Post;
-use crate::f16::widen;
 use crate::slice::{split, window, window_mut};
 use half::f16;
 
-/// Independent accumulators in a dot product: one SSE/AVX register's worth of lanes
-/// on x86, enough independent FPU chains to hide the multiply-add latency on
-/// Cortex-M4F.
-pub(crate) const LANES: usize = 8;
-
 /// Rows of `bm` folded into one pass over an output row in [`matmul`].
 const KBLOCK: usize = 4;
-
-/// `sum_i x[i] * w[i]`, with [`LANES`] independent partial sums.
-#[inline(always)]
-pub(crate) fn dot_f16(x: &[f32], w: &[f16]) -> f32 {
-    debug_assert_eq!(x.len(), w.len());
-    let mut acc = [0.0f32; LANES];
-    let xc = x.chunks_exact(LANES);
-    let wc = w.chunks_exact(LANES);
-    let (xr, wr) = (xc.remainder(), wc.remainder());
-    for (xs, ws) in xc.zip(wc) {
-        for ((a, &xv), &wv) in acc.iter_mut().zip(xs).zip(ws) {
-            *a += xv * widen(wv);
-        }
-    }
-    let mut tail = 0.0f32;
-    for (&xv, &wv) in xr.iter().zip(wr) {
-        tail += xv * widen(wv);
-    }
-    lanes_sum(acc) + tail
-}
-
-/// Sum of the lanes, in lane order. A tree-shaped reduction would be shorter, but LLVM's
-/// SLP vectorizer then pairs lanes across the tree and vectorizes the main loop only
-/// two lanes wide; the sequential form keeps it at full width.
-#[inline(always)]
-pub(crate) fn lanes_sum(acc: [f32; LANES]) -> f32 {
-    let mut s = 0.0f32;
-    for a in acc {
-        s += a;
-    }
-    s
-}
 
 /// `y[i][j] = post_j(sum_k x[i][k] * w[j][k])` for `i < m`, `j < n`.
 ///

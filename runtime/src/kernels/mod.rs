@@ -11,6 +11,7 @@
 pub mod act;
 pub mod conv;
 pub mod dense;
+mod dot;
 pub mod elementwise;
 pub mod movement;
 pub mod norm;

@@ -1,7 +1,7 @@
 //! Normalizations: LayerNormalization and a per-channel affine map (standalone BatchNorm).
 
 use super::act::affine_act_inplace;
-use super::dense::{lanes_sum, LANES};
+use super::dot::{lanes_sum, LANES};
 use super::reduce::sum;
 use super::Act;
 use crate::math;

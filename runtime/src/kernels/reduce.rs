@@ -1,6 +1,6 @@
 //! Reductions over one contiguous block of axes.
 
-use super::dense::{lanes_sum, LANES};
+use super::dot::{lanes_sum, LANES};
 use crate::slice::window_mut;
 
 /// `y[o][i] = mean_r x[o][r][i]` with `x` viewed as `outer x r x inner`.

@@ -1,6 +1,8 @@
 //! 1-D and 2-D convolution (NCHW; a 1-D convolution is a 2-D one with `h = kh = 1`),
 //! with strides, explicit padding, dilations and groups (depthwise included).
 
+mod columns;
+
 use super::Post;
 use crate::f16::widen;
 use crate::slice::{split, tail, window, window_mut};
@@ -72,7 +74,9 @@ fn run(y: &mut [f32], x: &[f32], f: impl Fn(&mut f32, f32)) {
 /// `y = post(conv(x, w))`: `x` is `n x c_in x h x w`, `w` is
 /// `c_out x (c_in / groups) x kh x kw`, `y` is `n x c_out x oh x ow`. Padding reads zeros.
 ///
-/// Direct convolution, one output plane at a time: for each filter tap (a scalar
+/// Filters of at least 16 weights (`cig * kh * kw`) go through `columns`: gathered
+/// input columns and f16 dot products, the fast path on Cortex-M4F. Smaller filters
+/// (depthwise, few input channels) use direct convolution, one output plane at a time: for each filter tap (a scalar
 /// weight) the valid output rows and columns are computed once, outside the loops,
 /// then the tap is added to those outputs in a loop over contiguous output columns (a
 /// single contiguous run across rows when the tap covers whole rows at stride 1).
@@ -115,6 +119,14 @@ pub fn conv2d(x: &[f32], w: &[f16], y: &mut [f32], s: &ConvShape, post: Post<'_>
         let mut oc = 0;
         for (g, yg) in yb.chunks_exact_mut(cog * plane_out).enumerate() {
             let xg = window(x, (b * c_in + g * cig) * plane_in, cig * plane_in);
+            if accumulate && columns::applies(cig, taps) {
+                columns::group(yg, xg, w, g * cog * cig * taps, s, cig, cog);
+                for yp in yg.chunks_exact_mut(plane_out) {
+                    post.channel(oc, yp);
+                    oc += 1;
+                }
+                continue;
+            }
             for yp in yg.chunks_exact_mut(plane_out) {
                 yp.fill(0.0);
                 if accumulate {
