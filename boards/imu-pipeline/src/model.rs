@@ -34,7 +34,7 @@ pub trait ImuModel {
 /// `activity` [1, 6], `fall` [1, 2], `cadence` [1, 1]. A model with other shapes
 /// or names does not compile.
 ///
-/// ```ignore
+/// ```text
 /// mod har { include!(concat!(env!("OUT_DIR"), "/har.rs")); }
 /// imu_pipeline::impl_imu_model!(har);
 /// ```
