@@ -12,20 +12,21 @@
 //! Filters longer than a column are split into chunks of whole input channels, each
 //! chunk's dot products added into the outputs. Each column is padded with zeros to a
 //! whole number of dot-product blocks, so the dot product reads a few weights past the
-//! filter (of the next filter, each multiplied by zero) and has no scalar tail; where
-//! the filter starts at an odd f16 offset, the column starts one zero earlier, so the
-//! weights are read in aligned pairs.
+//! filter (of the next filter, each multiplied by zero) and has no scalar tail. The
+//! column's values start at index 1 after a zero: a filter at an odd f16 offset is
+//! read from one weight earlier, in aligned pairs, against the column from that zero;
+//! the others against the column from index 1.
 
 use super::ConvShape;
 use crate::kernels::dot::{dot_f16, LANES};
-use crate::slice::{at, window};
+use crate::slice::{at, tail, window};
 use half::f16;
 
 /// Values in one column, padding included: 1 KiB of stack.
 pub(super) const COL: usize = 256;
 
 /// The most values of one chunk: room for the leading zero and the padding.
-const CHUNK: usize = COL - LANES;
+const CHUNK: usize = COL - LANES - 1;
 
 /// Whether [`group`] handles a convolution with `cig` input channels per group and
 /// `taps` filter taps: at least two dot-product blocks per filter, and one input
@@ -67,28 +68,26 @@ pub(super) fn group(
         for oy in 0..oh {
             for ox in 0..ow {
                 let p = oy * ow + ox;
-                // The column holds the chunk's values at `lead..lead + k`.
-                let mut filled = None;
+                let at = Gather {
+                    oy,
+                    ox,
+                    chans: (c0, c1),
+                };
+                gather(&mut col, k, xg, s, at);
                 for j in 0..cog {
                     let start = w_off + (j * cig + c0) * taps;
+                    // A filter at an odd f16 offset is read from one weight earlier (an
+                    // aligned pair), against the column from its leading zero.
                     let lead = usize::from((start % 2 == 1) != base_odd);
-                    if filled != Some(lead) {
-                        let at = Gather {
-                            oy,
-                            ox,
-                            chans: (c0, c1),
-                        };
-                        gather(&mut col, lead, k, xg, s, at);
-                        filled = Some(lead);
-                    }
+                    let view = tail(&col, 1 - lead);
                     let len = (lead + k).next_multiple_of(LANES);
                     // The padded filter, or (at the very end of the weights) the exact one.
                     let padded = w_all
                         .get(start.wrapping_sub(lead)..)
                         .and_then(|r| r.get(..len));
                     let (cv, wv) = match padded {
-                        Some(wv) => (window(&col, 0, len), wv),
-                        None => (window(&col, lead, k), window(w_all, start, k)),
+                        Some(wv) => (window(view, 0, len), wv),
+                        None => (window(&col, 1, k), window(w_all, start, k)),
                     };
                     if let Some(y) = yg.get_mut(j * plane_out + p) {
                         *y += dot_f16(cv, wv);
@@ -108,11 +107,12 @@ struct Gather {
     chans: (usize, usize),
 }
 
-/// Fills `col` with zeros, then the input values under the filter at output position
-/// `(g.oy, g.ox)` for channels `g.chans` (channel, tap row, tap column order; zeros
-/// for padding) from `col[lead]` on, and zeros after them up to a whole block.
+/// Fills `col[1..1 + k]` with the input values under the filter at output position
+/// `(g.oy, g.ox)` for channels `g.chans` (channel, tap row, tap column order; zeros for
+/// padding), and `col[0]` and the values after them up to a whole block past either
+/// start with zeros.
 #[inline(always)]
-fn gather(col: &mut [f32; COL], lead: usize, k: usize, xg: &[f32], s: &ConvShape, g: Gather) {
+fn gather(col: &mut [f32; COL], k: usize, xg: &[f32], s: &ConvShape, g: Gather) {
     let ConvShape {
         h,
         w: wd,
@@ -123,11 +123,8 @@ fn gather(col: &mut [f32; COL], lead: usize, k: usize, xg: &[f32], s: &ConvShape
         dilation: (dh, dw),
         ..
     } = *s;
-    let end = (lead + k).next_multiple_of(LANES).min(COL);
-    for c in col.iter_mut().take(end) {
-        *c = 0.0;
-    }
-    let mut out = col.iter_mut().skip(lead).take(k);
+    col[0] = 0.0;
+    let mut out = col.iter_mut().skip(1);
     for ic in g.chans.0..g.chans.1 {
         let plane = window(xg, ic * h * wd, h * wd);
         for ky in 0..kh {
@@ -145,5 +142,8 @@ fn gather(col: &mut [f32; COL], lead: usize, k: usize, xg: &[f32], s: &ConvShape
                 }
             }
         }
+    }
+    for c in out.take(LANES) {
+        *c = 0.0;
     }
 }
