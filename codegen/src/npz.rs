@@ -229,7 +229,7 @@ mod tests {
 
     fn npy(header: &str, data: &[u8]) -> Vec<u8> {
         let mut h = header.as_bytes().to_vec();
-        while (h.len() + 11) % 64 != 0 {
+        while !(h.len() + 11).is_multiple_of(64) {
             h.push(b' ');
         }
         h.push(b'\n');

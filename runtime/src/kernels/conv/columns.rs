@@ -73,7 +73,7 @@ pub(super) fn group(
                     ox,
                     chans: (c0, c1),
                 };
-                gather(&mut col, k, xg, s, at);
+                gather(&mut col, xg, s, at);
                 for j in 0..cog {
                     let start = w_off + (j * cig + c0) * taps;
                     // A filter at an odd f16 offset is read from one weight earlier (an
@@ -112,7 +112,7 @@ struct Gather {
 /// padding), and `col[0]` and the values after them up to a whole block past either
 /// start with zeros.
 #[inline(always)]
-fn gather(col: &mut [f32; COL], k: usize, xg: &[f32], s: &ConvShape, g: Gather) {
+fn gather(col: &mut [f32; COL], xg: &[f32], s: &ConvShape, g: Gather) {
     let ConvShape {
         h,
         w: wd,
