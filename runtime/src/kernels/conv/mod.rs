@@ -75,14 +75,17 @@ fn run(y: &mut [f32], x: &[f32], f: impl Fn(&mut f32, f32)) {
 /// `c_out x (c_in / groups) x kh x kw`, `y` is `n x c_out x oh x ow`. Padding reads zeros.
 ///
 /// Filters of at least 16 weights (`cig * kh * kw`) go through `columns`: gathered
-/// input columns and f16 dot products, the fast path on Cortex-M4F. Smaller filters
-/// (depthwise, few input channels) use direct convolution, one output plane at a time: for each filter tap (a scalar
-/// weight) the valid output rows and columns are computed once, outside the loops,
-/// then the tap is added to those outputs in a loop over contiguous output columns (a
-/// single contiguous run across rows when the tap covers whole rows at stride 1).
-/// Filter rows of width 3 add their three taps in one pass; 1x1 convolutions at
-/// stride 1 add four input planes per pass. Depthwise convolution
-/// (`groups == c_in`) is the same code with one input channel per output.
+/// input columns and f16 dot products, the fast path on Cortex-M4F. 1x1 convolutions
+/// at stride 1 without padding (pointwise) add four input planes per pass over each
+/// output plane instead (4.4 against 5.2 instructions per MAC on the Cortex-M4F for
+/// 32 -> 64 channels, and 5x faster on x86, where the planes vectorize). Smaller
+/// filters (depthwise, few input channels) use direct convolution, one output plane at
+/// a time: for each filter tap (a scalar weight) the valid output rows and columns are
+/// computed once, outside the loops, then the tap is added to those outputs in a loop
+/// over contiguous output columns (a single contiguous run across rows when the tap
+/// covers whole rows at stride 1). Filter rows of width 3 add their three taps in one
+/// pass. Depthwise convolution (`groups == c_in`) is the same code with one input
+/// channel per output.
 pub fn conv2d(x: &[f32], w: &[f16], y: &mut [f32], s: &ConvShape, post: Post<'_>) {
     let ConvShape {
         n,
@@ -119,7 +122,7 @@ pub fn conv2d(x: &[f32], w: &[f16], y: &mut [f32], s: &ConvShape, post: Post<'_>
         let mut oc = 0;
         for (g, yg) in yb.chunks_exact_mut(cog * plane_out).enumerate() {
             let xg = window(x, (b * c_in + g * cig) * plane_in, cig * plane_in);
-            if accumulate && columns::applies(cig, taps) {
+            if accumulate && !pointwise && columns::applies(cig, taps) {
                 columns::group(yg, xg, w, g * cog * cig * taps, s, cig, cog);
                 for yp in yg.chunks_exact_mut(plane_out) {
                     post.channel(oc, yp);
