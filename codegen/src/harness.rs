@@ -12,7 +12,7 @@ use crate::npz::{Samples, Spec};
 use crate::passes::Compiled;
 use crate::{Error, Result};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Path of the runtime crate the generated code is built against.
@@ -226,13 +226,26 @@ fn build_crate(code: &str, main: String, extra: &[(&str, String)]) -> Result<Pat
     if lock.exists() && !dir.join("Cargo.lock").exists() {
         std::fs::copy(&lock, dir.join("Cargo.lock")).map_err(io)?;
     }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let target = cache.join("target");
+    cargo_build(&dir, &target, "the generated code did not compile")?;
+    Ok(target
+        .join("release")
+        .join(format!("{package}{}", std::env::consts::EXE_SUFFIX)))
+}
+
+/// `cargo build --release --quiet` of the crate in `dir` (so its own
+/// `.cargo/config.toml` applies) into the target folder `target`. The caller's build
+/// flags and target do not leak in. On failure the error says `what` and carries
+/// cargo's output.
+pub(crate) fn cargo_build(dir: &Path, target: &Path, what: &str) -> Result<()> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = Command::new(&cargo)
-        .args(["build", "--release", "--quiet", "--manifest-path"])
-        .arg(dir.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target)
+        .args(["build", "--release", "--quiet"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
         .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
         .output()
         .map_err(|e| {
             Error::new(format!(
@@ -240,16 +253,15 @@ fn build_crate(code: &str, main: String, extra: &[(&str, String)]) -> Result<Pat
                 cargo.to_string_lossy()
             ))
         })?;
-    if !out.status.success() {
-        return Err(Error::new(format!(
-            "the generated code did not compile (crate in {}):\n{}",
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(Error::new(format!(
+            "{what} (crate in {}):\n{}",
             dir.display(),
             String::from_utf8_lossy(&out.stderr)
-        )));
+        )))
     }
-    Ok(target
-        .join("release")
-        .join(format!("{package}{}", std::env::consts::EXE_SUFFIX)))
 }
 
 /// Runs `samples` through the harness binary, computing `heads` (indices); returns one
@@ -364,13 +376,30 @@ pub fn run_files(
     output: &std::path::Path,
     heads: &[String],
 ) -> Result<crate::Generated> {
+    run_npz(builder, inputs, output, heads, |g, samples, selected| {
+        let bin = build(&g.compiled, &g.code)?;
+        let outs = run(&g.compiled, &bin, samples, selected)?;
+        Ok((outs, g))
+    })
+}
+
+/// The `run --inputs IN --output OUT [--heads ...]` contract, on any target: generates
+/// the code, selects the heads (ONNX output names; all when empty), reads and checks
+/// the inputs against the model, has `run` compute the selected heads (in order) for
+/// every sample, and writes them. Nothing is written on any error.
+pub(crate) fn run_npz(
+    builder: &crate::Builder,
+    inputs: &Path,
+    output: &Path,
+    heads: &[String],
+    run: impl FnOnce(crate::Generated, &Samples, &[usize]) -> Result<(Vec<Vec<f32>>, crate::Generated)>,
+) -> Result<crate::Generated> {
     let g = builder.build()?;
     let model = builder.model_path();
     let (in_specs, out_specs) = specs(&g.compiled);
     let selected = select_heads(&out_specs, heads, model)?;
     let samples = crate::npz::read(inputs, &in_specs)?;
-    let bin = build(&g.compiled, &g.code).map_err(|e| e.in_file(model))?;
-    let outs = run(&g.compiled, &bin, &samples, &selected).map_err(|e| e.in_file(model))?;
+    let (outs, g) = run(g, &samples, &selected).map_err(|e| e.in_file(model))?;
     let specs: Vec<Spec> = selected.iter().map(|&h| out_specs[h].clone()).collect();
     crate::npz::write(
         output,

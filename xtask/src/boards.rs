@@ -20,7 +20,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 
 /// One firmware crate.
 pub struct Board {
@@ -72,19 +71,7 @@ pub fn target_dir() -> PathBuf {
 
 /// Runs `cmd` in `dir` (so that folder's `.cargo/config.toml` applies), echoing it.
 fn run_in(dir: &Path, cmd: &mut Command) -> Result<(), String> {
-    cmd.current_dir(dir).env("CARGO_TARGET_DIR", target_dir());
-    let shown = format!("{cmd:?}").replace('"', "");
-    eprintln!("\x1b[1m$ {shown}\x1b[0m");
-    let start = Instant::now();
-    let status = cmd
-        .status()
-        .map_err(|e| format!("cannot start {shown}: {e}"))?;
-    eprintln!("  ({:.1}s)", start.elapsed().as_secs_f32());
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("failed: {shown}"))
-    }
+    crate::run_as_set(cmd.current_dir(dir).env("CARGO_TARGET_DIR", target_dir()))
 }
 
 /// Flash and static RAM of a firmware ELF.

@@ -55,7 +55,12 @@ fn cargo() -> String {
 
 /// Runs a command in the workspace root, echoing it; `Err` names it on failure.
 fn run(cmd: &mut Command) -> Result<(), String> {
-    cmd.current_dir(root());
+    run_as_set(cmd.current_dir(root()))
+}
+
+/// Runs a command in the folder it already names, echoing it with its duration; `Err`
+/// names it on failure.
+fn run_as_set(cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}").replace('"', "");
     eprintln!("\x1b[1m$ {shown}\x1b[0m");
     let start = Instant::now();
@@ -107,16 +112,22 @@ fn python_has(modules: &str) -> bool {
 fn fixtures() -> Result<(), String> {
     step("fixtures: references re-computed by onnxruntime match the checked-in files");
     if !python_has("numpy, onnx, onnxruntime") {
-        run(Command::new("python3").args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "-r",
-            "tests/fixtures/requirements-check.txt",
-        ]))?;
+        pip_requirements()?;
     }
     run(Command::new("python3").arg("tests/fixtures/check_fixtures.py"))
+}
+
+/// `pip install -r tests/fixtures/requirements-check.txt`: numpy, onnx and onnxruntime
+/// at the versions the fixture checks and conformance cases were made with.
+fn pip_requirements() -> Result<(), String> {
+    run(Command::new("python3").args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "-r",
+        "tests/fixtures/requirements-check.txt",
+    ]))
 }
 
 fn build_targets() -> Result<(), String> {

@@ -15,20 +15,13 @@
 
 use std::process::Command;
 
-use crate::{python_has, run, step};
+use crate::{pip_requirements, python_has, run, step};
 
 /// pip-installs the pinned Python packages when numpy/onnx are missing.
 pub fn setup() -> Result<(), String> {
     if !python_has("numpy, onnx") {
         step("setup: numpy and onnx for the conformance cases");
-        run(Command::new("python3").args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "-r",
-            "tests/fixtures/requirements-check.txt",
-        ]))?;
+        pip_requirements()?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 use super::{
     board_dir, demo_sample, firmware_glue, fits, io_err, write_generated, INSTALL_HINT, TARGET,
 };
-use crate::harness::{cache_dir, runtime_path, specs};
+use crate::harness::{cache_dir, cargo_build, runtime_path, specs};
 use crate::{Builder, Error, Generated, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -140,29 +140,12 @@ pub(super) fn build_generated(g: Generated, model: &Path) -> Result<Firmware> {
         std::fs::copy(&lock, dir.join("Cargo.lock")).map_err(&io)?;
     }
     let target = cache.join("qemu-m4-target");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(&cargo)
-        .args(["build", "--release", "--quiet"])
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .output()
-        .map_err(|e| {
-            Error::new(format!(
-                "cannot run cargo ({}): {e}",
-                cargo.to_string_lossy()
-            ))
-        })?;
-    if !out.status.success() {
-        return Err(Error::new(format!(
-            "the firmware did not build for {TARGET} (crate in {}):\n{}",
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-        .in_file(model));
-    }
+    cargo_build(
+        &dir,
+        &target,
+        &format!("the firmware did not build for {TARGET}"),
+    )
+    .map_err(|e| e.in_file(model))?;
     Ok(Firmware {
         elf: target.join(TARGET).join("release").join(&package),
         generated: g,

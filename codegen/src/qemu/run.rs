@@ -3,8 +3,7 @@
 
 use super::firmware::{build_generated, Firmware};
 use super::{io_err, require, MACHINE};
-use crate::harness::specs;
-use crate::npz::{Samples, Spec};
+use crate::npz::Samples;
 use crate::{Builder, Error, Generated, Result};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -120,23 +119,12 @@ pub fn run_files(
     output: &Path,
     heads: &[String],
 ) -> Result<Generated> {
-    let g = builder.build()?;
     let model = builder.model_path();
-    let (in_specs, out_specs) = specs(&g.compiled);
-    let selected = crate::harness::select_heads(&out_specs, heads, model)?;
-    let samples = crate::npz::read(inputs, &in_specs)?;
-    let fw = build_generated(g, model)?;
-    let outs = run_samples(&fw, &samples, &selected).map_err(|e| e.in_file(model))?;
-    let specs: Vec<Spec> = selected.iter().map(|&h| out_specs[h].clone()).collect();
-    crate::npz::write(
-        output,
-        &specs,
-        &Samples {
-            n: samples.n,
-            data: outs,
-        },
-    )?;
-    Ok(fw.generated)
+    crate::harness::run_npz(builder, inputs, output, heads, |g, samples, selected| {
+        let fw = build_generated(g, model)?;
+        let outs = run_samples(&fw, samples, selected)?;
+        Ok((outs, fw.generated))
+    })
 }
 
 /// Runs `samples` through the firmware computing `heads` (indices, in order);
