@@ -2,9 +2,9 @@
 //! by the `tinymtl` CLI alike.
 
 use crate::emit::{self, SourceInfo};
+use crate::escape::sha256_hex;
 use crate::passes::{self, Compiled, Options};
 use crate::{Error, Result};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// Compiles one ONNX model into a Rust module.
@@ -31,6 +31,10 @@ pub struct Builder {
 pub struct Generated {
     /// The module's source text.
     pub code: String,
+    /// The weight blob the module includes (file name, bytes), when some tensor is
+    /// too large for an array literal; it must be written beside the module
+    /// ([`Generated::write`] does).
+    pub weights: Option<(String, Vec<u8>)>,
     /// The compiled model (plan, partition, costs) for reports.
     pub compiled: Compiled,
     /// Warnings for the user (saturated or flushed weights).
@@ -50,7 +54,8 @@ impl Builder {
         }
     }
 
-    /// File name of the generated module (`<name>.rs`); defaults to the model's file stem.
+    /// File name of the generated module (`<name>.rs`; its weight blob, if any, is
+    /// `<name>.weights.bin`); defaults to the model's file stem made an identifier.
     pub fn module_name(mut self, name: impl Into<String>) -> Self {
         self.module_name = Some(name.into());
         self
@@ -73,6 +78,18 @@ impl Builder {
         &self.model
     }
 
+    /// The module's file stem: [`Builder::module_name`], or the model's file stem.
+    pub fn module_stem(&self) -> String {
+        match &self.module_name {
+            Some(n) => n.clone(),
+            None => self
+                .model
+                .file_stem()
+                .map(|s| crate::emit::names::snake(&s.to_string_lossy()))
+                .unwrap_or_else(|| "model".into()),
+        }
+    }
+
     /// Loads, compiles and emits, without writing anything.
     pub fn build(&self) -> Result<Generated> {
         let bytes = std::fs::read(&self.model)
@@ -86,15 +103,14 @@ impl Builder {
                 .file_name()
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            sha256: Sha256::digest(&bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            sha256: sha256_hex(&bytes),
+            module_name: self.module_stem(),
         };
-        let code = emit::emit(&compiled, &src);
+        let module = emit::emit(&compiled, &src).map_err(|e| e.in_file(&self.model))?;
         Ok(Generated {
             warnings: compiled.warnings.clone(),
-            code,
+            code: module.code,
+            weights: module.weights,
             compiled,
             path: None,
         })
@@ -107,19 +123,48 @@ impl Builder {
             .out_dir
             .clone()
             .ok_or_else(|| Error::new("no output folder: call Builder::out_dir"))?;
-        let name = match &self.module_name {
-            Some(n) => n.clone(),
-            None => self
-                .model
-                .file_stem()
-                .map(|s| crate::emit::names::snake(&s.to_string_lossy()))
-                .unwrap_or_else(|| "model".into()),
-        };
-        let path = dir.join(format!("{name}.rs"));
+        let path = dir.join(format!("{}.rs", self.module_stem()));
         let mut g = self.build()?;
-        write_atomic(&path, g.code.as_bytes())?;
+        g.write(&path)?;
         g.path = Some(path);
         Ok(g)
+    }
+}
+
+impl Generated {
+    /// The files of the module, each as (file name, bytes): `rs_name` with the source,
+    /// then the weight blob if there is one. They belong in one folder.
+    pub fn files<'a>(&'a self, rs_name: &'a str) -> Vec<(&'a str, &'a [u8])> {
+        let mut f = vec![(rs_name, self.code.as_bytes())];
+        if let Some((name, bytes)) = &self.weights {
+            f.push((name.as_str(), bytes.as_slice()));
+        }
+        f
+    }
+
+    /// Writes the module to `path` and its weight blob (if any) beside it, each
+    /// atomically; the blob first, so the module never names a missing file. On an
+    /// error nothing new is left behind.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let blob = match &self.weights {
+            Some((name, bytes)) => {
+                let p = path.with_file_name(name);
+                if p == path {
+                    return Err(Error::new(format!(
+                        "the module and its weight blob would both be {name}"
+                    ))
+                    .in_file(path));
+                }
+                write_atomic(&p, bytes)?;
+                Some(p)
+            }
+            None => None,
+        };
+        write_atomic(path, self.code.as_bytes()).inspect_err(|_| {
+            if let Some(p) = &blob {
+                let _ = std::fs::remove_file(p);
+            }
+        })
     }
 }
 

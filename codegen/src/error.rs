@@ -2,6 +2,8 @@
 //! op, tensor), so every refusal reads the same way on the command line.
 
 use std::fmt;
+
+use crate::escape;
 use std::path::{Path, PathBuf};
 
 /// Result alias.
@@ -56,21 +58,29 @@ impl Error {
     }
 }
 
+/// One line, whatever the model's names hold: the file, node, op and tensor through
+/// [`escape::text`] (long names shortened with a hash), the message through
+/// [`escape::line`], so a name with a newline or a terminal escape sequence can
+/// neither split the line nor forge or colour one.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(file) = &self.file {
-            write!(f, "{}: ", file.display())?;
+            write!(f, "{}: ", escape::line(&file.display().to_string()))?;
         }
-        match (&self.node, &self.op) {
+        let (node, op) = (
+            self.node.as_deref().map(escape::text),
+            self.op.as_deref().map(escape::text),
+        );
+        match (node, op) {
             (Some(n), Some(o)) => write!(f, "node '{n}' ({o}): ")?,
             (Some(n), None) => write!(f, "node '{n}': ")?,
             (None, Some(o)) => write!(f, "{o}: ")?,
             (None, None) => {}
         }
         if let Some(t) = &self.tensor {
-            write!(f, "tensor '{t}': ")?;
+            write!(f, "tensor '{}': ", escape::text(t))?;
         }
-        f.write_str(&self.message)
+        f.write_str(&escape::line(&self.message))
     }
 }
 

@@ -144,9 +144,10 @@ fn flatten_text(x: &str, rank: usize, mutable: bool) -> String {
     s
 }
 
-/// Builds the harness for `code` (the generated module) and returns the binary's path.
-pub fn build(c: &Compiled, code: &str) -> Result<PathBuf> {
-    build_crate(code, main_rs(c), &[])
+/// Builds the harness for `g` (the generated module) and returns the binary's path.
+pub fn build(g: &crate::Generated) -> Result<PathBuf> {
+    let files = g.files("model.rs");
+    build_crate(main_rs(&g.compiled), &files)
 }
 
 /// Builds one harness for many models at once (one crate, one compiler run: much
@@ -154,23 +155,29 @@ pub fn build(c: &Compiled, code: &str) -> Result<PathBuf> {
 /// the model's index in `models` as its first argument, then the head indices, like
 /// [`build`]'s; [`run_many`] drives it. If the generated code of some models does not
 /// compile, the error lists them as `src/m<index>.rs`.
-pub fn build_many(models: &[(&Compiled, &str)]) -> Result<PathBuf> {
+pub fn build_many(models: &[&crate::Generated]) -> Result<PathBuf> {
     let mut main = String::from("// @generated multi-model harness.\n#![allow(clippy::all)]\n");
-    let mut extra = Vec::new();
-    for (i, (c, code)) in models.iter().enumerate() {
+    let mut extra: Vec<(String, Vec<u8>)> = Vec::new();
+    for (i, g) in models.iter().enumerate() {
         main += &format!("mod m{i};\n");
         let mut runner = String::from("#![allow(clippy::all, dead_code)]\n");
-        runner += &runner_rs(c, &format!("m{i}_model.rs"));
-        extra.push((format!("m{i}.rs"), runner));
-        extra.push((format!("m{i}_model.rs"), code.to_string()));
+        // Each model's files in a folder of their own: weight blobs keep their names.
+        runner += &runner_rs(&g.compiled, &format!("m{i}/model.rs"));
+        extra.push((format!("m{i}.rs"), runner.into_bytes()));
+        for (name, bytes) in g.files("model.rs") {
+            extra.push((format!("m{i}/{name}"), bytes.to_vec()));
+        }
     }
     main += "\nfn main() {\n    let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>().expect(\"index\"));\n    let model = args.next().expect(\"model index\");\n    let heads: Vec<usize> = args.collect();\n    match model {\n";
     for i in 0..models.len() {
         main += &format!("        {i} => m{i}::run_heads(heads),\n");
     }
     main += "        _ => panic!(\"no model {model}\"),\n    }\n}\n";
-    let extra: Vec<(&str, String)> = extra.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
-    build_crate("", main, &extra)
+    let extra: Vec<(&str, &[u8])> = extra
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_slice()))
+        .collect();
+    build_crate(main, &extra)
 }
 
 /// [`run`] for model `index` of a [`build_many`] harness.
@@ -184,11 +191,10 @@ pub fn run_many(
     run_with(c, bin, Some(index), samples, heads)
 }
 
-/// Builds a harness crate with `main` as `src/main.rs`, `code` as `src/model.rs` and
-/// `extra` files beside them; returns the binary's path.
-fn build_crate(code: &str, main: String, extra: &[(&str, String)]) -> Result<PathBuf> {
+/// Builds a harness crate with `main` as `src/main.rs` and `files` (paths relative to
+/// `src/`, e.g. the generated module as `model.rs`) beside it; returns the binary's path.
+fn build_crate(main: String, files: &[(&str, &[u8])]) -> Result<PathBuf> {
     use sha2::{Digest, Sha256};
-    let extras: String = extra.iter().map(|(n, t)| format!("{n}{t}")).collect();
     let runtime = runtime_path();
     let runtime = runtime.canonicalize().map_err(|e| {
         Error::new(format!(
@@ -196,7 +202,14 @@ fn build_crate(code: &str, main: String, extra: &[(&str, String)]) -> Result<Pat
             runtime.display()
         ))
     })?;
-    let hash: String = Sha256::digest(format!("{code}{main}{}{extras}", runtime.display()))
+    let mut hasher = Sha256::new();
+    hasher.update(format!("{main}\0{}\0", runtime.display()));
+    for (name, bytes) in files {
+        hasher.update(format!("{name}\0{}\0", bytes.len()));
+        hasher.update(bytes);
+    }
+    let hash: String = hasher
+        .finalize()
         .iter()
         .take(8)
         .map(|b| format!("{b:02x}"))
@@ -218,9 +231,12 @@ fn build_crate(code: &str, main: String, extra: &[(&str, String)]) -> Result<Pat
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).map_err(io)?;
     std::fs::write(dir.join("src/main.rs"), main).map_err(io)?;
-    std::fs::write(dir.join("src/model.rs"), code).map_err(io)?;
-    for (name, text) in extra {
-        std::fs::write(dir.join("src").join(name), text).map_err(io)?;
+    for (name, bytes) in files {
+        let path = dir.join("src").join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        std::fs::write(path, bytes).map_err(io)?;
     }
     let lock = runtime.join("../Cargo.lock");
     if lock.exists() && !dir.join("Cargo.lock").exists() {
@@ -377,7 +393,7 @@ pub fn run_files(
     heads: &[String],
 ) -> Result<crate::Generated> {
     run_npz(builder, inputs, output, heads, |g, samples, selected| {
-        let bin = build(&g.compiled, &g.code)?;
+        let bin = build(&g)?;
         let outs = run(&g.compiled, &bin, samples, selected)?;
         Ok((outs, g))
     })
@@ -486,12 +502,13 @@ pub fn bench(builder: &crate::Builder) -> Result<String> {
     let (in_specs, out_specs) = specs(&g.compiled);
     let sample = crate::qemu::demo_sample(model, &in_specs);
     let glue = crate::qemu::firmware_glue(&g.compiled);
-    let bin = build_crate(&g.code, bench_main_rs(), &[("glue.rs", glue)])
-        .map_err(|e| e.in_file(model))?;
+    let mut files = g.files("model.rs");
+    files.push(("glue.rs", glue.as_bytes()));
+    let bin = build_crate(bench_main_rs(), &files).map_err(|e| e.in_file(model))?;
     let n = out_specs.len();
-    let mut sets: Vec<(String, u64)> = vec![("all heads".into(), (1u64 << n) - 1)];
+    let mut sets: Vec<(String, u64)> = vec![("all heads".into(), u64::MAX >> (64 - n))];
     for (h, s) in out_specs.iter().enumerate() {
-        sets.push((format!("{} alone", s.name), 1 << h));
+        sets.push((format!("{} alone", crate::escape::text(&s.name)), 1 << h));
     }
     let mut child = Command::new(&bin)
         .args(sets.iter().map(|(_, m)| m.to_string()))

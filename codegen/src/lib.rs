@@ -10,6 +10,7 @@
 mod builder;
 pub mod emit;
 pub mod error;
+pub mod escape;
 pub mod harness;
 pub mod ir;
 pub mod load;

@@ -25,4 +25,4 @@ pub mod math;
 mod slice;
 pub mod weights;
 
-pub use weights::Weights;
+pub use weights::{Blob, F16Data, F32Data, Weights};

@@ -85,7 +85,7 @@ enum Cmd {
 
 fn warn(ws: &[String]) {
     for w in ws {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", tinymtl_codegen::escape::line(w));
     }
 }
 
@@ -106,9 +106,13 @@ fn real_main(cli: Cli) -> Result<()> {
             output,
             saturate,
         } => {
-            let g = Builder::new(&model).saturate(saturate).build()?;
+            let mut b = Builder::new(&model).saturate(saturate);
+            if let Some(stem) = output.file_stem() {
+                b = b.module_name(stem.to_string_lossy());
+            }
+            let g = b.build()?;
             warn(&g.warnings);
-            tinymtl_codegen::write_atomic(&output, g.code.as_bytes())
+            g.write(&output)
         }
         Cmd::Inspect {
             model,

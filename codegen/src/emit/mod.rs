@@ -4,13 +4,17 @@
 //! markers are expanded in the text: per-step comments naming the ONNX nodes, and
 //! weight arrays (16 values per line, so large models stay readable and diffable).
 
+mod markers;
 pub mod names;
 mod steps;
+mod weights;
 
+use crate::escape::{self, code_span};
 use crate::passes::partition::Kind;
-use crate::passes::program::Storage;
 use crate::passes::Compiled;
-use names::{camel, Namer};
+use markers::{expand_markers, Markers};
+use names::{camel, heads_in};
+pub use names::{names, Names};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
@@ -21,107 +25,25 @@ pub struct SourceInfo {
     pub file_name: String,
     /// SHA-256 of the model file, hex.
     pub sha256: String,
+    /// File stem of the module being written (`har` for `har.rs`): its weight blob, if
+    /// it has one, is `<module_name>.weights.bin` beside it.
+    pub module_name: String,
 }
 
-/// Rust names chosen for a model's inputs, heads and constants.
-#[derive(Clone, Debug)]
-pub struct Names {
-    /// Per graph input: field name in `Inputs`.
-    pub inputs: Vec<String>,
-    /// Per head: method and field name.
-    pub heads: Vec<String>,
-    /// Per constant: static name.
-    pub consts: Vec<String>,
-    /// Per segment: function name.
-    pub segments: Vec<String>,
+/// A generated module: the Rust source and, when some tensor is larger than
+/// [`INLINE_MAX`] values, the weight blob its `include_bytes!` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Module {
+    /// The module's source text.
+    pub code: String,
+    /// File name (no folder) and bytes of the weight blob, to be written beside the
+    /// module's source file.
+    pub weights: Option<(String, Vec<u8>)>,
 }
 
-/// Chooses every identifier of the generated module.
-pub fn names(c: &Compiled) -> Names {
-    let p = &c.program;
-    // Every module-level item (and `Heads` const) the names turn into, so derived
-    // identifiers (`Input<Camel>`, `MACS_<HEAD>_ALONE`, ...) never collide either.
-    let mut items = Namer::reserving(&[
-        "ARENA_LEN",
-        "ARENA_BYTES",
-        "PARAMS",
-        "WEIGHT_BYTES",
-        "MACS",
-        "MACS_TRUNK",
-        "PARTS",
-        "HEADS",
-        "HEAD_NAMES",
-        "NONE",
-        "ALL",
-    ]);
-    let mut fields = Namer::reserving(&["new", "run", "trunk", "features"]);
-    let inputs = p
-        .inputs
-        .iter()
-        .map(|&v| {
-            fields.snake_with(&p.values[v].name, &mut items, |s| {
-                vec![
-                    format!("Input{}", camel(s)),
-                    format!("INPUT_{}_SHAPE", s.to_ascii_uppercase()),
-                ]
-            })
-        })
-        .collect();
-    // Heads are also methods of `Features` (beside `run_part`).
-    let mut heads_namer = Namer::reserving(&["run_part"]);
-    let heads: Vec<String> = p
-        .outputs
-        .iter()
-        .map(|&v| {
-            heads_namer.snake_with(&p.values[v].name, &mut items, |s| {
-                let up = s.to_ascii_uppercase();
-                vec![
-                    up.clone(),
-                    format!("MACS_{up}"),
-                    format!("MACS_{up}_ALONE"),
-                    format!("Output{}", camel(s)),
-                    format!("OUTPUT_{up}_SHAPE"),
-                ]
-            })
-        })
-        .collect();
-    let mut statics =
-        Namer::reserving(&["ARENA_LEN", "ARENA_BYTES", "PARAMS", "WEIGHT_BYTES", "MACS"]);
-    let consts = p
-        .consts
-        .iter()
-        .map(|k| statics.screaming(&k.name))
-        .collect();
-    let mut fns = Namer::reserving(&["trunk"]);
-    let segments = c
-        .parts
-        .segments
-        .iter()
-        .map(|s| match s.kind {
-            Kind::Trunk => "trunk".to_string(),
-            // A branch's `MACS_<BRANCH>` must not be a head's `MACS_<HEAD>`.
-            Kind::Branch => fns.snake_with(
-                &format!("branch_{}", heads_in(s.heads, &heads).join("_")),
-                &mut items,
-                |s| vec![format!("MACS_{}", s.to_ascii_uppercase())],
-            ),
-            Kind::Head(h) => fns.snake(&format!("head_{}", heads[h])),
-        })
-        .collect();
-    Names {
-        inputs,
-        heads,
-        consts,
-        segments,
-    }
-}
-
-fn heads_in(mask: u64, heads: &[String]) -> Vec<String> {
-    (0..heads.len())
-        .filter(|h| mask & (1 << h) != 0)
-        .map(|h| heads[h].clone())
-        .collect()
-}
+/// Tensors of at most this many values are array literals in the module (readable in
+/// snapshots and diffs); larger ones go to the weight blob.
+pub const INLINE_MAX: usize = 1024;
 
 fn ident(s: &str) -> Ident {
     if let Some(raw) = s.strip_prefix("r#") {
@@ -170,11 +92,15 @@ fn flatten(x: TokenStream, rank: usize, mutable: bool) -> TokenStream {
     (1..rank.max(1)).fold(x, |acc, _| quote!(#acc.#f()))
 }
 
-/// Generates the model module's source text.
-pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
+/// Generates the model module's source text (and weight blob).
+///
+/// Errors only if text from the model imitates one of the emitter's internal markers
+/// (see [`Markers`]), which the marker names make practically impossible.
+pub fn emit(c: &Compiled, src: &SourceInfo) -> crate::Result<Module> {
     let p = &c.program;
     let n = names(c);
     let version = env!("CARGO_PKG_VERSION");
+    let mk = Markers::new(src);
 
     // --- constants and types -------------------------------------------------------
     let arena_len = lit(c.plan.arena_len.max(1));
@@ -220,10 +146,10 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
         let arr = array_type(&val.shape);
         let rank = lit(val.shape.len());
         let dims = val.shape.iter().map(|&d| lit(d));
-        let doc = format!(" Input `{}`, shape {:?}.", val.name, val.shape);
+        let doc = format!(" Input {}, shape {:?}.", code_span(&val.name), val.shape);
         input_types.push(quote!(#[doc = #doc] pub type #ty = #arr; #[doc = #doc] pub const #shape_name: [usize; #rank] = [#(#dims),*];));
         let field = ident(&n.inputs[k]);
-        let doc = format!(" ONNX input `{}`.", val.name);
+        let doc = format!(" ONNX input {}.", code_span(&val.name));
         input_fields.push(quote!(#[doc = #doc] pub #field: &'a #ty,));
     }
     let mut output_types = Vec::new();
@@ -241,14 +167,17 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
         let arr = array_type(&val.shape);
         let rank = lit(val.shape.len());
         let dims = val.shape.iter().map(|&d| lit(d));
-        let doc = format!(" Head `{}`, shape {:?}.", val.name, val.shape);
+        let doc = format!(" Head {}, shape {:?}.", code_span(&val.name), val.shape);
         output_types.push(quote!(#[doc = #doc] pub type #ty = #arr; #[doc = #doc] pub const #shape_name: [usize; #rank] = [#(#dims),*];));
         let field = ident(&n.heads[h]);
-        let doc = format!(" ONNX output `{}`; `None` unless selected.", val.name);
+        let doc = format!(
+            " ONNX output {}; `None` unless selected.",
+            code_span(&val.name)
+        );
         output_fields.push(quote!(#[doc = #doc] pub #field: Option<#ty>,));
         let cname = format_ident!("{}", n.heads[h].to_ascii_uppercase());
         let bit = Literal::u64_unsuffixed(1u64 << h);
-        let doc = format!(" Head `{}`.", val.name);
+        let doc = format!(" Head {}.", code_span(&val.name));
         head_consts.push(quote!(#[doc = #doc] pub const #cname: Heads = Heads(#bit);));
     }
     let head_names = p.outputs.iter().map(|&v| p.values[v].name.as_str());
@@ -265,7 +194,7 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
         let body: Vec<TokenStream> = seg
             .steps
             .iter()
-            .map(|&s| steps::step(c, &n, s, &mut comments))
+            .map(|&s| steps::step(c, &n, s, &mk, &mut comments))
             .collect();
         let params: Vec<TokenStream> = if si == 0 {
             user_inputs
@@ -342,7 +271,7 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
             let dst = flatten(quote!(out), shape.len(), true);
             quote!(let mut out: #ty = #z; #dst.copy_from_slice(arena::view(&self.m.arena, #span));)
         };
-        let doc = format!(" Computes head `{}` from the kept features (shared branches it needs run at most once per trunk run).", p.values[v].name);
+        let doc = format!(" Computes head {} from the kept features (shared branches it needs run at most once per trunk run).", code_span(&p.values[v].name));
         head_methods.push(quote! {
             #[doc = #doc]
             pub fn #name(&mut self) -> #ty {
@@ -358,21 +287,7 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
         );
     }
 
-    let used = c.used_consts();
-    let weights_tokens: Vec<TokenStream> = (0..p.consts.len())
-        .filter(|&i| used[i])
-        .map(|i| {
-            let k = &p.consts[i];
-            let name = ident(&n.consts[i]);
-            let len = lit(k.data.len());
-            let marker = Literal::usize_unsuffixed(i);
-            let doc = format!(" `{}`, shape {:?}.", k.name, k.shape);
-            match k.storage {
-                Storage::F16 => quote!(#[doc = #doc] pub static #name: Weights<#len> = Weights::from_bits(__tinymtl_data!(#marker));),
-                Storage::F32 => quote!(#[doc = #doc] pub static #name: [f32; #len] = __tinymtl_data!(#marker);),
-            }
-        })
-        .collect();
+    let (weights_tokens, blob) = weights::weights_module(c, &n, &mk, src)?;
     let n_parts = lit(c.parts.segments.len());
     let part_names = n.segments.clone();
     let part_arms: Vec<TokenStream> = (1..c.parts.segments.len())
@@ -520,131 +435,42 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> String {
         /// Constants, stored as they are read: f16 matrices and filters, f32 per-channel vectors.
         #[allow(clippy::approx_constant, clippy::excessive_precision, clippy::unreadable_literal)]
         mod weights {
-            use tinymtl_runtime::Weights;
-            #(#weights_tokens)*
+            #weights_tokens
         }
     };
-    let syntax: syn::File = syn::parse2(file).expect("generated tokens parse");
+    let syntax: syn::File = syn::parse2(file).map_err(|e| {
+        crate::Error::new(format!(
+            "internal error: generated tokens do not parse: {e}"
+        ))
+    })?;
     let text = prettyplease::unparse(&syntax);
-    let text = expand_markers(&text, c, &comments);
-    format!(
-        "// @generated by tinymtl {version} from `{}` (sha256 {}).\n// Do not edit: regenerate with `tinymtl generate` or the tinymtl-codegen Builder.\n\n{text}",
-        src.file_name, src.sha256
-    )
-}
-
-/// Expands comment and weight-data markers in the formatted text.
-fn expand_markers(text: &str, c: &Compiled, comments: &[String]) -> String {
-    // Weight markers first: prettyplease may have wrapped `__tinymtl_data!(N)`.
-    const DATA: &str = "__tinymtl_data!(";
-    let mut text = text.to_string();
-    while let Some(pos) = text.find(DATA) {
-        let close = pos + text[pos..].find(')').expect("marker call closes");
-        let id: usize = text[pos + DATA.len()..close]
-            .trim()
-            .trim_end_matches(',')
-            .trim()
-            .parse()
-            .expect("weight marker id");
-        let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
-        let line = &text[line_start..];
-        let indent = &line[..line.len() - line.trim_start().len()];
-        let lit = data_literal(c, id, indent);
-        text.replace_range(pos..=close, &lit);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut prev = "";
-    for line in text.lines() {
-        let trimmed = line.trim_start();
-        let indent = &line[..line.len() - trimmed.len()];
-        if starts_item(trimmed)
-            && !prev.is_empty()
-            && !prev.starts_with("///")
-            && !prev.starts_with("#[")
-            && !prev.ends_with('{')
-            && !prev.starts_with("//")
-            && !prev.ends_with(']')
-        {
-            out.push('\n');
-        }
-        prev = trimmed;
-        if let Some(doc) = trimmed.strip_prefix("///") {
-            if !doc.is_empty() && !doc.starts_with([' ', '/']) {
-                out.push_str(indent);
-                out.push_str("/// ");
-                out.push_str(doc);
-                out.push('\n');
-                continue;
-            }
-        }
-        if let Some(rest) = trimmed.strip_prefix("__tinymtl_comment!(") {
-            let id: usize = rest
-                .trim_end_matches(");")
-                .parse()
-                .expect("comment marker id");
-            out.push_str(indent);
-            out.push_str("// ");
-            out.push_str(&comments[id]);
-            out.push('\n');
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
-}
-
-/// Whether a line opens an item (or a step's comment) that reads better after a blank line.
-fn starts_item(t: &str) -> bool {
-    [
-        "///",
-        "#[",
-        "pub ",
-        "fn ",
-        "impl",
-        "mod ",
-        "struct ",
-        "const ",
-        "static ",
-        "__tinymtl_comment!",
-    ]
-    .iter()
-    .any(|p| t.starts_with(p))
-}
-
-/// `[0x3c00, ...]` (f16 bits) or `[1.0, ...]` (f32), 16 or 8 per line.
-fn data_literal(c: &Compiled, id: usize, indent: &str) -> String {
-    let k = &c.program.consts[id];
-    let items: Vec<String> = match k.storage {
-        Storage::F16 => k
-            .data
-            .iter()
-            .map(|&v| format!("0x{:04x}", crate::passes::consts::f16_bits(v)))
-            .collect(),
-        Storage::F32 => k.data.iter().map(|&v| format!("{v:?}")).collect(),
+    let text = expand_markers(&text, c, &comments, &mk)?;
+    let blob_line = match &blob {
+        Some((file, bytes)) => format!(
+            "// Weights of more than {INLINE_MAX} values are in `{file}` beside this file ({} bytes, sha256 {}).\n",
+            bytes.len(),
+            crate::escape::sha256_hex(bytes)
+        ),
+        None => String::new(),
     };
-    let per_line = if k.storage == Storage::F16 { 16 } else { 8 };
-    if items.len() <= per_line {
-        return format!("[{}]", items.join(", "));
-    }
-    let mut s = String::from("[\n");
-    for chunk in items.chunks(per_line) {
-        s.push_str(indent);
-        s.push_str("    ");
-        s.push_str(&chunk.join(", "));
-        s.push_str(",\n");
-    }
-    s.push_str(indent);
-    s.push(']');
-    s
+    let code = format!(
+        "// @generated by tinymtl {version} from `{}` (sha256 {}).\n// Do not edit: regenerate with `tinymtl generate` or the tinymtl-codegen Builder.\n{blob_line}\n{text}",
+        escape::text(&src.file_name),
+        escape::text(&src.sha256)
+    );
+    Ok(Module {
+        code,
+        weights: blob,
+    })
 }
 
 fn module_doc(c: &Compiled, n: &Names, src: &SourceInfo) -> Vec<String> {
     let p = &c.program;
     let mut d = vec![
         format!(
-            " Model `{}`, compiled by tinymtl from `{}`, with its activation arena.",
-            p.name, src.file_name
+            " Model {}, compiled by tinymtl from {}, with its activation arena.",
+            code_span(&p.name),
+            code_span(&src.file_name)
         ),
         String::new(),
         " `Model::new()` is `const`, so the model can live in a `static` (the arena then".into(),

@@ -1,6 +1,110 @@
-//! ONNX names made into valid, unique Rust identifiers.
+//! ONNX names made into valid, unique Rust identifiers: the one place identifiers of
+//! the generated module are chosen ([`names`]).
 
 use std::collections::HashSet;
+
+use crate::passes::partition::Kind;
+use crate::passes::Compiled;
+
+/// Rust names chosen for a model's inputs, heads and constants.
+#[derive(Clone, Debug)]
+pub struct Names {
+    /// Per graph input: field name in `Inputs`.
+    pub inputs: Vec<String>,
+    /// Per head: method and field name.
+    pub heads: Vec<String>,
+    /// Per constant: static name.
+    pub consts: Vec<String>,
+    /// Per segment: function name.
+    pub segments: Vec<String>,
+}
+
+/// Chooses every identifier of the generated module.
+pub fn names(c: &Compiled) -> Names {
+    let p = &c.program;
+    // Every module-level item (and `Heads` const) the names turn into, so derived
+    // identifiers (`Input<Camel>`, `MACS_<HEAD>_ALONE`, ...) never collide either.
+    let mut items = Namer::reserving(&[
+        "ARENA_LEN",
+        "ARENA_BYTES",
+        "PARAMS",
+        "WEIGHT_BYTES",
+        "MACS",
+        "MACS_TRUNK",
+        "PARTS",
+        "HEADS",
+        "HEAD_NAMES",
+        "NONE",
+        "ALL",
+    ]);
+    let mut fields = Namer::reserving(&["new", "run", "trunk", "features"]);
+    let inputs = p
+        .inputs
+        .iter()
+        .map(|&v| {
+            fields.snake_with(&p.values[v].name, &mut items, |s| {
+                vec![
+                    format!("Input{}", camel(s)),
+                    format!("INPUT_{}_SHAPE", s.to_ascii_uppercase()),
+                ]
+            })
+        })
+        .collect();
+    // Heads are also methods of `Features` (beside `run_part`).
+    let mut heads_namer = Namer::reserving(&["run_part"]);
+    let heads: Vec<String> = p
+        .outputs
+        .iter()
+        .map(|&v| {
+            heads_namer.snake_with(&p.values[v].name, &mut items, |s| {
+                let up = s.to_ascii_uppercase();
+                vec![
+                    up.clone(),
+                    format!("MACS_{up}"),
+                    format!("MACS_{up}_ALONE"),
+                    format!("Output{}", camel(s)),
+                    format!("OUTPUT_{up}_SHAPE"),
+                ]
+            })
+        })
+        .collect();
+    let mut statics =
+        Namer::reserving(&["ARENA_LEN", "ARENA_BYTES", "PARAMS", "WEIGHT_BYTES", "MACS"]);
+    let consts = p
+        .consts
+        .iter()
+        .map(|k| statics.screaming(&k.name))
+        .collect();
+    let mut fns = Namer::reserving(&["trunk"]);
+    let segments = c
+        .parts
+        .segments
+        .iter()
+        .map(|s| match s.kind {
+            Kind::Trunk => "trunk".to_string(),
+            // A branch's `MACS_<BRANCH>` must not be a head's `MACS_<HEAD>`.
+            Kind::Branch => fns.snake_with(
+                &format!("branch_{}", heads_in(s.heads, &heads).join("_")),
+                &mut items,
+                |s| vec![format!("MACS_{}", s.to_ascii_uppercase())],
+            ),
+            Kind::Head(h) => fns.snake(&format!("head_{}", heads[h])),
+        })
+        .collect();
+    Names {
+        inputs,
+        heads,
+        consts,
+        segments,
+    }
+}
+
+pub(super) fn heads_in(mask: u64, heads: &[String]) -> Vec<String> {
+    (0..heads.len())
+        .filter(|h| mask & (1 << h) != 0)
+        .map(|h| heads[h].clone())
+        .collect()
+}
 
 const KEYWORDS: &[&str] = &[
     "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",

@@ -2,6 +2,7 @@
 //! call the runtime kernel with constant shapes. Mirrors `tinymtl_runtime::kernels`.
 
 use super::{ident, lit, Names};
+use crate::escape;
 use crate::ir::{BinaryOp, UnaryOp};
 use crate::passes::plan::root;
 use crate::passes::program::{Arg, Kernel, Post, Source, ValueId, MAX_RANK};
@@ -96,7 +97,7 @@ fn post(n: &Names, p: &Post) -> TokenStream {
     let opt = |c: Option<usize>| match c {
         Some(id) => {
             let w = weights(n, id);
-            quote!(Some(&#w))
+            quote!(Some(#w.as_slice()))
         }
         None => quote!(None),
     };
@@ -105,7 +106,13 @@ fn post(n: &Names, p: &Post) -> TokenStream {
 }
 
 /// Tokens for step `s`.
-pub(super) fn step(c: &Compiled, n: &Names, s: usize, comments: &mut Vec<String>) -> TokenStream {
+pub(super) fn step(
+    c: &Compiled,
+    n: &Names,
+    s: usize,
+    mk: &super::Markers,
+    comments: &mut Vec<String>,
+) -> TokenStream {
     let p = &c.program;
     let st = &p.steps[s];
     let in_place = c.plan.in_place[s];
@@ -113,7 +120,7 @@ pub(super) fn step(c: &Compiled, n: &Names, s: usize, comments: &mut Vec<String>
         let nodes: Vec<String> = st
             .nodes
             .iter()
-            .map(|(name, op)| format!("{op} `{name}`"))
+            .map(|(name, op)| format!("{} `{}`", escape::text(op), escape::text(name)))
             .collect();
         let shapes: Vec<String> = st
             .args
@@ -135,7 +142,8 @@ pub(super) fn step(c: &Compiled, n: &Names, s: usize, comments: &mut Vec<String>
         );
         comments.push(text);
         let l = Literal::usize_unsuffixed(comments.len() - 1);
-        quote!(__tinymtl_comment!(#l);)
+        let marker = format_ident!("{}", mk.comment);
+        quote!(#marker!(#l);)
     };
 
     // Borrow arguments: arena values through `arena::split`, the rest directly.
@@ -152,10 +160,7 @@ pub(super) fn step(c: &Compiled, n: &Names, s: usize, comments: &mut Vec<String>
             Arg::Value(v) => user_input(c, n, v),
             Arg::Const(id) => {
                 let w = weights(n, id);
-                match p.consts[id].storage {
-                    crate::passes::program::Storage::F16 => quote!(#w.as_slice()),
-                    crate::passes::program::Storage::F32 => quote!(&#w[..]),
-                }
+                quote!(#w.as_slice())
             }
             Arg::Scalar(x) => {
                 let x = f32_lit(x);
@@ -292,14 +297,14 @@ pub(super) fn step(c: &Compiled, n: &Names, s: usize, comments: &mut Vec<String>
             let b = match bias {
                 Some(b) => {
                     let b = weights(n, *b);
-                    quote!(Some(&#b[..]))
+                    quote!(Some(#b.as_slice()))
                 }
                 None => quote!(None),
             };
             if in_place.is_some() {
-                quote!(norm::layer_norm_inplace(y, #o, #nn, &#sc, #b, #e);)
+                quote!(norm::layer_norm_inplace(y, #o, #nn, #sc.as_slice(), #b, #e);)
             } else {
-                quote!(norm::layer_norm(#x, y, #o, #nn, &#sc, #b, #e);)
+                quote!(norm::layer_norm(#x, y, #o, #nn, #sc.as_slice(), #b, #e);)
             }
         }
         Kernel::ChannelAffine {
@@ -317,7 +322,7 @@ pub(super) fn step(c: &Compiled, n: &Names, s: usize, comments: &mut Vec<String>
             } else {
                 quote!(y.copy_from_slice(#x);)
             };
-            quote!(#copy norm::channel_affine_inplace(y, #o, #ch, #i, &#sc, &#sh, #a);)
+            quote!(#copy norm::channel_affine_inplace(y, #o, #ch, #i, #sc.as_slice(), #sh.as_slice(), #a);)
         }
         Kernel::Unary(u) => {
             let a = act(Some(*u));

@@ -166,7 +166,9 @@ fn fuse_one(p: &mut Program) -> bool {
             }
             _ => continue,
         }
-        if scale.iter().chain(&shift).any(|x| !x.is_finite()) {
+        // The folded vectors are stored as f32: a pair whose product leaves f32's range
+        // (Gemm alpha 3e38, then Mul by 10) is not fused; both steps run as written.
+        if scale.iter().chain(&shift).any(|&x| !(x as f32).is_finite()) {
             continue;
         }
         let producer = &mut p.steps[pi];

@@ -56,8 +56,19 @@ impl Compiled {
     }
 }
 
+/// Most heads a model may have: the generated `Heads` set is one bit per head in a
+/// `u64`, and the partition keeps a head mask of the same width.
+pub const MAX_HEADS: usize = 64;
+
 /// Runs every pass.
 pub fn compile(graph: &Graph, opts: &Options) -> Result<Compiled> {
+    if graph.outputs.len() > MAX_HEADS {
+        crate::bail!(
+            "the model has {} outputs; tinymtl supports at most {MAX_HEADS} heads (one bit \
+             each in the generated `Heads` set)",
+            graph.outputs.len()
+        );
+    }
     let mut warnings = Vec::new();
     let mut program = lower::lower(graph, opts, &mut warnings)?;
     fuse::fuse(&mut program);

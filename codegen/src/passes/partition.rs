@@ -101,7 +101,8 @@ pub fn head_masks(p: &Program) -> Vec<u64> {
     mask
 }
 
-/// Partitions the steps. Models have at most 64 heads (checked by the caller).
+/// Partitions the steps. Models have at most [`super::MAX_HEADS`] heads (checked by
+/// [`super::compile`] before any pass runs).
 pub fn partition(p: &Program) -> Partition {
     let n = p.outputs.len();
     let all = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };

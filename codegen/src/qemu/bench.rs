@@ -144,7 +144,11 @@ pub fn measure_firmware(fw: &Firmware) -> Result<Measured> {
             macs: c.cost.parts[i].macs,
         })
         .collect();
-    let heads = c.program.outputs.iter().map(|&v| &c.program.values[v].name);
+    let heads = c
+        .program
+        .outputs
+        .iter()
+        .map(|&v| crate::escape::text(&c.program.values[v].name));
     let mut head_sets: Vec<Window> = heads
         .enumerate()
         .map(|(h, name)| Window {

@@ -195,7 +195,7 @@ pub fn demo_sample(model: &Path, inputs: &[Spec]) -> Vec<u8> {
 }
 
 /// Writes what the firmware includes from `$OUT_DIR`: `model.rs` (the generated
-/// module), `glue.rs` ([`firmware_glue`]) and `demo.bin` ([`demo_sample`]). Used by
+/// module, and its weight blob if it has one), `glue.rs` ([`firmware_glue`]) and `demo.bin` ([`demo_sample`]). Used by
 /// the board's `build.rs` and by the cache crates of `tinymtl run/bench`.
 pub fn write_firmware_files(builder: &Builder, dir: &Path) -> Result<Generated> {
     let g = builder.build()?;
@@ -219,7 +219,9 @@ fn write_generated(g: &Generated, model: &Path, dir: &Path) -> Result<()> {
         }
         Ok(())
     };
-    put("model.rs", g.code.as_bytes())?;
+    for (name, bytes) in g.files("model.rs") {
+        put(name, bytes)?;
+    }
     put("glue.rs", firmware_glue(&g.compiled).as_bytes())?;
     put("demo.bin", &demo_sample(model, &ins))?;
     Ok(())

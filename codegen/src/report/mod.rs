@@ -4,6 +4,7 @@ mod html;
 pub use html::html;
 
 use crate::emit::names;
+use crate::escape;
 use crate::passes::partition::Kind;
 use crate::passes::Compiled;
 use std::fmt::Write;
@@ -13,20 +14,28 @@ pub fn text(c: &Compiled, file: &str) -> String {
     let p = &c.program;
     let n = names(c);
     let mut s = String::new();
-    let heads: Vec<&str> = p
+    // Every name from the model is shown through `escape::text`: one printable line.
+    let heads: Vec<String> = p
         .outputs
         .iter()
-        .map(|&v| p.values[v].name.as_str())
+        .map(|&v| escape::text(&p.values[v].name))
         .collect();
     let inputs: Vec<String> = p
         .inputs
         .iter()
-        .map(|&v| format!("{} {:?}", p.values[v].name, p.values[v].shape))
+        .map(|&v| {
+            format!(
+                "{} {:?}",
+                escape::text(&p.values[v].name),
+                p.values[v].shape
+            )
+        })
         .collect();
     let _ = writeln!(
         s,
-        "model `{}` ({file}): inputs {}; {} head(s)\n",
-        p.name,
+        "model `{}` ({}): inputs {}; {} head(s)\n",
+        escape::text(&p.name),
+        escape::line(file),
         inputs.join(", "),
         heads.len()
     );
@@ -39,7 +48,7 @@ pub fn text(c: &Compiled, file: &str) -> String {
         let k = &c.cost.parts[si];
         let hs: Vec<&str> = (0..heads.len())
             .filter(|h| seg.heads & (1 << h) != 0)
-            .map(|h| heads[h])
+            .map(|h| heads[h].as_str())
             .collect();
         let label = match seg.kind {
             Kind::Trunk => "trunk".to_string(),
@@ -84,12 +93,12 @@ pub fn text(c: &Compiled, file: &str) -> String {
         c.plan.arena_len,
         c.plan.peak_live * 4
     );
-    let kept: Vec<&str> = p
+    let kept: Vec<String> = p
         .inputs
         .iter()
         .zip(&c.plan.input_in_arena)
         .filter(|(_, &k)| k)
-        .map(|(&v, _)| p.values[v].name.as_str())
+        .map(|(&v, _)| escape::text(&p.values[v].name))
         .collect();
     if !kept.is_empty() {
         let _ = writeln!(
@@ -105,7 +114,7 @@ pub fn text(c: &Compiled, file: &str) -> String {
             let nodes: Vec<String> = step
                 .nodes
                 .iter()
-                .map(|(nm, op)| format!("{op} `{nm}`"))
+                .map(|(nm, op)| format!("{} `{}`", escape::text(op), escape::text(nm)))
                 .collect();
             let place = if c.plan.in_place[st].is_some() {
                 " (in place)"
@@ -123,7 +132,7 @@ pub fn text(c: &Compiled, file: &str) -> String {
         }
     }
     for w in &c.warnings {
-        let _ = writeln!(s, "warning: {w}");
+        let _ = writeln!(s, "warning: {}", escape::line(w));
     }
     s
 }

@@ -335,7 +335,7 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             32,
             Post {
                 scale: None,
-                shift: Some(&weights::FA_BIAS),
+                shift: Some(weights::FA_BIAS.as_slice()),
                 act: Act::Identity,
             },
         );
@@ -353,7 +353,7 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             32,
             Post {
                 scale: None,
-                shift: Some(&weights::FB_BIAS),
+                shift: Some(weights::FB_BIAS.as_slice()),
                 act: Act::Identity,
             },
         );
@@ -380,8 +380,8 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             1,
             32,
             1,
-            &weights::BN_BATCH_NORMALIZATION_SCALE,
-            &weights::BN_BATCH_NORMALIZATION_SHIFT,
+            weights::BN_BATCH_NORMALIZATION_SCALE.as_slice(),
+            weights::BN_BATCH_NORMALIZATION_SHIFT.as_slice(),
             Act::Identity,
         );
     }
@@ -408,7 +408,7 @@ fn head_anomaly(a: &mut [f32; ARENA_LEN]) {
             1,
             Post {
                 scale: None,
-                shift: Some(&weights::ANOMALY_BIAS),
+                shift: Some(weights::ANOMALY_BIAS.as_slice()),
                 act: Act::Identity,
             },
         );
@@ -430,7 +430,7 @@ fn head_state(a: &mut [f32; ARENA_LEN]) {
             3,
             Post {
                 scale: None,
-                shift: Some(&weights::STATE_BIAS),
+                shift: Some(weights::STATE_BIAS.as_slice()),
                 act: Act::Identity,
             },
         );

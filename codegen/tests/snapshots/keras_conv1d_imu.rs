@@ -377,7 +377,9 @@ fn head_activity(a: &mut [f32; ARENA_LEN]) {
             6,
             Post {
                 scale: None,
-                shift: Some(&weights::KERAS_CONV1D_IMU_1_ACTIVITY_1_MAT_MUL_SHIFT),
+                shift: Some(
+                    weights::KERAS_CONV1D_IMU_1_ACTIVITY_1_MAT_MUL_SHIFT.as_slice(),
+                ),
                 act: Act::Identity,
             },
         );
@@ -399,7 +401,7 @@ fn head_fall(a: &mut [f32; ARENA_LEN]) {
             2,
             Post {
                 scale: None,
-                shift: Some(&weights::KERAS_CONV1D_IMU_1_FALL_1_MAT_MUL_SHIFT),
+                shift: Some(weights::KERAS_CONV1D_IMU_1_FALL_1_MAT_MUL_SHIFT.as_slice()),
                 act: Act::Identity,
             },
         );

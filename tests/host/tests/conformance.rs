@@ -15,8 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use tinymtl_codegen::npz::{self, Spec};
-use tinymtl_codegen::passes::Compiled;
-use tinymtl_codegen::{harness, load, Builder};
+use tinymtl_codegen::{harness, load, Builder, Generated};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -169,7 +168,7 @@ fn onnx_backend_node_tests() {
 
     // Generate code for every case that applies.
     let mut cases: Vec<Case> = Vec::new();
-    let mut built: Vec<(usize, Compiled, String)> = Vec::new();
+    let mut built: Vec<(usize, Generated)> = Vec::new();
     for e in meta["cases"].as_array().expect("cases") {
         let mut case = Case {
             name: e["name"].as_str().expect("name").into(),
@@ -200,7 +199,7 @@ fn onnx_backend_node_tests() {
             Ok(Err(err)) => {
                 case.outcome = Some(Outcome::Not(format!("refused: {}", gist(&err.message))))
             }
-            Ok(Ok(g)) => built.push((cases.len(), g.compiled, g.code)),
+            Ok(Ok(g)) => built.push((cases.len(), g)),
         }
         cases.push(case);
     }
@@ -211,16 +210,15 @@ fn onnx_backend_node_tests() {
         if built.is_empty() {
             break;
         }
-        let models: Vec<(&Compiled, &str)> =
-            built.iter().map(|(_, c, s)| (c, s.as_str())).collect();
+        let models: Vec<&Generated> = built.iter().map(|(_, g)| g).collect();
         match harness::build_many(&models) {
             Ok(b) => {
                 bin = Some(b);
                 break;
             }
             Err(e) => {
-                let text = e.to_string();
-                // The module of each error's first location (`--> src/m12_model.rs:3:4`).
+                let text = e.message.clone();
+                // The module of each error's first location (`--> src/m12/model.rs:3:4`).
                 let mut bad = Vec::new();
                 let mut in_error = false;
                 for line in text.lines() {
@@ -239,7 +237,7 @@ fn onnx_backend_node_tests() {
                 bad.dedup();
                 assert!(!bad.is_empty(), "the harness did not build:\n{text}");
                 for &i in bad.iter().rev() {
-                    let (ci, _, _) = built.remove(i);
+                    let (ci, _) = built.remove(i);
                     cases[ci].outcome =
                         Some(Outcome::Not("generated code does not compile".into()));
                     eprintln!("{}: generated code does not compile", cases[ci].name);
@@ -248,7 +246,8 @@ fn onnx_backend_node_tests() {
         }
     }
     if let Some(bin) = &bin {
-        for (i, (ci, c, _)) in built.iter().enumerate() {
+        for (i, (ci, g)) in built.iter().enumerate() {
+            let c = &g.compiled;
             let case = &mut cases[*ci];
             let (in_specs, out_specs) = harness::specs(c);
             let outcome = (|| {
