@@ -22,11 +22,15 @@ pub fn runtime_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../runtime")))
 }
 
-/// Cache folder for harness crates and their target folder.
+/// Cache folder for harness crates and their target folder: `$TINYMTL_CACHE` (a
+/// relative path is taken from the current folder; empty counts as unset), else
+/// `<tmp>/tinymtl-cache`. Always absolute, as cargo runs in the crates inside it.
 pub fn cache_dir() -> PathBuf {
-    std::env::var_os("TINYMTL_CACHE")
+    let dir = std::env::var_os("TINYMTL_CACHE")
+        .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("tinymtl-cache"))
+        .unwrap_or_else(|| std::env::temp_dir().join("tinymtl-cache"));
+    std::path::absolute(&dir).unwrap_or(dir)
 }
 
 /// Input and output specs of a compiled model, in graph order.
