@@ -169,16 +169,31 @@ impl Generated {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, renamed
-/// into place only when complete.
+/// into place only when complete (see [`write_atomic_with`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
+    write_atomic_with(path, |f| f.write_all(bytes))
+}
+
+/// The one way output files are written: `fill` writes a temporary file in `path`'s
+/// folder, which is renamed into place only when complete; on any error it is
+/// removed and `path` is untouched. The file gets the mode a plain create would give
+/// (`0o666` less the process umask), not the temporary file's private `0o600`.
+pub(crate) fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let err = |e: std::io::Error| Error::new(format!("cannot write: {e}")).in_file(path);
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
+    let mut builder = tempfile::Builder::new();
+    // open(2) applies the umask to this mode, as for any newly created file.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(err)?;
+    fill(tmp.as_file_mut()).map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
 }

@@ -22,11 +22,15 @@ pub fn runtime_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../runtime")))
 }
 
-/// Cache folder for harness crates and their target folder.
+/// Cache folder for harness crates and their target folder: `$TINYMTL_CACHE` (a
+/// relative path is taken from the current folder; empty counts as unset), else
+/// `<tmp>/tinymtl-cache`. Always absolute, as cargo runs in the crates inside it.
 pub fn cache_dir() -> PathBuf {
-    std::env::var_os("TINYMTL_CACHE")
+    let dir = std::env::var_os("TINYMTL_CACHE")
+        .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("tinymtl-cache"))
+        .unwrap_or_else(|| std::env::temp_dir().join("tinymtl-cache"));
+    std::path::absolute(&dir).unwrap_or(dir)
 }
 
 /// Input and output specs of a compiled model, in graph order.
@@ -358,13 +362,36 @@ fn run_with(
     Ok(res)
 }
 
-/// Indices of the heads named in `heads` (ONNX output names; all when empty), or an
-/// error naming the unknown one and the model's heads.
+/// The head names given on the command line (`--heads a,b`), cleaned: each trimmed
+/// of surrounding whitespace, repeats dropped (first occurrence kept, in order). An
+/// empty name (`a,,b`, `""`) is refused, blamed on `model`. No names means all heads.
+pub fn head_names(heads: &[String], model: &Path) -> Result<Vec<String>> {
+    let mut names: Vec<String> = Vec::with_capacity(heads.len());
+    for h in heads {
+        let h = h.trim();
+        if h.is_empty() {
+            return Err(Error::new(format!(
+                "empty head name in --heads '{}' (expected ONNX output names separated by commas)",
+                heads.join(",")
+            ))
+            .in_file(model));
+        }
+        if !names.iter().any(|n| n == h) {
+            names.push(h.to_string());
+        }
+    }
+    Ok(names)
+}
+
+/// Indices of the heads named in `heads` (ONNX output names, cleaned by
+/// [`head_names`]; all when empty), or an error naming the unknown one and the
+/// model's heads.
 pub fn select_heads(
     out_specs: &[Spec],
     heads: &[String],
     model: &std::path::Path,
 ) -> Result<Vec<usize>> {
+    let heads = head_names(heads, model)?;
     if heads.is_empty() {
         return Ok((0..out_specs.len()).collect());
     }
@@ -410,10 +437,12 @@ pub(crate) fn run_npz(
     heads: &[String],
     run: impl FnOnce(crate::Generated, &Samples, &[usize]) -> Result<(Vec<Vec<f32>>, crate::Generated)>,
 ) -> Result<crate::Generated> {
-    let g = builder.build()?;
     let model = builder.model_path();
+    // Malformed head names are refused before any work.
+    let heads = head_names(heads, model)?;
+    let g = builder.build()?;
     let (in_specs, out_specs) = specs(&g.compiled);
-    let selected = select_heads(&out_specs, heads, model)?;
+    let selected = select_heads(&out_specs, &heads, model)?;
     let samples = crate::npz::read(inputs, &in_specs)?;
     let (outs, g) = run(g, &samples, &selected).map_err(|e| e.in_file(model))?;
     let specs: Vec<Spec> = selected.iter().map(|&h| out_specs[h].clone()).collect();

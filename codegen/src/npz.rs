@@ -200,26 +200,22 @@ fn dims(s: &[usize]) -> String {
         .join(", ")
 }
 
-/// Writes `samples` (shaped by `specs`) to `path` atomically.
+/// Writes `samples` (shaped by `specs`) to `path` atomically
+/// ([`crate::builder::write_atomic_with`]).
 pub fn write(path: &Path, specs: &[Spec], samples: &Samples) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let err = |e: String| Error::new(format!("cannot write: {e}")).in_file(path);
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| err(e.to_string()))?;
-    let mut w = NpzWriter::new(tmp.reopen().map_err(|e| err(e.to_string()))?);
-    for (spec, data) in specs.iter().zip(&samples.data) {
-        let mut shape = vec![samples.n];
-        shape.extend(&spec.shape);
-        let arr =
-            ArrayD::from_shape_vec(IxDyn(&shape), data.clone()).map_err(|e| err(e.to_string()))?;
-        w.add_array(spec.name.as_str(), &arr)
-            .map_err(|e| err(e.to_string()))?;
-    }
-    w.finish().map_err(|e| err(e.to_string()))?;
-    tmp.persist(path).map_err(|e| err(e.error.to_string()))?;
-    Ok(())
+    crate::builder::write_atomic_with(path, |file| {
+        let mut w = NpzWriter::new(file);
+        for (spec, data) in specs.iter().zip(&samples.data) {
+            let mut shape = vec![samples.n];
+            shape.extend(&spec.shape);
+            let arr = ArrayD::from_shape_vec(IxDyn(&shape), data.clone())
+                .map_err(std::io::Error::other)?;
+            w.add_array(spec.name.as_str(), &arr)
+                .map_err(std::io::Error::other)?;
+        }
+        w.finish().map_err(std::io::Error::other)?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]

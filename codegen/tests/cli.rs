@@ -199,3 +199,193 @@ fn run_writes_only_the_selected_heads() {
     let a: ndarray::ArrayD<f32> = npz.by_name(&names[0]).unwrap();
     assert_eq!(a.shape(), &[8, 1, 5]);
 }
+
+/// `tinymtl args...` in folder `cwd` with `env` set (`None`: removed), under shell
+/// umask `umask`; returns (success, stderr).
+fn tinymtl_in(
+    cwd: &Path,
+    env: &[(&str, Option<&str>)],
+    umask: &str,
+    args: &[&str],
+) -> (bool, String) {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_tinymtl"))
+        .args(args)
+        .current_dir(cwd);
+    for (k, v) in env {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let out = cmd.output().expect("runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The harness cache the other tests use (so these runs reuse its builds).
+fn shared_cache() -> PathBuf {
+    let dir = std::env::var_os("TINYMTL_CACHE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("tinymtl-cache"));
+    std::path::absolute(dir).unwrap()
+}
+
+/// `run dense_two_softmax` into `out`, with extra arguments.
+fn run_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<String> {
+    let mut v = vec![
+        "run".to_string(),
+        fixture("dense_two_softmax.onnx").display().to_string(),
+        "--inputs".into(),
+        fixture("dense_two_softmax.inputs.npz")
+            .display()
+            .to_string(),
+        "--output".into(),
+        out.into(),
+    ];
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+fn npz_names(path: &Path) -> Vec<String> {
+    let mut npz = ndarray_npy::NpzReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    npz.names().unwrap()
+}
+
+#[test]
+fn cache_folder_relative_or_empty() {
+    // Relative: taken from the current folder (here, the shared cache's parent).
+    let cache = shared_cache();
+    std::fs::create_dir_all(&cache).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rel.npz");
+    let args = run_args(out.to_str().unwrap(), &[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let rel = cache.file_name().unwrap().to_str().unwrap();
+    let (ok, err) = tinymtl_in(
+        cache.parent().unwrap(),
+        &[("TINYMTL_CACHE", Some(rel))],
+        "022",
+        &args,
+    );
+    assert!(ok, "{err}");
+    assert_eq!(npz_names(&out).len(), 2);
+
+    // Empty: as unset, nothing appears in the current folder.
+    let cwd = tempfile::tempdir().unwrap();
+    let out = dir.path().join("empty.npz");
+    let args = run_args(out.to_str().unwrap(), &[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (ok, err) = tinymtl_in(cwd.path(), &[("TINYMTL_CACHE", Some(""))], "022", &args);
+    assert!(ok, "{err}");
+    assert!(out.exists());
+    let left: Vec<_> = std::fs::read_dir(cwd.path()).unwrap().collect();
+    assert!(left.is_empty(), "left in the current folder: {left:?}");
+}
+
+#[test]
+fn heads_are_trimmed_deduplicated_and_never_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = shared_cache();
+    let env = [("TINYMTL_CACHE", Some(cache.to_str().unwrap()))];
+    for (heads, want) in [
+        (
+            " group_probs , digit_probs",
+            vec!["group_probs", "digit_probs"],
+        ),
+        ("digit_probs,digit_probs", vec!["digit_probs"]),
+        (
+            "group_probs,digit_probs, group_probs",
+            vec!["group_probs", "digit_probs"],
+        ),
+    ] {
+        let out = dir.path().join("o.npz");
+        let args = run_args(out.to_str().unwrap(), &["--heads", heads]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (ok, err) = tinymtl_in(dir.path(), &env, "022", &args);
+        assert!(ok, "--heads {heads:?}: {err}");
+        let names: Vec<String> = npz_names(&out)
+            .into_iter()
+            .map(|n| n.trim_end_matches(".npy").to_string())
+            .collect();
+        assert_eq!(names, want, "--heads {heads:?}");
+        std::fs::remove_file(&out).unwrap();
+    }
+    for heads in ["group_probs,,digit_probs", "", " ", "group_probs,"] {
+        let out = dir.path().join("o.npz");
+        let args = run_args(out.to_str().unwrap(), &["--heads", heads]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (ok, err) = tinymtl_in(dir.path(), &env, "022", &args);
+        assert!(!ok, "--heads {heads:?} accepted");
+        let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+        assert_eq!(errors.len(), 1, "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            errors[0].contains("dense_two_softmax.onnx") && errors[0].contains("empty head name"),
+            "{err}"
+        );
+        assert!(!out.exists(), "an output file was left behind");
+    }
+    // Refused before any work: even before the model is read.
+    let (ok, err) = tinymtl_in(
+        dir.path(),
+        &env,
+        "022",
+        &[
+            "run",
+            "no_such_model.onnx",
+            "--inputs",
+            "no.npz",
+            "--output",
+            "o.npz",
+            "--heads",
+            "a,,b",
+        ],
+    );
+    assert!(!ok && err.contains("empty head name"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn output_files_follow_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let cache = shared_cache();
+    let env = [("TINYMTL_CACHE", Some(cache.to_str().unwrap()))];
+    let model = fixture("dense_two_softmax.onnx");
+    let model = model.to_str().unwrap();
+    for (umask, mode) in [("022", 0o644), ("077", 0o600), ("002", 0o664)] {
+        let dir = tempfile::tempdir().unwrap();
+        let rs = dir.path().join("m.rs");
+        let html = dir.path().join("r.html");
+        let npz = dir.path().join("o.npz");
+        let (ok, err) = tinymtl_in(
+            dir.path(),
+            &env,
+            umask,
+            &["generate", model, "-o", rs.to_str().unwrap()],
+        );
+        assert!(ok, "{err}");
+        let (ok, err) = tinymtl_in(
+            dir.path(),
+            &env,
+            umask,
+            &["inspect", model, "--html", html.to_str().unwrap()],
+        );
+        assert!(ok, "{err}");
+        let args = run_args(npz.to_str().unwrap(), &[]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (ok, err) = tinymtl_in(dir.path(), &env, umask, &args);
+        assert!(ok, "{err}");
+        for f in [&rs, &html, &npz] {
+            let got = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+            assert_eq!(got, mode, "{} under umask {umask}: {got:o}", f.display());
+        }
+        // Only the outputs: no temporary file left beside them.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
+}

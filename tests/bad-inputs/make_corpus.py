@@ -473,11 +473,43 @@ def main():
          why="input/output names that map to the same Rust identifiers (and to the "
              "generated API's own names) are made unique; the code compiles and runs")
 
+    cli_cases()
     add_fuzz_cases()
     with open(path("manifest.json"), "w") as f:
         json.dump({"cases": CASES}, f, indent=1)
         f.write("\n")
     print(f"{len(CASES)} cases")
+
+
+def cli_cases():
+    """Command-line arguments against the valid `good.onnx` (heads y, p) and
+    `npz_good.npz`: head names are trimmed and deduplicated, empty ones refused."""
+    def heads_case(name, heads, why, contains=(), expect="error", reference=None):
+        args = ["run", "good.onnx", "--inputs", "npz_good.npz", "--output", "{out}/o.npz",
+                "--heads", heads]
+        case(name, args, contains, expect=expect, reference=reference, why=why)
+
+    # The expected outputs: exactly the named heads, once each.
+    g = onnx.load(path("good.onnx")).graph
+    w = numpy_helper.to_array(next(i for i in g.initializer if i.name == "W"))
+    with np.load(path("npz_good.npz")) as f:
+        s = f["x"] + f["z"]
+    outs = {"y": np.maximum(s @ w, 0).astype(np.float32),
+            "p": (1 / (1 + np.exp(-s))).astype(np.float32)}
+
+    def ref(file, names):
+        np.savez(path(file), **{n: outs[n] for n in names})
+        return {"file": file, "tolerance": 1e-2,
+                "outputs": [{"name": n, "shape": list(outs[n].shape[1:])} for n in names]}
+
+    heads_case("heads_duplicate", "y,y", "a head named twice is written once", expect="ok",
+               reference=ref("heads_duplicate.ref.npz", ["y"]))
+    heads_case("heads_spaces", "y, p", "spaces around head names are trimmed", expect="ok",
+               reference=ref("heads_spaces.ref.npz", ["y", "p"]))
+    heads_case("heads_empty_entry", "y,,p", "empty head name between commas",
+               contains=["good.onnx", "empty"])
+    heads_case("heads_empty", "", "empty --heads value", contains=["good.onnx", "empty"])
+    heads_case("heads_trailing_comma", "y,", "trailing comma", contains=["good.onnx", "empty"])
 
 
 def add_fuzz_cases():
