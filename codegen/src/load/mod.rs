@@ -43,6 +43,7 @@ mod inline;
 mod node;
 mod ops;
 mod proto;
+mod validate;
 mod value;
 
 pub use graph::MAX_RANK;
