@@ -47,6 +47,7 @@ mod validate;
 mod value;
 
 pub use graph::MAX_RANK;
+pub use inline::{MAX_INLINED_BYTES, MAX_NODES};
 pub use ops::{FOLD_ONLY_OPS, SUPPORTED_OPS};
 
 /// The prost types generated from `proto/onnx.proto`.
