@@ -92,8 +92,7 @@ impl Builder {
 
     /// Loads, compiles and emits, without writing anything.
     pub fn build(&self) -> Result<Generated> {
-        let bytes = std::fs::read(&self.model)
-            .map_err(|e| Error::new(format!("cannot read the model: {e}")).in_file(&self.model))?;
+        let bytes = crate::load::read_model_file(&self.model)?;
         let graph = crate::load::load_bytes(&bytes, &self.model)?;
         let compiled =
             passes::compile(&graph, &self.options).map_err(|e| e.in_file(&self.model))?;

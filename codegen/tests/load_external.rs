@@ -172,3 +172,55 @@ fn relative_model_path_without_folder() {
         .unwrap_err();
     assert_err(&e, &["definitely_missing_tinymtl.bin"]);
 }
+
+#[test]
+fn duplicate_keys() {
+    let d = dir();
+    let cases: [&[(&str, &str)]; 3] = [
+        &[("location", "weights.bin"), ("location", "sub/w.bin")],
+        &[
+            ("location", "weights.bin"),
+            ("offset", "4"),
+            ("offset", "0"),
+        ],
+        &[
+            ("location", "weights.bin"),
+            ("length", "12"),
+            ("length", "12"),
+        ],
+    ];
+    for kv in cases {
+        let e = model(kv).load_at(&model_path(&d)).unwrap_err();
+        assert_eq!(e.tensor.as_deref(), Some("w"));
+        assert_err(
+            &e,
+            &[
+                "'w'",
+                &format!("'{}'", kv[kv.len() - 1].0),
+                "more than once",
+            ],
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn data_file_must_be_a_regular_file() {
+    let d = dir();
+    // A folder, and a FIFO (opening it would block until someone writes).
+    let e = model(&[("location", "sub")])
+        .load_at(&model_path(&d))
+        .unwrap_err();
+    assert_err(&e, &["'w'", "sub", "a directory"]);
+    let fifo = d.model_dir.join("pipe.bin");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        let e = model(&[("location", "pipe.bin")])
+            .load_at(&model_path(&d))
+            .unwrap_err();
+        assert_err(&e, &["'w'", "pipe.bin", "FIFO"]);
+    }
+}

@@ -24,12 +24,16 @@ Usage: python3 tests/bad-inputs/make_corpus.py
 
 import json
 import os
+import sys
 import zipfile
 import io
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostile  # noqa: E402  (beside this script)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RNG = np.random.default_rng(20240605)
@@ -474,6 +478,8 @@ def main():
              "generated API's own names) are made unique; the code compiles and runs")
 
     cli_cases()
+    validation_cases()
+    hostile.cases(sys.modules[__name__])
     add_fuzz_cases()
     with open(path("manifest.json"), "w") as f:
         json.dump({"cases": CASES}, f, indent=1)
@@ -510,6 +516,61 @@ def cli_cases():
                contains=["good.onnx", "empty"])
     heads_case("heads_empty", "", "empty --heads value", contains=["good.onnx", "empty"])
     heads_case("heads_trailing_comma", "y,", "trailing comma", contains=["good.onnx", "empty"])
+def validation_cases():
+    """Nodes ONNX itself rejects (input/output counts, repeated attributes or external
+    data keys), graphs that explode when their local functions are inlined, and model
+    paths that are not regular files."""
+    save_model("add_three_inputs.onnx", model(
+        [helper.make_node("Add", ["x", "a", "b"], ["y"], name="add3")],
+        [vi("x", [1, 4])], [vi("y", [1, 4])],
+        [t("a", weights(1, 4)), t("b", weights(1, 4))]))
+    gen("add_three_inputs.onnx", ["node 'add3' (Add)", "3 input(s)", "exactly 2"],
+        "a third input of Add would be dropped silently")
+    save_model("relu_two_outputs.onnx", model(
+        [helper.make_node("Relu", ["x"], ["y", "z"], name="relu2")],
+        [vi("x", [1, 4])], [vi("y", [1, 4])]))
+    gen("relu_two_outputs.onnx", ["node 'relu2' (Relu)", "2 output(s)", "exactly 1"],
+        "a single-output op with an extra output")
+    gemm = helper.make_node("Gemm", ["x", "W"], ["y"], name="gemm_dup")
+    gemm.attribute.extend([helper.make_attribute("alpha", 1.0), helper.make_attribute("alpha", 2.0)])
+    save_model("duplicate_attribute.onnx", model(
+        [gemm], [vi("x", [1, 4])], [vi("y", [1, 3])], [t("W", weights(4, 3))]))
+    gen("duplicate_attribute.onnx", ["node 'gemm_dup' (Gemm)", "'alpha'", "more than once"],
+        "the same attribute twice (which one applies is undefined)")
+    m = dense_model()
+    init = m.graph.initializer[0]
+    init.ClearField("raw_data")
+    init.data_location = TensorProto.EXTERNAL
+    for loc in ["ext_duplicate_location.bin", "ext_short.bin"]:
+        e = init.external_data.add()
+        e.key = "location"
+        e.value = loc
+    save_model("ext_duplicate_location.onnx", m)
+    save_bytes("ext_duplicate_location.bin", weights(4, 3).tobytes())
+    gen("ext_duplicate_location.onnx", ["tensor 'W'", "'location'", "more than once"],
+        "two external data locations for one tensor")
+    # f0 calls f1 twice, ..., f29 holds one Relu: 2^30 nodes once inlined.
+    depth = 30
+    fns = []
+    for i in range(depth):
+        if i + 1 < depth:
+            body = [helper.make_node(f"f{i + 1}", ["X"], ["T"], name="a", domain="nest"),
+                    helper.make_node(f"f{i + 1}", ["T"], ["Y"], name="b", domain="nest")]
+        else:
+            body = [helper.make_node("Relu", ["X"], ["Y"], name="r")]
+        fns.append(helper.make_function("nest", f"f{i}", ["X"], ["Y"], body,
+                                        [helper.make_opsetid("", OPSET)]))
+    m = model([helper.make_node("f0", ["x"], ["y"], name="top", domain="nest")],
+              [vi("x", [1, 4])], [vi("y", [1, 4])], domains=["nest"])
+    m.functions.extend(fns)
+    save_model("nested_functions.onnx", m)
+    gen("nested_functions.onnx", ["100000 nodes", "MAX_NODES"],
+        "30 nested local functions each calling the next twice: refused while inlining")
+    case("dev_zero", ["generate", "/dev/zero", "-o", "{out}/m.rs"],
+         ["/dev/zero", "character device", "not a regular file"],
+         why="an endless device as the model: refused before reading")
+    case("directory", ["generate", ".", "-o", "{out}/m.rs"], ["directory", "not a regular file"],
+         why="a folder as the model")
 
 
 def add_fuzz_cases():

@@ -13,6 +13,7 @@ use super::node::NodeCtx;
 use super::onnx::{ModelProto, TensorProto, ValueInfoProto};
 use super::ops::{self, Outcome};
 use super::proto::{self, DeclDim};
+use super::validate;
 use super::value::{DType, Value};
 use crate::error::{Error, Result};
 use crate::ir::{shape, Graph, Node, Op, TensorId, TensorKind, UnaryOp};
@@ -124,6 +125,7 @@ pub(crate) fn convert(model: &ModelProto, path: &Path) -> Result<Graph> {
         }
     }
     let order = topo_order(&nodes, &live, &producer)?;
+    validate::check_nodes(&nodes, &order)?;
     let mut consumers: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, n) in nodes.iter().enumerate().filter(|(i, _)| live[*i]) {
         for inp in n.proto.input.iter().filter(|s| !s.is_empty()) {

@@ -3,12 +3,25 @@
 
 use std::collections::HashMap;
 
+use prost::Message as _;
+
 use super::onnx::{AttributeProto, FunctionProto, ModelProto, NodeProto};
 use super::proto::{default_opset, is_default_domain};
 use crate::error::{Error, Result};
 
 /// Deepest nesting of function calls that is inlined.
 const MAX_DEPTH: usize = 32;
+
+/// Most nodes the flattened graph may have, counting each local function call once
+/// besides the nodes of its body. Checked while inlining, so calls that nest and
+/// repeat (a function calling the next one twice, 30 deep, would give 2^30 nodes)
+/// stop at the limit in time and memory proportional to it.
+pub const MAX_NODES: usize = 100_000;
+
+/// Most bytes (encoded node size plus node name) that inlining may produce from
+/// function bodies: a body with a large Constant called many times, or long names
+/// repeated at every nesting level, would otherwise multiply the file's size.
+pub const MAX_INLINED_BYTES: usize = 1 << 30;
 
 /// A default-domain node ready for conversion.
 pub(crate) struct FlatNode {
@@ -28,6 +41,10 @@ type FnKey<'a> = (&'a str, &'a str, &'a str);
 struct Inliner<'a> {
     functions: HashMap<FnKey<'a>, &'a FunctionProto>,
     out: Vec<FlatNode>,
+    /// Nodes seen so far (graph and function bodies, calls included).
+    seen: usize,
+    /// Bytes produced from function bodies so far.
+    inlined_bytes: usize,
 }
 
 /// Flattens the graph's nodes (the model has a graph: checked by the decoder).
@@ -39,13 +56,38 @@ pub(crate) fn flatten(model: &ModelProto, opset: i64) -> Result<Vec<FlatNode>> {
             .iter()
             .map(|f| ((f.domain(), f.name(), f.overload()), f))
             .collect(),
-        out: Vec::with_capacity(graph.node.len()),
+        out: Vec::with_capacity(graph.node.len().min(MAX_NODES)),
+        seen: 0,
+        inlined_bytes: 0,
     };
     inl.expand(graph.node.clone(), opset, "", 0)?;
     Ok(inl.out)
 }
 
 impl<'a> Inliner<'a> {
+    /// Counts one node (of the graph at `depth` 0, else of an inlined body) against
+    /// [`MAX_NODES`] and [`MAX_INLINED_BYTES`].
+    fn count(&mut self, node: &NodeProto, name: &str, depth: usize) -> Result<()> {
+        self.seen += 1;
+        if self.seen > MAX_NODES {
+            crate::bail!(
+                "the graph has more than {MAX_NODES} nodes once local functions are inlined \
+                 (function calls counted); refused (limit MAX_NODES = {MAX_NODES})"
+            );
+        }
+        if depth > 0 {
+            self.inlined_bytes += node.encoded_len() + name.len();
+            if self.inlined_bytes > MAX_INLINED_BYTES {
+                crate::bail!(
+                    "inlining local functions gives more than {MAX_INLINED_BYTES} bytes of \
+                     nodes (large constants or long names in function bodies called many \
+                     times); refused (limit MAX_INLINED_BYTES)"
+                );
+            }
+        }
+        Ok(())
+    }
+
     fn expand(
         &mut self,
         nodes: Vec<NodeProto>,
@@ -60,6 +102,7 @@ impl<'a> Inliner<'a> {
                 node.name().to_string()
             };
             let name = format!("{prefix}{base}");
+            self.count(&node, &name, depth)?;
             if is_default_domain(node.domain()) {
                 self.out.push(FlatNode {
                     proto: node,

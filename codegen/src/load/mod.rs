@@ -1,8 +1,10 @@
 //! ONNX -> [`crate::ir::Graph`]: protobuf decoding (prost, official `onnx.proto`),
 //! external data, opset checks, op translation, constant folding, shape inference.
 //!
-//! Modules: `proto` (decoding, opset, tensor data, external data, declared types),
-//! `inline` (node list, names, domains, local functions inlined), `graph` (wiring
+//! Modules: `file` (reading the model and external data files: regular files only,
+//! bounded), `proto` (decoding, opset, tensor data, external data, declared types),
+//! `inline` (node list, names, domains, local functions inlined, node count bounded),
+//! `validate` (per-op input/output counts, duplicate attributes), `graph` (wiring
 //! checks, dead code, topological order, inputs/outputs, declared-shape checks),
 //! `ops` (one translator per op family), `fold` (load-time evaluation of constant
 //! subgraphs), `fuse` (GELU written with Erf), `builder` (the IR under construction).
@@ -32,10 +34,11 @@ use std::path::Path;
 
 use prost::Message as _;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ir::Graph;
 
 mod builder;
+mod file;
 mod fold;
 mod fuse;
 mod graph;
@@ -43,9 +46,12 @@ mod inline;
 mod node;
 mod ops;
 mod proto;
+mod validate;
 mod value;
 
+pub use file::{read_model_file, MAX_MODEL_BYTES};
 pub use graph::MAX_RANK;
+pub use inline::{MAX_INLINED_BYTES, MAX_NODES};
 pub use ops::{FOLD_ONLY_OPS, SUPPORTED_OPS};
 
 /// The prost types generated from `proto/onnx.proto`.
@@ -54,11 +60,9 @@ pub mod onnx {
     include!(concat!(env!("OUT_DIR"), "/onnx.rs"));
 }
 
-/// Reads and converts the ONNX model at `path`.
+/// Reads (with [`read_model_file`]) and converts the ONNX model at `path`.
 pub fn load(path: &Path) -> Result<Graph> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Error::new(format!("cannot read the model: {e}")).in_file(path))?;
-    load_bytes(&bytes, path)
+    load_bytes(&read_model_file(path)?, path)
 }
 
 /// Converts an ONNX model held in memory. `path` names the model in messages and

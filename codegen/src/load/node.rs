@@ -54,7 +54,8 @@ impl NodeCtx<'_> {
     }
 
     fn attr(&self, name: &str, want: AttributeType) -> Result<Option<&AttributeProto>> {
-        let Some(a) = self.attrs.iter().rev().find(|a| a.name() == name) else {
+        // Each name appears at most once: duplicates are refused before translation.
+        let Some(a) = self.attrs.iter().find(|a| a.name() == name) else {
             return Ok(None);
         };
         let got = attr_type(a);

@@ -1,12 +1,12 @@
 //! Protobuf level: decoding the model, the default-domain opset, initializer data
 //! (inline or external) and declared value types.
 
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 
 use prost::Message;
 
+use super::file::open_regular;
 use super::onnx::tensor_proto::{DataLocation, DataType};
 use super::onnx::type_proto;
 use super::onnx::{tensor_shape_proto::dimension, ModelProto, TensorProto, ValueInfoProto};
@@ -261,7 +261,14 @@ fn read_external(t: &TensorProto, expected: usize, model_path: &Path) -> Result<
     let mut location = None;
     let mut offset = 0u64;
     let mut length = None;
+    let mut keys = std::collections::HashSet::new();
     for kv in &t.external_data {
+        if !keys.insert(kv.key()) {
+            crate::bail!(
+                "external data key '{}' appears more than once; each key may be given once",
+                kv.key()
+            );
+        }
         let value = kv.value();
         let parse = |what: &str| {
             value.parse::<u64>().map_err(|_| {
@@ -325,15 +332,11 @@ fn read_external(t: &TensorProto, expected: usize, model_path: &Path) -> Result<
             real_dir.display()
         );
     }
-    let mut f = File::open(&real).map_err(|e| {
+    let (mut f, file_len) = open_regular(&real).map_err(|e| {
         Error::new(format!(
             "external data file '{shown}' cannot be opened: {e}"
         ))
     })?;
-    let file_len = f
-        .metadata()
-        .map_err(|e| Error::new(format!("external data file '{shown}': {e}")))?
-        .len();
     if let Some(length) = length {
         if length != expected as u64 {
             crate::bail!(
