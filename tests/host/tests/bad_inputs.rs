@@ -5,7 +5,9 @@
 //! names that collide as Rust identifiers) succeed with their warnings and outputs.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::io::Read;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 use std::sync::OnceLock;
 
 use tinymtl_codegen::npz::{self, Spec};
@@ -49,6 +51,66 @@ fn tinymtl() -> &'static Path {
             .join("release")
             .join(format!("tinymtl{}", std::env::consts::EXE_SUFFIX))
     })
+}
+
+/// Longest a case may run (the bound for a refusal; the largest accepted
+/// models compile well within it).
+const TIME_LIMIT: Duration = Duration::from_secs(120);
+/// Most memory (peak resident set) the `tinymtl` process may use on any case.
+const MAX_RSS: u64 = 2 << 30;
+
+/// Runs `cmd` to completion with [`TIME_LIMIT`] (killed beyond it: an error), and
+/// returns its output and its peak resident set in bytes (read from `/proc` while it
+/// runs; 0 where there is no `/proc`).
+fn run_bounded(cmd: &mut Command) -> Result<(Output, u64), String> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run tinymtl: {e}"))?;
+    // Drain the pipes on threads so a chatty child never blocks on a full pipe.
+    let mut out = child.stdout.take().expect("piped");
+    let mut err = child.stderr.take().expect("piped");
+    let out_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let start = Instant::now();
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_path) {
+            if let Some(kb) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak = peak.max(kb << 10);
+            }
+        }
+        if let Some(st) = child.try_wait().map_err(|e| e.to_string())? {
+            break st;
+        }
+        if start.elapsed() > TIME_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("still running after {TIME_LIMIT:?}: killed"));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let output = Output {
+        status,
+        stdout: out_t.join().unwrap_or_default(),
+        stderr: err_t.join().unwrap_or_default(),
+    };
+    Ok((output, peak))
 }
 
 struct Case {
@@ -96,21 +158,31 @@ fn check(case: &Case) -> Result<(), String> {
         .iter()
         .map(|a| a.replace("{out}", &out.path().display().to_string()))
         .collect();
-    let res = Command::new(tinymtl())
-        .args(&args)
-        .current_dir(corpus())
-        // Generated harnesses (`run`) share one cache per test run.
-        .env(
-            "TINYMTL_CACHE",
-            std::env::var_os("TINYMTL_CACHE")
-                .unwrap_or_else(|| std::env::temp_dir().join("tinymtl-cache").into()),
-        )
-        .output()
-        .map_err(|e| format!("cannot run tinymtl: {e}"))?;
+    let (res, peak) = run_bounded(
+        Command::new(tinymtl())
+            .args(&args)
+            .current_dir(corpus())
+            // Generated harnesses (`run`) share one cache per test run.
+            .env(
+                "TINYMTL_CACHE",
+                std::env::var_os("TINYMTL_CACHE")
+                    .unwrap_or_else(|| std::env::temp_dir().join("tinymtl-cache").into()),
+            ),
+    )?;
     let stderr = String::from_utf8_lossy(&res.stderr);
-    let shown = format!("tinymtl {}\n--- stderr:\n{stderr}", args.join(" "));
+    let shown = format!("tinymtl {:?}\n--- stderr:\n{stderr:?}", args);
     if stderr.contains("panicked") || stderr.contains("RUST_BACKTRACE") {
         return Err(format!("panicked: {shown}"));
+    }
+    if peak > MAX_RSS {
+        return Err(format!("used {} MiB (limit {} MiB): {shown}", peak >> 20, MAX_RSS >> 20));
+    }
+    // Whatever the model's names hold, the terminal sees printable lines only.
+    if let Some(c) = stderr
+        .chars()
+        .find(|&c| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c))
+    {
+        return Err(format!("stderr holds the control character {c:?}: {shown}"));
     }
     let errors: Vec<&str> = stderr
         .lines()
@@ -181,7 +253,13 @@ fn check(case: &Case) -> Result<(), String> {
         }
         for (k, (g, w)) in got.data.iter().zip(&want.data).enumerate() {
             for (i, (a, b)) in g.iter().zip(w).enumerate() {
-                if (a - b).abs() > tol * (1.0 + b.abs()) {
+                // A non-finite reference must be matched exactly (inf by inf, NaN by NaN).
+                let off = if b.is_finite() {
+                    !((a - b).abs() <= tol * (1.0 + b.abs()))
+                } else {
+                    !(a == b || (a.is_nan() && b.is_nan()))
+                };
+                if off {
                     return Err(format!(
                         "output '{}'[{i}] = {a}, expected {b}: {shown}",
                         specs[k].name
