@@ -35,9 +35,8 @@ pub fn line(s: &str) -> String {
 
 fn escaped(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(4 * MAX_SHOWN));
-    let mut shown = 0;
     let mut prev = '\0';
-    for c in s.chars() {
+    for (shown, c) in s.chars().enumerate() {
         if shown == max {
             let hash: String = Sha256::digest(s.as_bytes())[..4]
                 .iter()
@@ -46,7 +45,6 @@ fn escaped(s: &str, max: usize) -> String {
             out.push_str(&format!("...({} chars, sha256 {hash})", s.chars().count()));
             return out;
         }
-        shown += 1;
         if needs_escape(c) {
             out.extend(c.escape_unicode());
         } else if (prev == '*' && c == '/') || (prev == '/' && c == '*') {

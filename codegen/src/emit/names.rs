@@ -133,13 +133,29 @@ pub fn snake(name: &str) -> String {
         }
     }
     let out = out.trim_matches('_').to_string();
-    if out.is_empty() {
+    let out = if out.is_empty() {
         "t".to_string()
     } else if out.starts_with(|c: char| c.is_ascii_digit()) {
         format!("t_{out}")
     } else {
         out
+    };
+    shorten(out, name)
+}
+
+/// Longest identifier derived from one name, in characters (derived ones add a prefix
+/// such as `MACS_` or `Output`).
+pub const MAX_IDENT: usize = 48;
+
+/// `ident` cut to [`MAX_IDENT`] characters with 8 hex digits of the SHA-256 of the
+/// whole `name`, so long names that differ only at the end stay distinct.
+fn shorten(ident: String, name: &str) -> String {
+    if ident.len() <= MAX_IDENT {
+        return ident;
     }
+    let hash = &crate::escape::sha256_hex(name.as_bytes())[..8];
+    let keep = ident[..MAX_IDENT - 9].trim_end_matches('_');
+    format!("{keep}_{hash}")
 }
 
 /// `CamelCase` from a snake identifier.
@@ -241,6 +257,10 @@ mod tests {
         assert_eq!(n.snake("::"), "t");
         assert_eq!(n.screaming("onnx::Conv_12"), "ONNX_CONV_12");
         assert_eq!(camel("fall_risk_2"), "FallRisk2");
+        let (a, b) = ("x".repeat(5000) + "a", "x".repeat(5000) + "b");
+        let (sa, sb) = (snake(&a), snake(&b));
+        assert!(sa.len() <= MAX_IDENT && sb.len() <= MAX_IDENT, "{sa}");
+        assert_ne!(sa, sb);
     }
 
     #[test]

@@ -9,6 +9,9 @@ use crate::passes::Compiled;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
+/// A weight blob: its file name and bytes.
+type Blob = (String, Vec<u8>);
+
 /// The `weights` module's items, and the blob (file name and bytes) when some tensor
 /// is larger than [`INLINE_MAX`] values.
 pub(super) fn weights_module(
@@ -16,7 +19,7 @@ pub(super) fn weights_module(
     n: &Names,
     mk: &Markers,
     src: &SourceInfo,
-) -> crate::Result<(TokenStream, Option<(String, Vec<u8>)>)> {
+) -> crate::Result<(TokenStream, Option<Blob>)> {
     let p = &c.program;
     let used = c.used_consts();
     // Every literal must compile: the passes never store a non-finite constant
