@@ -75,7 +75,10 @@ impl F16Data {
     /// compute nothing rather than panic.
     #[inline(always)]
     pub fn as_slice(&self) -> &'static [f16] {
-        bytemuck::try_cast_slice(self.0).unwrap_or(&[])
+        use half::slice::HalfBitsSliceExt;
+        bytemuck::try_cast_slice::<u8, u16>(self.0)
+            .unwrap_or(&[])
+            .reinterpret_cast()
     }
 }
 
