@@ -11,3 +11,8 @@ done
 for m in dense_two_softmax two_input_concat conv_maxpool_flatten shared_basis_factors; do
   cp "$fx/$m.inputs.npz" "corpus/read_npz/$m.inputs.npz"
 done
+# emit_names: strings separated by 0xff (inputs, outputs, nodes, values, weight, graph,
+# doc, file), a plain set and a hostile one.
+mkdir -p corpus/emit_names
+printf 'x\xffz\xffy\xffp\xffq\xffr\xffa\xffb\xffc\xffd\xffe\xfff\xffs\xfft\xffu\xffW\xffg\xffdoc\xffm.onnx' > corpus/emit_names/plain
+printf 'x\n\xffx\r\xffy\xe2\x80\xae\xff*/ p /*\xff``q``\xffr#type\xfffc\nstd::process::exit(42);\n//\xff\x1b[31m\xff\xffb\xff\xffd\xffa-b\xffa_b\xffa.b\xffW\n}\xffg\xe2\x81\xa6\xffdoc */\xffevil\n.onnx' > corpus/emit_names/hostile

@@ -381,11 +381,46 @@ fn output_files_follow_the_umask() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let (ok, err) = tinymtl_in(dir.path(), &env, umask, &args);
         assert!(ok, "{err}");
-        for f in [&rs, &html, &npz] {
+        // The module's weight blob (the fixture has a tensor above the inline limit).
+        let blob = dir.path().join("m.weights.bin");
+        for f in [&rs, &blob, &html, &npz] {
             let got = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
             assert_eq!(got, mode, "{} under umask {umask}: {got:o}", f.display());
         }
         // Only the outputs: no temporary file left beside them.
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
     }
+}
+
+/// A model file whose name holds a newline, ANSI escapes and a bidi override: the
+/// error is one escaped line; `generate` writes a module (and blob) whose header shows
+/// the name escaped; `inspect` prints it escaped.
+#[test]
+fn hostile_file_names_are_escaped_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = dir.path().join("evil\n\x1b[32mOK\x1b[0m\u{202e}.onnx");
+    std::fs::write(&evil, b"not a model").unwrap();
+    let (ok, _, err) = tinymtl(&["inspect", evil.to_str().unwrap()]);
+    assert!(!ok);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err:?}");
+    assert!(err.contains("evil\\u{a}\\u{1b}[32mOK"), "{err:?}");
+    assert!(!err.contains('\x1b') && !err.contains('\u{202e}'), "{err:?}");
+
+    std::fs::copy(fixture("dense_two_softmax.onnx"), &evil).unwrap();
+    let out = dir.path().join("m.rs");
+    let (ok, text, err) = tinymtl(&["inspect", evil.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(!text.contains('\x1b') && !text.contains('\u{202e}'), "{text:?}");
+    let (ok, _, err) = tinymtl(&[
+        "generate",
+        evil.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let code = std::fs::read_to_string(&out).unwrap();
+    let header = code.lines().next().unwrap();
+    assert!(header.contains("evil\\u{a}\\u{1b}[32mOK"), "{header}");
+    assert!(!code.contains('\x1b') && !code.contains('\u{202e}'));
+    assert!(dir.path().join("m.weights.bin").exists());
 }

@@ -145,7 +145,7 @@ pub fn snake(name: &str) -> String {
 
 /// Longest identifier derived from one name, in characters (derived ones add a prefix
 /// such as `MACS_` or `Output`).
-pub const MAX_IDENT: usize = 48;
+pub const MAX_IDENT: usize = 96;
 
 /// `ident` cut to [`MAX_IDENT`] characters with 8 hex digits of the SHA-256 of the
 /// whole `name`, so long names that differ only at the end stay distinct.

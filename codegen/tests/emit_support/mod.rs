@@ -229,6 +229,20 @@ pub fn token_shape(code: &str) -> Result<Vec<String>, String> {
     Ok(shape)
 }
 
+/// The plain-named model's module and token structure, made once.
+fn plain() -> Result<&'static (Module, Vec<String>), String> {
+    static PLAIN: std::sync::OnceLock<Result<(Module, Vec<String>), String>> =
+        std::sync::OnceLock::new();
+    PLAIN
+        .get_or_init(|| {
+            let m = emit_model(&Names::plain())?;
+            let shape = token_shape(&m.code)?;
+            Ok((m, shape))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
 /// The emitter's guarantees for `n` (see the module doc); `Err` says which broke.
 pub fn check(n: &Names) -> Result<(), String> {
     let m = emit_model(n)?;
@@ -248,25 +262,26 @@ pub fn check(n: &Names) -> Result<(), String> {
     {
         return Err(format!("a comment holds a block-comment delimiter: {l}"));
     }
-    let plain = emit_model(&Names::plain())?;
-    let (a, b) = (token_shape(code)?, token_shape(&plain.code)?);
+    let plain = plain()?;
+    let (a, b) = (token_shape(code)?, plain.1.as_slice());
     if a != b {
         let at = a
             .iter()
-            .zip(&b)
+            .zip(b)
             .position(|(x, y)| x != y)
             .unwrap_or(a.len().min(b.len()));
         let around = |v: &[String]| v[at.saturating_sub(12)..(at + 4).min(v.len())].join(" ");
+
         return Err(format!(
             "token structure differs from the plain-named model at token {at} ({} vs {} \
              tokens): `{}` vs `{}`",
             a.len(),
             b.len(),
             around(&a),
-            around(&b)
+            around(b)
         ));
     }
-    if m.weights.as_ref().map(|w| &w.1) != plain.weights.as_ref().map(|w| &w.1) {
+    if m.weights.as_ref().map(|w| &w.1) != plain.0.weights.as_ref().map(|w| &w.1) {
         return Err("the weight blob differs from the plain-named model's".into());
     }
     Ok(())
