@@ -4,7 +4,6 @@
 use crate::{Error, Result};
 use ndarray::{ArrayD, IxDyn};
 use ndarray_npy::{NpzWriter, ReadNpyExt};
-use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
 
@@ -29,8 +28,10 @@ pub struct Samples {
 /// Reads `path` and checks it holds exactly the arrays of `specs`: float32, shaped
 /// `[N, *spec.shape]` with the same N for all.
 pub fn read(path: &Path, specs: &[Spec]) -> Result<Samples> {
-    let file =
-        File::open(path).map_err(|e| Error::new(format!("cannot open: {e}")).in_file(path))?;
+    // A regular file only: a FIFO or device given as the samples would block or
+    // stream forever.
+    let (file, _) = crate::load::open_regular(path)
+        .map_err(|e| Error::new(format!("cannot open: {e}")).in_file(path))?;
     read_from(file, path, specs)
 }
 

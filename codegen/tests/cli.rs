@@ -404,13 +404,19 @@ fn hostile_file_names_are_escaped_everywhere() {
     assert!(!ok);
     assert_eq!(err.trim_end().lines().count(), 1, "{err:?}");
     assert!(err.contains("evil\\u{a}\\u{1b}[32mOK"), "{err:?}");
-    assert!(!err.contains('\x1b') && !err.contains('\u{202e}'), "{err:?}");
+    assert!(
+        !err.contains('\x1b') && !err.contains('\u{202e}'),
+        "{err:?}"
+    );
 
     std::fs::copy(fixture("dense_two_softmax.onnx"), &evil).unwrap();
     let out = dir.path().join("m.rs");
     let (ok, text, err) = tinymtl(&["inspect", evil.to_str().unwrap()]);
     assert!(ok, "{err}");
-    assert!(!text.contains('\x1b') && !text.contains('\u{202e}'), "{text:?}");
+    assert!(
+        !text.contains('\x1b') && !text.contains('\u{202e}'),
+        "{text:?}"
+    );
     let (ok, _, err) = tinymtl(&[
         "generate",
         evil.to_str().unwrap(),

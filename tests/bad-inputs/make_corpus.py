@@ -516,6 +516,9 @@ def cli_cases():
                contains=["good.onnx", "empty"])
     heads_case("heads_empty", "", "empty --heads value", contains=["good.onnx", "empty"])
     heads_case("heads_trailing_comma", "y,", "trailing comma", contains=["good.onnx", "empty"])
+    case("npz_dev_zero", ["run", "good.onnx", "--inputs", "/dev/zero", "--output", "{out}/o.npz"],
+         ["/dev/zero", "not a regular file"],
+         why="a device given as the samples: refused before reading, never streamed")
 def validation_cases():
     """Nodes ONNX itself rejects (input/output counts, repeated attributes or external
     data keys), graphs that explode when their local functions are inlined, and model
