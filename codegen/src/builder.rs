@@ -168,7 +168,7 @@ impl Generated {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, renamed
-/// into place only when complete (see [`write_atomic_with`]).
+/// into place only when complete (see `write_atomic_with`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     write_atomic_with(path, |f| f.write_all(bytes))

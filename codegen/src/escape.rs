@@ -2,7 +2,7 @@
 //! and output names, the graph name, doc strings, the model's file name) anywhere it
 //! is not data: in comments and doc comments of generated Rust, and on the terminal.
 //!
-//! [`text`] makes any string one printable line (and [`line`] a whole message, for
+//! [`text`] makes any string one printable line (and [`line()`] a whole message, for
 //! the terminal): control characters (CR, LF, tab,
 //! ESC, ...), Unicode format characters (the bidi embeddings, overrides and isolates
 //! U+202A–U+202E, U+2066–U+2069, zero-width and invisible marks) and anything else
@@ -11,7 +11,7 @@
 //! [`MAX_SHOWN`] characters is shortened and tagged with a hash of the whole, so two
 //! long names that differ only at the end stay distinguishable.
 //!
-//! Identifiers come from [`crate::emit::names`] (ASCII letters, digits and `_` only);
+//! Identifiers come from [`crate::emit::names()`] (ASCII letters, digits and `_` only);
 //! string literals are built as tokens (`proc_macro2::Literal::string`, which
 //! escapes like `{:?}`). HTML has its own escaping in `report/html.rs`, applied
 //! after this function. Nothing else puts model text into generated code or output.

@@ -202,7 +202,7 @@ fn dims(s: &[usize]) -> String {
 }
 
 /// Writes `samples` (shaped by `specs`) to `path` atomically
-/// ([`crate::builder::write_atomic_with`]).
+/// (`builder::write_atomic_with`, the one atomic writer).
 pub fn write(path: &Path, specs: &[Spec], samples: &Samples) -> Result<()> {
     crate::builder::write_atomic_with(path, |file| {
         let mut w = NpzWriter::new(file);

@@ -95,7 +95,7 @@ fn flatten(x: TokenStream, rank: usize, mutable: bool) -> TokenStream {
 /// Generates the model module's source text (and weight blob).
 ///
 /// Errors only if text from the model imitates one of the emitter's internal markers
-/// (see [`Markers`]), which the marker names make practically impossible.
+/// (see `emit/markers.rs`), which the marker names make practically impossible.
 pub fn emit(c: &Compiled, src: &SourceInfo) -> crate::Result<Module> {
     let p = &c.program;
     let n = names(c);
