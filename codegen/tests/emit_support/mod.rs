@@ -9,7 +9,7 @@
 //! structure of the plain one: every token came from the emitter, none from a name.
 #![allow(dead_code)]
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use std::str::FromStr;
 use tinymtl_codegen::emit::{self, Module, SourceInfo};
 use tinymtl_codegen::load::onnx::tensor_proto::DataType;
@@ -198,35 +198,41 @@ pub fn emit_model(n: &Names) -> Result<Module, String> {
 
 /// The token structure of Rust source: punctuation and delimiters as themselves,
 /// every identifier `I`, every literal `L` (comments are not tokens; doc comments are
-/// `#[doc = L]`).
+/// `#[doc = L]`). Two choices the formatter makes by line length (so by the length of
+/// identifiers) are normalised away: commas, which it adds after the last item of a
+/// wrapped list, and the braces it puts around a long match arm (`=> { expr }`).
+/// Neither can carry injected code: every other token must match.
 pub fn token_shape(code: &str) -> Result<Vec<String>, String> {
     fn walk(ts: TokenStream, out: &mut Vec<String>) {
+        let mut after_arrow = false;
+        let mut prev_eq = false;
         for t in ts {
+            let arrow = after_arrow;
+            after_arrow = false;
             match t {
+                TokenTree::Group(g) if arrow && g.delimiter() == Delimiter::Brace => {
+                    walk(g.stream(), out);
+                }
                 TokenTree::Group(g) => {
                     out.push(format!("{:?}(", g.delimiter()));
                     walk(g.stream(), out);
                     out.push(")".into());
                 }
                 TokenTree::Ident(_) => out.push("I".into()),
-                TokenTree::Punct(p) => out.push(p.as_char().to_string()),
+                TokenTree::Punct(p) if p.as_char() == ',' => {}
+                TokenTree::Punct(p) => {
+                    after_arrow = prev_eq && p.as_char() == '>';
+                    out.push(p.as_char().to_string());
+                }
                 TokenTree::Literal(_) => out.push("L".into()),
             }
+            prev_eq = out.last().is_some_and(|l| l == "=");
         }
     }
     let ts = TokenStream::from_str(code).map_err(|e| format!("does not tokenize: {e}"))?;
     let mut out = Vec::new();
     walk(ts, &mut out);
-    // A trailing comma before a closing delimiter is the formatter's choice (lines
-    // wrap differently with longer identifiers), not a token of the program.
-    let mut shape: Vec<String> = Vec::with_capacity(out.len());
-    for t in out {
-        if (t == ")" || t == ">") && shape.last().is_some_and(|l| l == ",") {
-            shape.pop();
-        }
-        shape.push(t);
-    }
-    Ok(shape)
+    Ok(out)
 }
 
 /// The plain-named model's module and token structure, made once.
