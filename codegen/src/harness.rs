@@ -22,6 +22,23 @@ pub fn runtime_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../runtime")))
 }
 
+/// Writes `bytes` to `path` unless it already holds exactly them (so cargo does not
+/// rebuild an unchanged crate), through a temporary file in the same folder renamed
+/// into place: tests and users running `tinymtl run` on one model at once share the
+/// crate folder, and a reader sees the old file or the new one, never half of one.
+pub(crate) fn put_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if std::fs::read(path).ok().as_deref() == Some(bytes) {
+        return Ok(());
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Cache folder for harness crates and their target folder: `$TINYMTL_CACHE` (a
 /// relative path is taken from the current folder; empty counts as unset), else
 /// `<tmp>/tinymtl-cache`. Always absolute, as cargo runs in the crates inside it.
@@ -233,18 +250,14 @@ fn build_crate(main: String, files: &[(&str, &[u8])]) -> Result<PathBuf> {
         "[package]\nname = \"{package}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\ntinymtl-runtime = {{ path = {:?} }}\n\n[profile.release]\ndebug = false\n\n[workspace]\n",
         runtime.display().to_string()
     );
-    std::fs::write(dir.join("Cargo.toml"), manifest).map_err(io)?;
-    std::fs::write(dir.join("src/main.rs"), main).map_err(io)?;
+    put_file(&dir.join("Cargo.toml"), manifest.as_bytes()).map_err(io)?;
+    put_file(&dir.join("src/main.rs"), main.as_bytes()).map_err(io)?;
     for (name, bytes) in files {
-        let path = dir.join("src").join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
-        }
-        std::fs::write(path, bytes).map_err(io)?;
+        put_file(&dir.join("src").join(name), bytes).map_err(io)?;
     }
     let lock = runtime.join("../Cargo.lock");
     if lock.exists() && !dir.join("Cargo.lock").exists() {
-        std::fs::copy(&lock, dir.join("Cargo.lock")).map_err(io)?;
+        put_file(&dir.join("Cargo.lock"), &std::fs::read(&lock).map_err(io)?).map_err(io)?;
     }
     let target = cache.join("target");
     cargo_build(&dir, &target, "the generated code did not compile")?;

@@ -213,11 +213,7 @@ fn write_generated(g: &Generated, model: &Path, dir: &Path) -> Result<()> {
     };
     std::fs::create_dir_all(dir).map_err(io)?;
     let put = |name: &str, bytes: &[u8]| -> Result<()> {
-        let path = dir.join(name);
-        if std::fs::read(&path).ok().as_deref() != Some(bytes) {
-            std::fs::write(&path, bytes).map_err(io)?;
-        }
-        Ok(())
+        crate::harness::put_file(&dir.join(name), bytes).map_err(io)
     };
     for (name, bytes) in g.files("model.rs") {
         put(name, bytes)?;
