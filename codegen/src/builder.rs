@@ -182,17 +182,25 @@ pub(crate) fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> Result<()> {
+    write_atomic_io(path, fill).map_err(|e| Error::new(format!("cannot write: {e}")).in_file(path))
+}
+
+/// [`write_atomic_with`] with the bare I/O error, for callers that say themselves
+/// what was being written (the cache crates of `harness::put_file`).
+pub(crate) fn write_atomic_io(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let err = |e: std::io::Error| Error::new(format!("cannot write: {e}")).in_file(path);
     let mut builder = tempfile::Builder::new();
     // open(2) applies the umask to this mode, as for any newly created file.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder.tempfile_in(dir).map_err(err)?;
-    fill(tmp.as_file_mut()).map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
+    let mut tmp = builder.tempfile_in(dir)?;
+    fill(tmp.as_file_mut())?;
+    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -38,10 +38,7 @@ fn escaped(s: &str, max: usize) -> String {
     let mut prev = '\0';
     for (shown, c) in s.chars().enumerate() {
         if shown == max {
-            let hash: String = Sha256::digest(s.as_bytes())[..4]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let hash = &sha256_hex(s.as_bytes())[..8];
             out.push_str(&format!("...({} chars, sha256 {hash})", s.chars().count()));
             return out;
         }

@@ -31,12 +31,10 @@ pub(crate) fn put_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if std::fs::read(path).ok().as_deref() == Some(bytes) {
         return Ok(());
     }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    crate::builder::write_atomic_io(path, |f| f.write_all(bytes))
 }
 
 /// Cache folder for harness crates and their target folder: `$TINYMTL_CACHE` (a

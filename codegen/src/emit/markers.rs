@@ -3,7 +3,7 @@
 //! then replaced in the text, so comments can sit between statements and arrays print
 //! 16 values per line.
 
-use super::{SourceInfo, INLINE_MAX};
+use super::SourceInfo;
 use crate::passes::program::Storage;
 use crate::passes::Compiled;
 
@@ -36,20 +36,18 @@ impl Markers {
     }
 }
 
-/// Expands comment and weight-data markers in the formatted text. Every marker the
-/// emitter wrote is expanded exactly once; any other occurrence of a marker name (it
+/// Expands comment and weight-data markers in the formatted text (`data_markers`: how
+/// many weight markers the emitter wrote). Every marker the emitter wrote is expanded
+/// exactly once; any other occurrence of a marker name (it
 /// could only come from model text) is an error, never expanded.
 pub(super) fn expand_markers(
     text: &str,
     c: &Compiled,
     comments: &[String],
+    data_markers: usize,
     mk: &Markers,
 ) -> crate::Result<String> {
-    let used = c.used_consts();
-    let inline_data = (0..c.program.consts.len())
-        .filter(|&i| used[i] && c.program.consts[i].data.len() <= INLINE_MAX)
-        .count();
-    if text.matches(mk.data.as_str()).count() != inline_data
+    if text.matches(mk.data.as_str()).count() != data_markers
         || text.matches(mk.comment.as_str()).count() != comments.len()
     {
         return Err(crate::Error::new(

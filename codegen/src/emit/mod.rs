@@ -287,7 +287,8 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> crate::Result<Module> {
         );
     }
 
-    let (weights_tokens, blob) = weights::weights_module(c, &n, &mk, src)?;
+    let w = weights::weights_module(c, &n, &mk, src)?;
+    let (weights_tokens, blob) = (w.tokens, w.blob);
     let n_parts = lit(c.parts.segments.len());
     let part_names = n.segments.clone();
     let part_arms: Vec<TokenStream> = (1..c.parts.segments.len())
@@ -444,7 +445,7 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> crate::Result<Module> {
         ))
     })?;
     let text = prettyplease::unparse(&syntax);
-    let text = expand_markers(&text, c, &comments, &mk)?;
+    let text = expand_markers(&text, c, &comments, w.data_markers, &mk)?;
     let blob_line = match &blob {
         Some((file, bytes)) => format!(
             "// Weights of more than {INLINE_MAX} values are in `{file}` beside this file ({} bytes, sha256 {}).\n",

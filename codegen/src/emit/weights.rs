@@ -9,17 +9,24 @@ use crate::passes::Compiled;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-/// A weight blob: its file name and bytes.
-type Blob = (String, Vec<u8>);
+/// The generated `weights` module.
+pub(super) struct WeightsModule {
+    /// Its items.
+    pub tokens: TokenStream,
+    /// The weight blob (file name, bytes) when some tensor is larger than
+    /// [`INLINE_MAX`] values.
+    pub blob: Option<(String, Vec<u8>)>,
+    /// How many weight-data markers the items hold (one per array literal).
+    pub data_markers: usize,
+}
 
-/// The `weights` module's items, and the blob (file name and bytes) when some tensor
-/// is larger than [`INLINE_MAX`] values.
+/// The `weights` module: small tensors as array literals, large ones in the blob.
 pub(super) fn weights_module(
     c: &Compiled,
     n: &Names,
     mk: &Markers,
     src: &SourceInfo,
-) -> crate::Result<(TokenStream, Option<Blob>)> {
+) -> crate::Result<WeightsModule> {
     let p = &c.program;
     let used = c.used_consts();
     // Every literal must compile: the passes never store a non-finite constant
@@ -40,6 +47,7 @@ pub(super) fn weights_module(
     let data_macro = format_ident!("{}", mk.data);
     let mut blob: Vec<u8> = Vec::new();
     let mut items = Vec::new();
+    let mut tensors_in_blob = 0;
     for (i, k) in p.consts.iter().enumerate().filter(|&(i, _)| used[i]) {
         let name = ident(&n.consts[i]);
         let len = lit(k.data.len());
@@ -52,6 +60,7 @@ pub(super) fn weights_module(
             });
             continue;
         }
+        tensors_in_blob += 1;
         blob.resize(blob.len().next_multiple_of(BLOB_ALIGN), 0);
         let off = lit(blob.len());
         items.push(match k.storage {
@@ -69,8 +78,13 @@ pub(super) fn weights_module(
             }
         });
     }
+    let data_markers = items.len() - tensors_in_blob;
     if blob.is_empty() {
-        return Ok((quote!(use tinymtl_runtime::Weights; #(#items)*), None));
+        return Ok(WeightsModule {
+            tokens: quote!(use tinymtl_runtime::Weights; #(#items)*),
+            blob: None,
+            data_markers,
+        });
     }
     blob.resize(blob.len().next_multiple_of(BLOB_ALIGN), 0);
     let file = format!("{}.weights.bin", src.module_name);
@@ -84,7 +98,11 @@ pub(super) fn weights_module(
         static BLOB: Blob<#blob_len> = Blob(*include_bytes!(#file));
         #(#items)*
     };
-    Ok((tokens, Some((file, blob))))
+    Ok(WeightsModule {
+        tokens,
+        blob: Some((file, blob)),
+        data_markers,
+    })
 }
 
 /// Byte alignment of every tensor in the blob (`tinymtl_runtime::weights::BLOB_ALIGN`).

@@ -26,8 +26,13 @@ const HEADS: &[&str] = &[
     "#59a14f", "#e15759", "#f28e2b", "#edc948", "#17becf", "#bcbd22", "#8c564b", "#e377c2",
 ];
 
-/// Escapes text for HTML and SVG (element content and quoted attributes).
+/// Escapes text for HTML and SVG (element content and quoted attributes): each line
+/// through [`crate::escape::line`] first (control and bidi characters from model names
+/// shown as `\u{..}`, as everywhere else; line breaks of tooltips kept), then the
+/// HTML metacharacters.
 pub fn escape(s: &str) -> String {
+    let s: Vec<String> = s.split('\n').map(crate::escape::line).collect();
+    let s = s.join("\n");
     let mut o = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {
@@ -755,6 +760,7 @@ mod tests {
             escape("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
+        assert_eq!(escape("a\u{202e}b\x1bc\nd"), "a\\u{202e}b\\u{1b}c\nd");
         assert_eq!(clip("abcdef", 4), "abc…");
         assert_eq!(num(1234567u64), "1\u{202f}234\u{202f}567");
     }
