@@ -1,6 +1,7 @@
 //! Generates the model the firmware runs: `$TINYMTL_MODEL` (default: the
 //! `imu_conv1d_bn_dynamo` fixture) through `tinymtl_codegen::Builder`, plus the
-//! firmware glue and one demo sample (`tinymtl_codegen::qemu::write_firmware_files`),
+//! model's glue and one demo sample (`tinymtl::qemu::write_firmware_files`, the runner
+//! crate without its CLI and QEMU parts),
 //! into `$OUT_DIR`; and `memory.x` for cortex-m-rt's linker script.
 
 use std::path::PathBuf;
@@ -15,7 +16,7 @@ fn main() {
     let model = here.join(model);
     println!("cargo:rerun-if-changed={}", model.display());
     let builder = tinymtl_codegen::Builder::new(&model);
-    if let Err(e) = tinymtl_codegen::qemu::write_firmware_files(&builder, &out) {
+    if let Err(e) = tinymtl::qemu::write_firmware_files(&builder, &out) {
         panic!("cannot generate the model: {e}");
     }
     std::fs::copy(here.join("memory.x"), out.join("memory.x")).unwrap();

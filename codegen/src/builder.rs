@@ -35,6 +35,8 @@ pub struct Generated {
     /// too large for an array literal; it must be written beside the module
     /// ([`Generated::write`] does).
     pub weights: Option<(String, Vec<u8>)>,
+    /// The identifiers the module uses (for the glue of [`crate::emit::glue`]).
+    pub names: crate::emit::Names,
     /// The compiled model (plan, partition, costs) for reports.
     pub compiled: Compiled,
     /// Warnings for the user (saturated or flushed weights).
@@ -110,6 +112,7 @@ impl Builder {
             warnings: compiled.warnings.clone(),
             code: module.code,
             weights: module.weights,
+            names: module.names,
             compiled,
             path: None,
         })
@@ -131,6 +134,11 @@ impl Builder {
 }
 
 impl Generated {
+    /// The module's glue (`glue.rs`, see [`crate::emit::glue::firmware_glue`]).
+    pub fn glue(&self) -> String {
+        crate::emit::glue::firmware_glue(&self.compiled, &self.names)
+    }
+
     /// The files of the module, each as (file name, bytes): `rs_name` with the source,
     /// then the weight blob if there is one. They belong in one folder.
     pub fn files<'a>(&'a self, rs_name: &'a str) -> Vec<(&'a str, &'a [u8])> {
@@ -178,7 +186,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// folder, which is renamed into place only when complete; on any error it is
 /// removed and `path` is untouched. The file gets the mode a plain create would give
 /// (`0o666` less the process umask), not the temporary file's private `0o600`.
-pub(crate) fn write_atomic_with(
+pub fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> Result<()> {
@@ -186,8 +194,8 @@ pub(crate) fn write_atomic_with(
 }
 
 /// [`write_atomic_with`] with the bare I/O error, for callers that say themselves
-/// what was being written (the cache crates of `harness::put_file`).
-pub(crate) fn write_atomic_io(
+/// what was being written (the runners' cache crates).
+pub fn write_atomic_io(
     path: &Path,
     fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> std::io::Result<()> {

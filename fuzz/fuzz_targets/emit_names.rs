@@ -1,11 +1,11 @@
 //! The emitter under fuzzed names: the input bytes, split at 0xFF and read as UTF-8
 //! (lossily), become the input, output, node and tensor names, doc strings, graph
-//! name and file name of one fixed multi-task model (`codegen/tests/emit_support`).
+//! name and file name of one fixed multi-task model (`cli/tests/emit_support`).
 //! The generated module must parse, hold no control or bidi character, and have
 //! exactly the token structure of the same model with plain names.
 #![no_main]
 
-#[path = "../../codegen/tests/emit_support/mod.rs"]
+#[path = "../../cli/tests/emit_support/mod.rs"]
 mod emit_support;
 
 use libfuzzer_sys::fuzz_target;

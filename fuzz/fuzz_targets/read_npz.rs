@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use std::io::Cursor;
 use std::path::Path;
-use tinymtl_codegen::npz::{read_from, Spec};
+use tinymtl::npz::{read_from, Spec};
 
 fn spec(name: &str, shape: &[usize]) -> Spec {
     Spec {

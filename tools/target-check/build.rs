@@ -1,5 +1,5 @@
 //! Generates the fixture models this crate compiles for every target, with the
-//! firmware glue (typed input buffers) of `tinymtl_codegen::qemu`.
+//! glue (typed input buffers, `tinymtl_codegen::emit::glue`).
 
 use std::path::PathBuf;
 
@@ -17,10 +17,14 @@ fn main() {
     for m in MODELS {
         let model = here.join(format!("../../tests/fixtures/{m}.onnx"));
         println!("cargo:rerun-if-changed={}", model.display());
-        let b = tinymtl_codegen::Builder::new(&model);
-        if let Err(e) = tinymtl_codegen::qemu::write_firmware_files(&b, &out.join(m)) {
-            panic!("{m}: {e}");
-        }
+        let dir = out.join(m);
+        std::fs::create_dir_all(&dir).unwrap();
+        let g = tinymtl_codegen::Builder::new(&model)
+            .module_name("model")
+            .out_dir(&dir)
+            .generate()
+            .unwrap_or_else(|e| panic!("{m}: {e}"));
+        std::fs::write(dir.join("glue.rs"), g.glue()).unwrap();
     }
     println!("cargo:rerun-if-changed=build.rs");
 }

@@ -143,14 +143,6 @@ fn capture_ticking(cmd: &mut Command, tick: bool) -> Result<String, String> {
     }
 }
 
-fn which(prog: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|d| d.join(prog))
-        .find(|p| p.is_file())
-}
-
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -163,8 +155,8 @@ fn is_root() -> bool {
 fn setup_qemu() -> Result<(), String> {
     step("demo: set-up for the emulated Cortex-M4F");
     run(Command::new("rustup").args(["target", "add", M4_TARGET]))?;
-    if which("qemu-system-arm").is_none() {
-        if which("apt-get").is_some() && is_root() {
+    if which::which("qemu-system-arm").is_err() {
+        if which::which("apt-get").is_ok() && is_root() {
             eprintln!("qemu-system-arm is missing: installing it with apt-get");
             run(Command::new("apt-get").args(["update", "-qq"]))?;
             run(Command::new("apt-get").args([
@@ -175,7 +167,7 @@ fn setup_qemu() -> Result<(), String> {
                 "qemu-system-arm",
             ]))?;
         }
-        if which("qemu-system-arm").is_none() {
+        if which::which("qemu-system-arm").is_err() {
             return Err(
                 "qemu-system-arm is missing and could not be installed (Debian: \
                  `apt-get install qemu-system-arm`); or run `cargo xtask demo --host`"

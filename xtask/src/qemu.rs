@@ -22,13 +22,6 @@ const PROGRAMS: [(&str, &str); 4] = [
     ("timeout", "coreutils"),
 ];
 
-fn which(prog: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(prog))
-        .find(|p| p.is_file())
-}
-
 /// The target folder shared by the firmware crates and `tools/target-check`
 /// (`cargo xtask build-boards` uses it too).
 fn boards_target() -> PathBuf {
@@ -44,7 +37,7 @@ pub fn setup() -> Result<(), String> {
     run(&mut add)?;
     let missing: Vec<String> = PROGRAMS
         .iter()
-        .filter(|(p, _)| which(p).is_none())
+        .filter(|(p, _)| which::which(p).is_err())
         .map(|(p, pkg)| format!("{p} (Debian package {pkg})"))
         .collect();
     if !missing.is_empty() {

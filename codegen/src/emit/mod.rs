@@ -4,6 +4,7 @@
 //! markers are expanded in the text: per-step comments naming the ONNX nodes, and
 //! weight arrays (16 values per line, so large models stay readable and diffable).
 
+pub mod glue;
 mod markers;
 pub mod names;
 mod steps;
@@ -13,7 +14,7 @@ use crate::escape::{self, code_span};
 use crate::passes::partition::Kind;
 use crate::passes::Compiled;
 use markers::{expand_markers, Markers};
-use names::{camel, heads_in};
+use names::heads_in;
 pub use names::{names, Names};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -39,6 +40,8 @@ pub struct Module {
     /// File name (no folder) and bytes of the weight blob, to be written beside the
     /// module's source file.
     pub weights: Option<(String, Vec<u8>)>,
+    /// The identifiers chosen for the module (the glue of [`glue`] uses them).
+    pub names: Names,
 }
 
 /// Tensors of at most this many values are array literals in the module (readable in
@@ -114,7 +117,7 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> crate::Result<Module> {
         match seg.kind {
             Kind::Trunk => {}
             Kind::Branch => {
-                let name = format_ident!("MACS_{}", n.segments[si].to_ascii_uppercase());
+                let name = ident(&Names::macs(&n.segments[si]));
                 let doc = format!(
                     "Multiply-accumulates of the branch shared by {}.",
                     heads_in(seg.heads, &n.heads).join(", ")
@@ -122,9 +125,9 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> crate::Result<Module> {
                 part_consts.push(quote!(#[doc = #doc] pub const #name: u64 = #macs;));
             }
             Kind::Head(h) => {
-                let name = format_ident!("MACS_{}", n.heads[h].to_ascii_uppercase());
+                let name = ident(&Names::macs(&n.heads[h]));
                 let alone = Literal::u64_unsuffixed(c.cost.head_alone(&c.parts, h).macs);
-                let name_alone = format_ident!("MACS_{}_ALONE", n.heads[h].to_ascii_uppercase());
+                let name_alone = ident(&n.macs_alone(h));
                 let doc = format!(
                     "Multiply-accumulates of head `{}`'s own layers.",
                     n.heads[h]
@@ -141,8 +144,8 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> crate::Result<Module> {
     let mut input_fields = Vec::new();
     for (k, &v) in p.inputs.iter().enumerate() {
         let val = &p.values[v];
-        let ty = format_ident!("Input{}", camel(&n.inputs[k]));
-        let shape_name = format_ident!("INPUT_{}_SHAPE", n.inputs[k].to_ascii_uppercase());
+        let ty = ident(&n.input_type(k));
+        let shape_name = ident(&n.input_shape(k));
         let arr = array_type(&val.shape);
         let rank = lit(val.shape.len());
         let dims = val.shape.iter().map(|&d| lit(d));
@@ -162,8 +165,8 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> crate::Result<Module> {
     });
     for (h, &v) in p.outputs.iter().enumerate() {
         let val = &p.values[v];
-        let ty = format_ident!("Output{}", camel(&n.heads[h]));
-        let shape_name = format_ident!("OUTPUT_{}_SHAPE", n.heads[h].to_ascii_uppercase());
+        let ty = ident(&n.output_type(h));
+        let shape_name = ident(&n.output_shape(h));
         let arr = array_type(&val.shape);
         let rank = lit(val.shape.len());
         let dims = val.shape.iter().map(|&d| lit(d));
@@ -175,7 +178,7 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> crate::Result<Module> {
             code_span(&val.name)
         );
         output_fields.push(quote!(#[doc = #doc] pub #field: Option<#ty>,));
-        let cname = format_ident!("{}", n.heads[h].to_ascii_uppercase());
+        let cname = ident(&n.head_const(h));
         let bit = Literal::u64_unsuffixed(1u64 << h);
         let doc = format!(" Head {}.", code_span(&val.name));
         head_consts.push(quote!(#[doc = #doc] pub const #cname: Heads = Heads(#bit);));
@@ -252,7 +255,7 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> crate::Result<Module> {
     let mut run_fields = Vec::new();
     for (h, &v) in p.outputs.iter().enumerate() {
         let name = ident(&n.heads[h]);
-        let ty = format_ident!("Output{}", camel(&n.heads[h]));
+        let ty = ident(&n.output_type(h));
         let mut runs = Vec::new();
         for (bi, (si, _)) in c.parts.branches().enumerate() {
             if c.parts.branches_of(h).contains(&si) {
@@ -281,7 +284,7 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> crate::Result<Module> {
                 out
             }
         });
-        let cname = format_ident!("{}", n.heads[h].to_ascii_uppercase());
+        let cname = ident(&n.head_const(h));
         run_fields.push(
             quote!(#name: if heads.contains(Heads::#cname) { Some(f.#name()) } else { None },),
         );
@@ -462,6 +465,7 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> crate::Result<Module> {
     Ok(Module {
         code,
         weights: blob,
+        names: n,
     })
 }
 

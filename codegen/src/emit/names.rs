@@ -7,7 +7,7 @@ use crate::passes::partition::Kind;
 use crate::passes::Compiled;
 
 /// Rust names chosen for a model's inputs, heads and constants.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Names {
     /// Per graph input: field name in `Inputs`.
     pub inputs: Vec<String>,
@@ -43,10 +43,7 @@ pub fn names(c: &Compiled) -> Names {
         .iter()
         .map(|&v| {
             fields.snake_with(&p.values[v].name, &mut items, |s| {
-                vec![
-                    format!("Input{}", camel(s)),
-                    format!("INPUT_{}_SHAPE", s.to_ascii_uppercase()),
-                ]
+                vec![derived::input_type(s), derived::input_shape(s)]
             })
         })
         .collect();
@@ -57,13 +54,12 @@ pub fn names(c: &Compiled) -> Names {
         .iter()
         .map(|&v| {
             heads_namer.snake_with(&p.values[v].name, &mut items, |s| {
-                let up = s.to_ascii_uppercase();
                 vec![
-                    up.clone(),
-                    format!("MACS_{up}"),
-                    format!("MACS_{up}_ALONE"),
-                    format!("Output{}", camel(s)),
-                    format!("OUTPUT_{up}_SHAPE"),
+                    derived::head_const(s),
+                    derived::macs(s),
+                    derived::macs_alone(s),
+                    derived::output_type(s),
+                    derived::output_shape(s),
                 ]
             })
         })
@@ -86,7 +82,7 @@ pub fn names(c: &Compiled) -> Names {
             Kind::Branch => fns.snake_with(
                 &format!("branch_{}", heads_in(s.heads, &heads).join("_")),
                 &mut items,
-                |s| vec![format!("MACS_{}", s.to_ascii_uppercase())],
+                |s| vec![derived::macs(s)],
             ),
             Kind::Head(h) => fns.snake(&format!("head_{}", heads[h])),
         })
@@ -96,6 +92,65 @@ pub fn names(c: &Compiled) -> Names {
         heads,
         consts,
         segments,
+    }
+}
+
+impl Names {
+    /// Type of input `k`'s array (`Input<Camel>`).
+    pub fn input_type(&self, k: usize) -> String {
+        derived::input_type(&self.inputs[k])
+    }
+    /// Const holding input `k`'s shape.
+    pub fn input_shape(&self, k: usize) -> String {
+        derived::input_shape(&self.inputs[k])
+    }
+    /// Type of head `h`'s array (`Output<Camel>`).
+    pub fn output_type(&self, h: usize) -> String {
+        derived::output_type(&self.heads[h])
+    }
+    /// Const holding head `h`'s shape.
+    pub fn output_shape(&self, h: usize) -> String {
+        derived::output_shape(&self.heads[h])
+    }
+    /// Head `h`'s bit in `Heads`.
+    pub fn head_const(&self, h: usize) -> String {
+        derived::head_const(&self.heads[h])
+    }
+    /// Const of the multiply-accumulates of part `name` (a head or a branch).
+    pub fn macs(name: &str) -> String {
+        derived::macs(name)
+    }
+    /// Const of the multiply-accumulates of head `h` computed alone.
+    pub fn macs_alone(&self, h: usize) -> String {
+        derived::macs_alone(&self.heads[h])
+    }
+}
+
+/// The identifiers derived from a chosen name: one rule each, used both to reserve
+/// them (so they never collide) and to emit them.
+mod derived {
+    use super::camel;
+
+    pub fn input_type(s: &str) -> String {
+        format!("Input{}", camel(s))
+    }
+    pub fn input_shape(s: &str) -> String {
+        format!("INPUT_{}_SHAPE", s.to_ascii_uppercase())
+    }
+    pub fn output_type(s: &str) -> String {
+        format!("Output{}", camel(s))
+    }
+    pub fn output_shape(s: &str) -> String {
+        format!("OUTPUT_{}_SHAPE", s.to_ascii_uppercase())
+    }
+    pub fn head_const(s: &str) -> String {
+        s.to_ascii_uppercase()
+    }
+    pub fn macs(s: &str) -> String {
+        format!("MACS_{}", s.to_ascii_uppercase())
+    }
+    pub fn macs_alone(s: &str) -> String {
+        format!("MACS_{}_ALONE", s.to_ascii_uppercase())
     }
 }
 

@@ -43,7 +43,7 @@ fn not_regular(meta: &Metadata) -> Option<&'static str> {
 
 /// Opens `path` if it is a regular file, with its length. The error is the reason
 /// alone (callers say which file and what for).
-pub(crate) fn open_regular(path: &Path) -> std::result::Result<(File, u64), String> {
+pub fn open_regular(path: &Path) -> std::result::Result<(File, u64), String> {
     let check = |meta: &Metadata| match not_regular(meta) {
         Some(what) => Err(format!("it is {what}, not a regular file")),
         None => Ok(()),

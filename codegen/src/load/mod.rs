@@ -39,7 +39,7 @@ use crate::ir::Graph;
 
 mod builder;
 mod file;
-pub(crate) use file::open_regular;
+pub use file::open_regular;
 mod fold;
 mod fuse;
 mod graph;

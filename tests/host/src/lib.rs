@@ -4,7 +4,7 @@
 //! `export.py` beside them; their references were computed by onnxruntime.
 
 use std::path::{Path, PathBuf};
-use tinymtl_codegen::npz::{self, Spec};
+use tinymtl::npz::{self, Spec};
 
 /// `tests/fixtures/`.
 pub fn fixtures_dir() -> PathBuf {

@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use tinymtl_codegen::npz::{self, Spec};
+use tinymtl::npz::{self, Spec};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../bad-inputs")
@@ -38,7 +38,7 @@ fn tinymtl() -> &'static Path {
                 "--release",
                 "--quiet",
                 "-p",
-                "tinymtl-codegen",
+                "tinymtl",
                 "--bin",
                 "tinymtl",
             ])

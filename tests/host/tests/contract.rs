@@ -4,7 +4,8 @@
 //! - within 2e-2 + 2e-2·|ref| of onnxruntime on the original f32 model, and the same
 //!   argmax on classification heads wherever the reference's top two differ by > 1e-3.
 
-use tinymtl_codegen::{harness, Builder};
+use tinymtl::host;
+use tinymtl_codegen::Builder;
 use tinymtl_host_tests::*;
 
 #[test]
@@ -19,7 +20,7 @@ fn every_fixture_meets_the_numerics_contract() {
     );
     for f in &fixtures {
         let out = dir.path().join(format!("{}.out.npz", f.name));
-        if let Err(e) = harness::run_files(
+        if let Err(e) = host::run_files(
             &Builder::new(f.path(".onnx")),
             &f.path(".inputs.npz"),
             &out,
@@ -77,9 +78,9 @@ fn selected_heads_only_and_identical_to_the_full_run() {
     let dir = tempfile::tempdir().unwrap();
     let (all, one) = (dir.path().join("all.npz"), dir.path().join("one.npz"));
     let b = Builder::new(f.path(".onnx"));
-    harness::run_files(&b, &f.path(".inputs.npz"), &all, &[]).unwrap();
+    host::run_files(&b, &f.path(".inputs.npz"), &all, &[]).unwrap();
     let head = f.outputs[1].0.clone();
-    harness::run_files(
+    host::run_files(
         &b,
         &f.path(".inputs.npz"),
         &one,
@@ -90,5 +91,5 @@ fn selected_heads_only_and_identical_to_the_full_run() {
     let only = read_outputs(&one, std::slice::from_ref(&head));
     assert_eq!(only.data[0], full.data[1]);
     // The file holds exactly the selected head: reading it as all heads fails.
-    assert!(tinymtl_codegen::npz::read(&one, &f.output_specs()).is_err());
+    assert!(tinymtl::npz::read(&one, &f.output_specs()).is_err());
 }

@@ -12,7 +12,7 @@ mod two_inputs {
     include!(concat!(env!("OUT_DIR"), "/two_inputs.rs"));
 }
 
-use tinymtl_codegen::npz::{self, Spec};
+use tinymtl::npz::{self, Spec};
 use tinymtl_host_tests::fixtures_dir;
 
 fn samples(model: &str, inputs: &[(&str, &[usize])]) -> npz::Samples {

@@ -4,9 +4,9 @@
 use super::firmware::{build_generated, Firmware};
 use super::{io_err, require, MACHINE};
 use crate::npz::Samples;
-use crate::{Builder, Error, Generated, Result};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use tinymtl_codegen::{Builder, Error, Generated, Result};
 
 /// What one QEMU run gave back.
 #[derive(Clone, Debug)]
@@ -110,7 +110,7 @@ pub fn run_qemu(elf: &Path, cwd: &Path, args: &[&str], plugin: Option<&str>) -> 
     })
 }
 
-/// `tinymtl run --target qemu-m4`: like [`crate::harness::run_files`], but the
+/// `tinymtl run --target qemu-m4`: like [`crate::host::run_files`], but the
 /// generated code runs on the emulated Cortex-M4F. Same npz contract and errors;
 /// nothing is written on any error.
 pub fn run_files(
@@ -120,7 +120,7 @@ pub fn run_files(
     heads: &[String],
 ) -> Result<Generated> {
     let model = builder.model_path();
-    crate::harness::run_npz(builder, inputs, output, heads, |g, samples, selected| {
+    crate::contract::run(builder, inputs, output, heads, |g, samples, selected| {
         let fw = build_generated(g, model)?;
         let outs = run_samples(&fw, samples, selected)?;
         Ok((outs, fw.generated))

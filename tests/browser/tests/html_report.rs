@@ -23,12 +23,8 @@ fn chromium() -> PathBuf {
         return PathBuf::from(p);
     }
     for name in ["chromium", "chromium-browser", "google-chrome", "chrome"] {
-        if let Some(dir) = std::env::var_os("PATH")
-            .iter()
-            .flat_map(std::env::split_paths)
-            .find(|d| d.join(name).is_file())
-        {
-            return dir.join(name);
+        if let Ok(p) = which::which(name) {
+            return p;
         }
     }
     panic!(

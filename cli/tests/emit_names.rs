@@ -155,12 +155,12 @@ fn compile_and_run(n: &Names) {
     let g = tinymtl_codegen::Builder::new(&path)
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let bin = tinymtl_codegen::harness::build(&g).unwrap_or_else(|e| panic!("{n:?}: {e}"));
-    let samples = tinymtl_codegen::npz::Samples {
+    let bin = tinymtl::host::build(&g).unwrap_or_else(|e| panic!("{n:?}: {e}"));
+    let samples = tinymtl::npz::Samples {
         n: 1,
         data: vec![vec![0.5; 4], vec![-0.25; 4]],
     };
-    let out = tinymtl_codegen::harness::run(&g.compiled, &bin, &samples, &[0, 1, 2, 3])
+    let out = tinymtl::host::run(&g.compiled, &bin, &samples, &[0, 1, 2, 3])
         .unwrap_or_else(|e| panic!("{n:?}: {e}"));
     // o1 = sigmoid(0.25), o2 = tanh(relu(0.25)).
     assert!((out[1][0] - 1.0 / (1.0 + (-0.25f32).exp())).abs() < 1e-5);

@@ -13,8 +13,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use tinymtl_codegen::{qemu, Builder};
+use tinymtl::qemu;
+use tinymtl_codegen::Builder;
 use tinymtl_host_tests::*;
+use tinymtl_verify::{board, elf_sizes, golden, inference_call_graph};
 
 fn boards_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards")
@@ -22,8 +24,8 @@ fn boards_dir() -> PathBuf {
 
 /// Measured figures of one board's firmware.
 fn measure(board: &Path) -> BTreeMap<String, u64> {
-    let elf = qemu::build_board(board).unwrap_or_else(|e| panic!("{e}"));
-    let s = qemu::elf_sizes(&elf).unwrap_or_else(|e| panic!("{e}"));
+    let elf = board::build(board).unwrap_or_else(|e| panic!("{e}"));
+    let s = elf_sizes(&elf).unwrap_or_else(|e| panic!("{e}"));
     let mut m = BTreeMap::new();
     m.insert("flash".to_string(), s.flash());
     m.insert("ram".to_string(), s.ram());
@@ -53,35 +55,6 @@ fn measure(board: &Path) -> BTreeMap<String, u64> {
     m
 }
 
-/// Keys checked against the golden (growth beyond the tolerance fails); the others
-/// are written for the reader.
-const CHECKED: [&str; 3] = ["flash", "ram", "stack"];
-
-fn parse_golden(text: &str) -> BTreeMap<String, u64> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let (k, v) = l.split_once(char::is_whitespace)?;
-            Some((k.to_string(), v.trim().parse().ok()?))
-        })
-        .collect()
-}
-
-fn write_golden(path: &Path, board: &str, m: &BTreeMap<String, u64>, tol: u64) {
-    let mut s = format!(
-        "# Size golden of boards/{board} (cargo build --release there, default model).\n\
-         # Checked by `cargo xtask test` (tests/host/tests/qemu_size.rs): flash, ram and\n\
-         # stack may not grow by more than tolerance_percent. Rewrite with\n\
-         # `cargo xtask size --bless`. Bytes; weight_bytes and arena_bytes are the model's.\n\
-         tolerance_percent {tol}\n"
-    );
-    for (k, v) in m {
-        s += &format!("{k} {v}\n");
-    }
-    std::fs::write(path, s).unwrap();
-}
-
 #[test]
 fn firmware_sizes_match_their_goldens() {
     let bless = std::env::var_os("TINYMTL_BLESS").is_some();
@@ -100,45 +73,33 @@ fn firmware_sizes_match_their_goldens() {
     for board in &boards {
         let name = board.file_name().unwrap().to_string_lossy().into_owned();
         let golden_path = board.join("size.golden");
-        let golden = std::fs::read_to_string(&golden_path)
-            .map(|t| parse_golden(&t))
-            .unwrap_or_default();
-        let tol = golden.get("tolerance_percent").copied().unwrap_or(3);
+        let golden = golden::parse(&std::fs::read_to_string(&golden_path).unwrap_or_default());
         let m = measure(board);
         println!("boards/{name}:");
         for (k, v) in &m {
-            let g = golden.get(k);
+            let g = golden.values.get(k);
             println!(
                 "  {k:<14} {v:>10}   golden {:>10}",
                 g.map(|g| g.to_string()).unwrap_or_else(|| "-".into())
             );
         }
         if bless {
-            write_golden(&golden_path, &name, &m, tol);
+            let text = golden::render(&name, &m, golden.tolerance_percent);
+            std::fs::write(&golden_path, text).unwrap();
             println!("  blessed {}", golden_path.display());
             continue;
         }
-        for key in CHECKED {
-            let (Some(&g), Some(&v)) = (golden.get(key), m.get(key)) else {
-                continue;
-            };
-            if v * 100 > g * (100 + tol) {
-                failures.push(format!(
-                    "boards/{name}: {key} grew to {v} bytes (golden {g}, tolerance {tol}%); \
-                     if intended, run `cargo xtask size --bless`"
-                ));
-            } else if v * 100 < g * (100 - tol.min(100)) {
-                println!(
-                    "  note: {key} shrank to {v} bytes (golden {g}): `cargo xtask size --bless` locks it in"
-                );
-            }
+        let c = golden::check(&format!("boards/{name}"), &golden, &m, &golden::CHECKED);
+        for n in &c.notes {
+            println!("  note: {n}");
         }
+        failures.extend(c.failures);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 fn check_graph(what: &str, elf: &Path, failures: &mut Vec<String>) {
-    let g = qemu::inference_call_graph(elf).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let g = inference_call_graph(elf).unwrap_or_else(|e| panic!("{what}: {e}"));
     println!(
         "{what:<34} {:>3} functions reachable, max stack of the inference path {:>5} bytes, {} panic path(s)",
         g.reachable,
@@ -166,7 +127,7 @@ fn check_graph(what: &str, elf: &Path, failures: &mut Vec<String>) {
 #[test]
 fn inference_path_cannot_panic_and_does_not_recurse() {
     let mut failures = Vec::new();
-    let elf = qemu::build_board(&boards_dir().join("qemu-m4")).unwrap_or_else(|e| panic!("{e}"));
+    let elf = board::build(&boards_dir().join("qemu-m4")).unwrap_or_else(|e| panic!("{e}"));
     check_graph("boards/qemu-m4 (default model)", &elf, &mut failures);
     for f in fixtures() {
         let b = Builder::new(f.path(".onnx"));

@@ -6,7 +6,8 @@
 //! Never skipped: without QEMU (or the Rust target) the test fails and says what to
 //! install. One firmware build per model; all share one target folder.
 
-use tinymtl_codegen::{harness, qemu, Builder};
+use tinymtl::{host, qemu};
+use tinymtl_codegen::Builder;
 use tinymtl_host_tests::*;
 
 /// QEMU against the host: `|qemu - host| <= 1e-5 * (1 + |host|)`.
@@ -17,11 +18,7 @@ const VS_HOST: Close = Close {
 
 fn require_tools() {
     for prog in ["qemu-system-arm", "timeout"] {
-        assert!(
-            qemu::which(prog).is_some(),
-            "`{prog}` is not on PATH: the QEMU tests need it; {}",
-            qemu::INSTALL_HINT
-        );
+        qemu::require(prog, "the QEMU tests").unwrap_or_else(|e| panic!("{e}"));
     }
 }
 
@@ -40,7 +37,7 @@ fn every_fitting_fixture_on_qemu_matches_the_host_and_the_contract() {
         }
         let host = dir.path().join(format!("{}.host.npz", f.name));
         let board = dir.path().join(format!("{}.qemu.npz", f.name));
-        if let Err(e) = harness::run_files(&b, &f.path(".inputs.npz"), &host, &[]) {
+        if let Err(e) = host::run_files(&b, &f.path(".inputs.npz"), &host, &[]) {
             failures.push(format!("{} (host): {e}", f.name));
             continue;
         }
@@ -112,14 +109,14 @@ fn selected_heads_and_errors_behave_as_on_the_host() {
     let sel = dir.path().join("sel.npz");
     qemu::run_files(&b, &inputs, &sel, &[h2.name.clone(), h0.name.clone()]).unwrap();
     let host = dir.path().join("host.npz");
-    harness::run_files(&b, &inputs, &host, &[h2.name.clone(), h0.name.clone()]).unwrap();
+    host::run_files(&b, &inputs, &host, &[h2.name.clone(), h0.name.clone()]).unwrap();
     let specs = [h2.clone(), h0.clone()];
     let (q, h) = (read_outputs(&sel, &specs), read_outputs(&host, &specs));
     for (i, spec) in specs.iter().enumerate() {
         let w = compare(&q.data[i], &h.data[i], VS_HOST);
         assert!(w.ratio <= 1.0, "{}: {w:?}", spec.name);
     }
-    assert!(tinymtl_codegen::npz::read(&sel, &f.output_specs()).is_err());
+    assert!(tinymtl::npz::read(&sel, &f.output_specs()).is_err());
 
     // The host run's refusals, word for word, and no output file.
     let out = dir.path().join("never.npz");
@@ -128,7 +125,7 @@ fn selected_heads_and_errors_behave_as_on_the_host() {
         (vec![], f.path(".ref_f32.npz")),
     ] {
         let hq = qemu::run_files(&b, &npz, &out, &heads).unwrap_err();
-        let hh = harness::run_files(&b, &npz, &out, &heads).unwrap_err();
+        let hh = host::run_files(&b, &npz, &out, &heads).unwrap_err();
         assert_eq!(hq.to_string(), hh.to_string());
         assert!(!out.exists());
     }

@@ -2,7 +2,8 @@
 //! part and per head set, from a QEMU TCG plugin, are the same on every run and
 //! plausible against the code generator's multiply-accumulate counts.
 
-use tinymtl_codegen::{qemu, Builder};
+use tinymtl::qemu;
+use tinymtl_codegen::Builder;
 use tinymtl_host_tests::*;
 
 fn fixture(name: &str) -> Builder {
@@ -15,11 +16,7 @@ fn fixture(name: &str) -> Builder {
 
 #[test]
 fn instruction_counts_are_deterministic_and_plausible() {
-    assert!(
-        qemu::which("qemu-system-arm").is_some(),
-        "qemu-system-arm is not on PATH; {}",
-        qemu::INSTALL_HINT
-    );
+    qemu::require("qemu-system-arm", "the QEMU tests").unwrap_or_else(|e| panic!("{e}"));
     for name in ["residual_layernorm_three_heads", "imu_conv1d_bn_dynamo"] {
         let b = fixture(name);
         let fw = qemu::build(&b).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -4,7 +4,7 @@
 //! `tests/conformance/make_cases.py` writes the cases (model, inputs, expected outputs,
 //! or a reason why a case cannot apply) into `<target>/conformance-cases/`; this test
 //! compiles every model with the code generator, builds all generated modules into one
-//! harness binary (`harness::build_many`: one compiler run instead of hundreds), runs
+//! harness binary (`host::build_many`: one compiler run instead of hundreds), runs
 //! each case and compares with the expected outputs. The per-op table goes to
 //! `<target>/conformance.md`; it must equal the checked-in `docs/conformance.md` (same
 //! onnx version), so the document stays true and any regression fails the test.
@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use tinymtl_codegen::npz::{self, Spec};
-use tinymtl_codegen::{harness, load, Builder, Generated};
+use tinymtl::host;
+use tinymtl::npz::{self, Spec};
+use tinymtl_codegen::{load, Builder, Generated};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -211,7 +212,7 @@ fn onnx_backend_node_tests() {
             break;
         }
         let models: Vec<&Generated> = built.iter().map(|(_, g)| g).collect();
-        match harness::build_many(&models) {
+        match host::build_many(&models) {
             Ok(b) => {
                 bin = Some(b);
                 break;
@@ -249,12 +250,12 @@ fn onnx_backend_node_tests() {
         for (i, (ci, g)) in built.iter().enumerate() {
             let c = &g.compiled;
             let case = &mut cases[*ci];
-            let (in_specs, out_specs) = harness::specs(c);
+            let (in_specs, out_specs) = tinymtl::contract::specs(c);
             let outcome = (|| {
                 let samples = npz::read(&case.dir.join("inputs.npz"), &in_specs)
                     .map_err(|e| format!("inputs: {e}"))?;
                 let heads: Vec<usize> = (0..out_specs.len()).collect();
-                let got = harness::run_many(c, bin, i, &samples, &heads).map_err(|e| {
+                let got = host::run_many(c, bin, i, &samples, &heads).map_err(|e| {
                     format!("run failed: {}", e.message.lines().next().unwrap_or(""))
                 })?;
                 let want = npz::read(&case.dir.join("expected.npz"), &case.outputs)

@@ -1,11 +1,11 @@
 //! Sample files: `.npz` archives of `float32` arrays keyed by ONNX tensor name, each
 //! holding N samples stacked on a new leading axis.
 
-use crate::{Error, Result};
 use ndarray::{ArrayD, IxDyn};
 use ndarray_npy::{NpzWriter, ReadNpyExt};
 use std::io::{Read, Seek};
 use std::path::Path;
+use tinymtl_codegen::{Error, Result};
 
 /// A tensor's name and per-sample shape.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub struct Samples {
 pub fn read(path: &Path, specs: &[Spec]) -> Result<Samples> {
     // A regular file only: a FIFO or device given as the samples would block or
     // stream forever.
-    let (file, _) = crate::load::open_regular(path)
+    let (file, _) = tinymtl_codegen::load::open_regular(path)
         .map_err(|e| Error::new(format!("cannot open: {e}")).in_file(path))?;
     read_from(file, path, specs)
 }
@@ -204,7 +204,7 @@ fn dims(s: &[usize]) -> String {
 /// Writes `samples` (shaped by `specs`) to `path` atomically
 /// (`builder::write_atomic_with`, the one atomic writer).
 pub fn write(path: &Path, specs: &[Spec], samples: &Samples) -> Result<()> {
-    crate::builder::write_atomic_with(path, |file| {
+    tinymtl_codegen::write_atomic_with(path, |file| {
         let mut w = NpzWriter::new(file);
         for (spec, data) in specs.iter().zip(&samples.data) {
             let mut shape = vec![samples.n];

@@ -1,8 +1,7 @@
 //! Facts read from a firmware ELF without running it: the flash and RAM its
 //! sections take, and symbol addresses.
 
-use super::io_err;
-use crate::{Error, Result};
+use crate::{io_err, Error, Result};
 use std::path::Path;
 
 /// Flash and RAM taken by an ELF, from its section headers.

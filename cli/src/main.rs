@@ -3,7 +3,8 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tinymtl_codegen::{harness, report, Builder, Result};
+use tinymtl::{host, qemu};
+use tinymtl_codegen::{report, Builder, Result};
 
 #[derive(Parser)]
 #[command(
@@ -140,8 +141,8 @@ fn real_main(cli: Cli) -> Result<()> {
         } => {
             let b = Builder::new(&model).saturate(saturate);
             let g = match target {
-                Target::Host => harness::run_files(&b, &inputs, &output, &heads)?,
-                Target::QemuM4 => tinymtl_codegen::qemu::run_files(&b, &inputs, &output, &heads)?,
+                Target::Host => host::run_files(&b, &inputs, &output, &heads)?,
+                Target::QemuM4 => qemu::run_files(&b, &inputs, &output, &heads)?,
             };
             warn(&g.warnings);
             Ok(())
@@ -153,8 +154,8 @@ fn real_main(cli: Cli) -> Result<()> {
         } => {
             let b = Builder::new(&model).saturate(saturate);
             let text = match target {
-                Target::Host => harness::bench(&b)?,
-                Target::QemuM4 => tinymtl_codegen::qemu::bench(&b)?,
+                Target::Host => host::bench(&b)?,
+                Target::QemuM4 => qemu::bench(&b)?,
             };
             print!("{text}");
             Ok(())

@@ -7,8 +7,7 @@
 //! on hand-written listings; [`inference_call_graph`] runs `arm-none-eabi-objdump`
 //! before it and `arm-none-eabi-addr2line` after it.
 
-use super::{require, which};
-use crate::{Error, Result};
+use crate::{require, Error, Result};
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
@@ -90,8 +89,8 @@ pub fn inference_call_graph(elf: &Path) -> Result<CallGraph> {
             String::from_utf8_lossy(&out.stderr)
         )));
     }
-    let (mut g, sites) =
-        analyze(&String::from_utf8_lossy(&out.stdout)).map_err(|e| e.in_file(elf))?;
+    let (mut g, sites) = analyze(&String::from_utf8_lossy(&out.stdout))
+        .map_err(|e| Error::new(format!("{}: {e}", elf.display())))?;
     for (p, lines) in g.panics.iter_mut().zip(source_lines(elf, &sites)) {
         p.site = lines;
     }
@@ -388,7 +387,7 @@ impl<'a> Walk<'a> {
 
 /// `file:line (function)` of every inlined frame at each of `addrs`, innermost first.
 fn source_lines(elf: &Path, addrs: &[u64]) -> Vec<Vec<String>> {
-    let Some(tool) = which("arm-none-eabi-addr2line") else {
+    let Ok(tool) = which::which("arm-none-eabi-addr2line") else {
         return vec![Vec::new(); addrs.len()];
     };
     let mut cmd = Command::new(tool);
@@ -756,7 +755,7 @@ Disassembly of section .text:
 ";
         for text in [listing, ""] {
             let e = analyze(text).unwrap_err();
-            assert!(e.message.contains("no `tinymtl_infer`"), "{e}");
+            assert!(e.0.contains("no `tinymtl_infer`"), "{e}");
         }
     }
 

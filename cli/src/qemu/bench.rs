@@ -2,14 +2,14 @@
 //! the instructions between the firmware's two marker functions around each part and
 //! head set; [`bench`] prints them per part and per head set.
 
-use super::elf::symbol_address;
-use super::firmware::{build, hash, Firmware};
+use super::firmware::{build, Firmware};
 use super::run::run_qemu;
-use super::{io_err, require, MACHINE};
-use crate::harness::cache_dir;
-use crate::{Builder, Error, Result};
+use super::{io_err, require, verify_err, MACHINE};
+use crate::cache::{cache_dir, digest};
 use std::path::PathBuf;
 use std::process::Command;
+use tinymtl_codegen::{Builder, Error, Result};
+use tinymtl_verify::symbol_address;
 
 /// Source of the instruction-counting TCG plugin, compiled on first use.
 pub const PLUGIN_SOURCE: &str = include_str!("../../../tools/qemu-insn/insn_count.c");
@@ -68,7 +68,7 @@ pub fn plugin() -> Result<PathBuf> {
     let gcc = require("gcc", "it compiles the instruction-counting QEMU plugin")?;
     let dir = cache_dir().join(format!(
         "qemu-insn-{}",
-        hash(&[PLUGIN_SOURCE.as_bytes(), &api.to_le_bytes()])
+        digest(&[PLUGIN_SOURCE.as_bytes(), &api.to_le_bytes()])
     ));
     let so = dir.join("libinsn_count.so");
     if so.exists() {
@@ -76,7 +76,7 @@ pub fn plugin() -> Result<PathBuf> {
     }
     std::fs::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
     let src = dir.join("insn_count.c");
-    crate::write_atomic(&src, PLUGIN_SOURCE.as_bytes())?;
+    tinymtl_codegen::write_atomic(&src, PLUGIN_SOURCE.as_bytes())?;
     // A unique temporary output, renamed into place: parallel builds never clash.
     let tmp = tempfile::Builder::new()
         .prefix("libinsn_count.")
@@ -111,8 +111,8 @@ pub fn plugin() -> Result<PathBuf> {
 pub fn measure_firmware(fw: &Firmware) -> Result<Measured> {
     let c = &fw.generated.compiled;
     let bytes = std::fs::read(&fw.elf).map_err(io_err("cannot read", &fw.elf))?;
-    let start = symbol_address(&bytes, "tinymtl_window_start")?;
-    let stop = symbol_address(&bytes, "tinymtl_window_stop")?;
+    let start = symbol_address(&bytes, "tinymtl_window_start").map_err(verify_err)?;
+    let stop = symbol_address(&bytes, "tinymtl_window_stop").map_err(verify_err)?;
     let so = plugin()?;
     let spec = format!("{},start={start:#x},stop={stop:#x}", so.display());
     let dir = tempfile::tempdir()
@@ -124,7 +124,7 @@ pub fn measure_firmware(fw: &Firmware) -> Result<Measured> {
         .filter_map(|l| l.strip_prefix("tinymtl-insn window "))
         .filter_map(|l| l.split(": ").nth(1)?.trim().parse().ok())
         .collect();
-    let names = crate::emit::names(c);
+    let names = &fw.generated.names;
     let n_parts = c.parts.segments.len();
     let n_heads = c.program.outputs.len();
     if counts.len() != 2 + n_parts + n_heads {
@@ -148,7 +148,7 @@ pub fn measure_firmware(fw: &Firmware) -> Result<Measured> {
         .program
         .outputs
         .iter()
-        .map(|&v| crate::escape::text(&c.program.values[v].name));
+        .map(|&v| tinymtl_codegen::escape::text(&c.program.values[v].name));
     let mut head_sets: Vec<Window> = heads
         .enumerate()
         .map(|(h, name)| Window {

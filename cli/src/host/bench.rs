@@ -1,0 +1,66 @@
+//! `tinymtl bench` on the host: nanoseconds per inference for each head set.
+
+use super::{build_crate, model_files};
+use crate::contract::specs;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use tinymtl_codegen::{Builder, Error, Result};
+
+/// `tinymtl bench` on the host: nanoseconds per inference for each head set
+/// (all heads, each head alone), measured by the generated code's own harness on one
+/// sample (the first of `<model>.inputs.npz` beside the model, else zeros). Timing
+/// depends on the machine and its load: for comparisons on one machine only.
+pub fn bench(builder: &Builder) -> Result<String> {
+    let g = builder.build()?;
+    let model = builder.model_path();
+    let (in_specs, out_specs) = specs(&g.compiled);
+    let sample = crate::contract::demo_sample(model, &in_specs);
+    let main = tinymtl_codegen::emit::glue::host_bench();
+    let bin = build_crate(main, &model_files(&[&g])).map_err(|e| e.in_file(model))?;
+    let n = out_specs.len();
+    let mut sets: Vec<(String, u64)> = vec![("all heads".into(), u64::MAX >> (64 - n))];
+    for (h, s) in out_specs.iter().enumerate() {
+        sets.push((
+            format!("{} alone", tinymtl_codegen::escape::text(&s.name)),
+            1 << h,
+        ));
+    }
+    let mut child = Command::new(&bin)
+        .args(sets.iter().map(|(_, m)| m.to_string()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::new(format!("cannot start the bench {}: {e}", bin.display())))?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&sample));
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::new(format!("bench failed: {e}")))?;
+    let _ = writer.join();
+    if !out.status.success() {
+        return Err(Error::new(format!(
+            "the bench failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+        .in_file(model));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let ns: Vec<f64> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .collect();
+    if ns.len() != sets.len() {
+        return Err(Error::new(format!("the bench printed {text:?}")));
+    }
+    let mut s = format!(
+        "{}: nanoseconds per inference on this host (release build, best of 7 batches; varies with the machine and its load)\n\n{:<36} {:>14}\n",
+        model.display(),
+        "head set",
+        "ns/inference"
+    );
+    for ((name, _), t) in sets.iter().zip(ns) {
+        s += &format!("{name:<36} {t:>14.1}\n");
+    }
+    Ok(s)
+}

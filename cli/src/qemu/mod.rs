@@ -1,0 +1,164 @@
+//! Running generated code on the emulated Cortex-M4F board (`--target qemu-m4`):
+//! the firmware crate in `boards/qemu-m4` embeds the generated module through its
+//! `build.rs`, QEMU (`mps2-an386`) runs it, results come back over semihosting.
+//!
+//! `tinymtl run/bench --target qemu-m4` builds the board's `src/main.rs` in a cache
+//! crate per model (`<cache>/qemu-m4-<hash>`, one shared target folder, the board's
+//! `Cargo.lock` and `.cargo/config.toml`), with the model, its glue
+//! ([`tinymtl_codegen::emit::glue::firmware_glue`]) and a demo sample generated here, so any [`Builder`] option
+//! applies. Samples go in as raw f32 through a semihosting file (`in.bin`) and the
+//! heads come back the same way (`out.bin`): bit-exact. The firmware's defmt log
+//! (semihosting stdout) is decoded on the host.
+//!
+//! Cost is counted, not timed: a TCG plugin (`tools/qemu-insn/insn_count.c`,
+//! compiled here with gcc) counts the instructions executed between two marker
+//! functions the firmware calls around each part and head set. The same ELF on the
+//! same QEMU gives the same counts on every run.
+//!
+//! This file holds what the board's `build.rs` needs too (built without the `qemu`
+//! feature): the board's constants, [`fits`] and
+//! [`write_firmware_files`]. With the feature, one file per concept, all re-exported
+//! here: `firmware` (building the firmware of a model), `run` (running it on QEMU,
+//! decoding its defmt log) and `bench` (instruction counts). ELF sizes, symbols and
+//! the panic-free check are `tinymtl-verify`'s.
+
+use std::path::{Path, PathBuf};
+use tinymtl_codegen::passes::Compiled;
+use tinymtl_codegen::{Builder, Error, Generated, Result};
+
+/// Rust target of the board.
+pub const TARGET: &str = "thumbv7em-none-eabihf";
+/// QEMU machine.
+pub const MACHINE: &str = "mps2-an386";
+/// Code memory of the machine (flash).
+pub const FLASH_BYTES: usize = 4 << 20;
+/// SRAM of the machine.
+pub const RAM_BYTES: usize = 4 << 20;
+/// Flash kept for the firmware's own code and the kernels when checking a model fits.
+const CODE_RESERVE: usize = 256 << 10;
+/// RAM kept for the stack and the firmware's statics when checking a model fits.
+const STACK_RESERVE: usize = 256 << 10;
+
+/// How to install what the board needs, for error messages.
+pub const INSTALL_HINT: &str = "install the emulated board's tools: `apt-get install qemu-system-arm binutils-arm-none-eabi` and `rustup target add thumbv7em-none-eabihf`";
+
+/// The board crate (`$TINYMTL_BOARDS/qemu-m4`, default `boards/qemu-m4` of this repository).
+pub fn board_dir() -> PathBuf {
+    std::env::var_os("TINYMTL_BOARDS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../boards")))
+        .join("qemu-m4")
+}
+
+/// Whether a compiled model fits the board: weights (flash) and arena plus input
+/// buffers (RAM), with room kept for code and stack. `Err` says what does not fit.
+pub fn fits(c: &Compiled) -> std::result::Result<(), String> {
+    let p = &c.program;
+    let weights = c.cost.total.weight_bytes;
+    let io: usize = p
+        .inputs
+        .iter()
+        .chain(&p.outputs)
+        .map(|&v| p.values[v].numel() * 4)
+        .sum();
+    let ram = c.plan.arena_len * 4 + 2 * io;
+    let mut why = Vec::new();
+    if weights + CODE_RESERVE > FLASH_BYTES {
+        why.push(format!(
+            "weights take {weights} bytes of flash (the board has {FLASH_BYTES}, {CODE_RESERVE} kept for code)"
+        ));
+    }
+    if ram + STACK_RESERVE > RAM_BYTES {
+        why.push(format!(
+            "arena and buffers take {ram} bytes of RAM (the board has {RAM_BYTES}, {STACK_RESERVE} kept for the stack)"
+        ));
+    }
+    if why.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the model does not fit the qemu-m4 board: {}",
+            why.join("; ")
+        ))
+    }
+}
+
+/// Writes what the firmware includes from `$OUT_DIR`: `model.rs` (the generated
+/// module, and its weight blob if it has one), `glue.rs` (its glue) and `demo.bin`
+/// ([`crate::contract::demo_sample`]). Used by
+/// the board's `build.rs` and by the cache crates of `tinymtl run/bench`.
+pub fn write_firmware_files(builder: &Builder, dir: &Path) -> Result<Generated> {
+    let g = builder.build()?;
+    write_generated(&g, builder.model_path(), dir)?;
+    Ok(g)
+}
+
+fn write_generated(g: &Generated, model: &Path, dir: &Path) -> Result<()> {
+    let (ins, _) = crate::contract::specs(&g.compiled);
+    let io = |e: std::io::Error| {
+        Error::new(format!(
+            "cannot write the firmware files in {}: {e}",
+            dir.display()
+        ))
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let put = |name: &str, bytes: &[u8]| -> Result<()> {
+        crate::cache::put_file(&dir.join(name), bytes).map_err(io)
+    };
+    for (name, bytes) in g.files("model.rs") {
+        put(name, bytes)?;
+    }
+    put("glue.rs", g.glue().as_bytes())?;
+    put("demo.bin", &crate::contract::demo_sample(model, &ins))?;
+    Ok(())
+}
+
+#[cfg(feature = "qemu")]
+mod bench;
+#[cfg(feature = "qemu")]
+mod firmware;
+#[cfg(feature = "qemu")]
+mod run;
+
+#[cfg(feature = "qemu")]
+pub use bench::{
+    bench, measure, measure_firmware, plugin, plugin_api_version, Measured, Window, PLUGIN_SOURCE,
+};
+#[cfg(feature = "qemu")]
+pub use firmware::{build, Firmware};
+#[cfg(feature = "qemu")]
+pub use run::{decode_defmt, run_files, run_qemu, run_samples, QemuRun};
+
+#[cfg(not(feature = "qemu"))]
+/// `tinymtl run --target qemu-m4` (needs the `qemu` feature).
+pub fn run_files(_: &Builder, _: &Path, _: &Path, _: &[String]) -> Result<Generated> {
+    Err(Error::new("tinymtl was built without the `qemu` feature"))
+}
+
+#[cfg(not(feature = "qemu"))]
+/// `tinymtl bench --target qemu-m4` (needs the `qemu` feature).
+pub fn bench(_: &Builder) -> Result<String> {
+    Err(Error::new("tinymtl was built without the `qemu` feature"))
+}
+
+#[cfg(feature = "qemu")]
+fn io_err(what: &str, path: &Path) -> impl Fn(std::io::Error) -> Error {
+    let (what, path) = (what.to_string(), path.display().to_string());
+    move |e| Error::new(format!("{what} {path}: {e}"))
+}
+
+#[cfg(feature = "qemu")]
+/// `prog` on `PATH`, or an error saying `what` needs it and how to install it.
+pub fn require(prog: &str, what: &str) -> Result<PathBuf> {
+    which::which(prog).map_err(|_| {
+        Error::new(format!(
+            "`{prog}` not found on PATH ({what}); {INSTALL_HINT}"
+        ))
+    })
+}
+
+#[cfg(feature = "qemu")]
+/// A `tinymtl-verify` error as ours.
+fn verify_err(e: tinymtl_verify::Error) -> Error {
+    Error::new(e.0)
+}
