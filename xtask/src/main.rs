@@ -10,7 +10,11 @@
 //! - `build-targets`: builds the runtime, and generated fixture models with it
 //!   (`tools/target-check`), for every embedded target it claims.
 //! - `qemu`: the emulated Cortex-M4F tests only (fixtures on QEMU vs host, instruction
-//!   counts, size goldens, panic-free inference path; `test-host` runs them too).
+//!   counts, size goldens, panic-free inference path; `test-host` runs them too),
+//!   and `qemu-dot`.
+//! - `qemu-dot`: the Cortex-M4F assembly dot product against the portable loop on
+//!   QEMU (`tests/qemu-dot`: every length 0..=300 and alignment, NaN/inf); `test` and
+//!   `qemu` run it.
 //! - `size [--bless]`: firmware sizes (flash, RAM, QEMU stack) against
 //!   `boards/*/size.golden`; `--bless` rewrites the goldens.
 //! - `demo [--host]`: the example multi-task sensor model (`examples/har`) end to end:
@@ -154,6 +158,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => lint()
             .and_then(|_| qemu::setup())
+            .and_then(|_| qemu::dot())
             .and_then(|_| robust::setup())
             .and_then(|_| test_host())
             .and_then(|_| robust::miri(false))
@@ -168,12 +173,13 @@ fn main() -> ExitCode {
         Some("fixtures") => fixtures(),
         Some("build-targets") => build_targets(),
         Some("qemu") => qemu::qemu(),
+        Some("qemu-dot") => qemu::dot(),
         Some("size") => size::size(args.iter().any(|a| a == "--bless")),
         Some("demo") => demo::demo(&args[1..]),
         Some("build-boards") => boards::build_boards(args.iter().any(|a| a == "--bless")),
         Some("test-boards") => boards::test_boards(),
         _ => {
-            eprintln!("usage: cargo xtask <test | lint | test-host | fixtures | build-targets | qemu | size [--bless] | build-boards [--bless] | test-boards | demo [--host] | miri [--full]>");
+            eprintln!("usage: cargo xtask <test | lint | test-host | fixtures | build-targets | qemu | qemu-dot | size [--bless] | build-boards [--bless] | test-boards | demo [--host] | miri [--full]>");
             return ExitCode::from(2);
         }
     };
