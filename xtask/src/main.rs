@@ -3,14 +3,23 @@
 //! - `test`: every test: `lint`, `test-host`, `fixtures` (and the embedded steps), then
 //!   `demo` (fails if the generated code disagrees with onnxruntime on the board).
 //! - `lint`: `cargo fmt --check`, `clippy -D warnings`, rustdoc with `-D warnings`.
-//! - `test-host`: the workspace's tests (kernels, codegen, fixture contract).
+//! - `test-host`: the tests that need nothing but cargo (`cargo test --release`: the
+//!   workspace's default members: kernels, codegen, runners, fixture contract, bad
+//!   inputs).
+//! - `qemu`: the tests on the emulated Cortex-M4F (`tests/qemu`, `tests/qemu-dot`).
+//! - `test-browser`: the HTML report in headless Chromium (`tests/browser`).
+//! - `test-conformance`: ONNX backend node tests (`tests/conformance`, Python `onnx`).
 //! - `fixtures`: re-runs onnxruntime on the checked-in fixtures and compares with the
 //!   checked-in references (provenance check; installs numpy/onnx/onnxruntime with pip
 //!   if they are missing).
 //! - `build-targets`: builds the runtime, and generated fixture models with it
 //!   (`tools/target-check`), for every embedded target it claims.
 //! - `qemu`: the emulated Cortex-M4F tests only (fixtures on QEMU vs host, instruction
-//!   counts, size goldens, panic-free inference path; `test-host` runs them too).
+//!   counts, size goldens, panic-free inference path; `test-host` runs them too),
+//!   and `qemu-dot`.
+//! - `qemu-dot`: the Cortex-M4F assembly dot product against the portable loop on
+//!   QEMU (`tests/qemu-dot`: every length 0..=300 and alignment, NaN/inf); `test` and
+//!   `qemu` run it.
 //! - `size [--bless]`: firmware sizes (flash, RAM, QEMU stack) against
 //!   `boards/*/size.golden`; `--bless` rewrites the goldens.
 //! - `demo [--host]`: the example multi-task sensor model (`examples/har`) end to end:
@@ -96,9 +105,29 @@ fn lint() -> Result<(), String> {
         .env("RUSTDOCFLAGS", "-D warnings"))
 }
 
+/// The tests that need nothing but cargo: the workspace's default members.
 fn test_host() -> Result<(), String> {
-    step("test-host: kernels, codegen, fixture contract (generated code on x86)");
-    run(Command::new(cargo()).args(["test", "--workspace", "--release"]))
+    step("test-host: kernels, codegen, runners, fixture contract, bad inputs (cargo only)");
+    run(Command::new(cargo()).args(["test", "--release"]))
+}
+
+/// The HTML report in headless Chromium (`tests/browser`).
+fn test_browser() -> Result<(), String> {
+    step("test-browser: the HTML report in headless Chromium");
+    if std::env::var_os("CHROMIUM").is_none() {
+        qemu::require(&[("chromium", "chromium")])?;
+    }
+    run(Command::new(cargo()).args(["test", "--release", "-p", "tinymtl-browser-tests"]))
+}
+
+/// ONNX backend conformance (`tests/conformance`; the cases come from the `onnx`
+/// Python package).
+fn test_conformance() -> Result<(), String> {
+    step("test-conformance: ONNX backend node tests through the generated code");
+    if !python_has("numpy, onnx, onnxruntime") {
+        pip_requirements()?;
+    }
+    run(Command::new(cargo()).args(["test", "--release", "-p", "tinymtl-conformance-tests"]))
 }
 
 fn python_has(modules: &str) -> bool {
@@ -154,8 +183,11 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => lint()
             .and_then(|_| qemu::setup())
-            .and_then(|_| robust::setup())
+            .and_then(|_| qemu::dot())
             .and_then(|_| test_host())
+            .and_then(|_| qemu::qemu())
+            .and_then(|_| test_browser())
+            .and_then(|_| test_conformance())
             .and_then(|_| robust::miri(false))
             .and_then(|_| fixtures())
             .and_then(|_| build_targets())
@@ -163,17 +195,20 @@ fn main() -> ExitCode {
             .and_then(|_| boards::build_boards(false))
             .and_then(|_| demo::demo(&[])),
         Some("lint") => lint(),
-        Some("test-host") => robust::setup().and_then(|_| test_host()),
+        Some("test-host") => test_host(),
+        Some("test-browser") => test_browser(),
+        Some("test-conformance") => test_conformance(),
         Some("miri") => robust::miri(args.iter().any(|a| a == "--full")),
         Some("fixtures") => fixtures(),
         Some("build-targets") => build_targets(),
         Some("qemu") => qemu::qemu(),
+        Some("qemu-dot") => qemu::dot(),
         Some("size") => size::size(args.iter().any(|a| a == "--bless")),
         Some("demo") => demo::demo(&args[1..]),
         Some("build-boards") => boards::build_boards(args.iter().any(|a| a == "--bless")),
         Some("test-boards") => boards::test_boards(),
         _ => {
-            eprintln!("usage: cargo xtask <test | lint | test-host | fixtures | build-targets | qemu | size [--bless] | build-boards [--bless] | test-boards | demo [--host] | miri [--full]>");
+            eprintln!("usage: cargo xtask <test | lint | test-host | test-browser | test-conformance | fixtures | build-targets | qemu | qemu-dot | size [--bless] | build-boards [--bless] | test-boards | demo [--host] | miri [--full]>");
             return ExitCode::from(2);
         }
     };

@@ -3,14 +3,16 @@
 //! - `setup` (run by `test` before `test-host`): the Rust targets, and a clear error
 //!   naming the packages when QEMU, binutils or gcc is missing; rustfmt and clippy of
 //!   the QEMU firmware and the tools (their own workspaces, outside `lint`).
-//! - `qemu`: only the QEMU tests of `tests/host` (`qemu.rs`: every fitting fixture on
-//!   the board vs the host and the references; `qemu_bench.rs`: deterministic
-//!   instruction counts; `qemu_size.rs`: size goldens and the panic-free check).
-//!   `test-host` runs them too, with every other test.
+//! - `qemu` (run by `test`): the `tests/qemu` crate (`fixtures_on_qemu.rs`: every
+//!   fitting fixture on the board vs the host and the references;
+//!   `instruction_counts.rs`: deterministic instruction counts; `size_and_panics.rs`:
+//!   size goldens and the panic-free check), after `setup` and `dot`.
+//! - `dot` (`cargo xtask qemu-dot`, run by `qemu` and `test`): `tests/qemu-dot`, the
+//!   property test of the Cortex-M4F assembly dot product against the portable loop.
 //! - `target_check` (part of `build-targets`): `tools/target-check`, generated fixture
 //!   models with the runtime, built for every embedded target.
 
-use crate::{cargo, root, run, step, TARGETS};
+use crate::{cargo, root, run, run_as_set, step, TARGETS};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -28,24 +30,39 @@ fn boards_target() -> PathBuf {
     crate::boards::target_dir()
 }
 
+/// `rustup target add` (a no-op for targets already installed).
+fn add_targets(targets: &[&str]) -> Result<(), String> {
+    run(Command::new("rustup").args(["target", "add"]).args(targets))
+}
+
+/// `Err` naming the missing programs of `programs` and the `apt-get install` line.
+pub fn require(programs: &[(&str, &str)]) -> Result<(), String> {
+    let missing: Vec<_> = programs
+        .iter()
+        .filter(|(p, _)| which::which(p).is_err())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let progs: Vec<String> = missing
+        .iter()
+        .map(|(p, pkg)| format!("{p} (Debian package {pkg})"))
+        .collect();
+    let mut pkgs: Vec<&str> = missing.iter().map(|(_, pkg)| *pkg).collect();
+    pkgs.dedup();
+    Err(format!(
+        "missing: {}; install with `apt-get install {}`",
+        progs.join(", "),
+        pkgs.join(" ")
+    ))
+}
+
 /// Rust targets and the host programs the embedded tests need; lint of the crates
 /// outside the workspace.
 pub fn setup() -> Result<(), String> {
     step("qemu setup: Rust targets, QEMU and binutils, lint of boards/qemu-m4 and tools/");
-    let mut add = Command::new("rustup");
-    add.args(["target", "add"]).args(TARGETS);
-    run(&mut add)?;
-    let missing: Vec<String> = PROGRAMS
-        .iter()
-        .filter(|(p, _)| which::which(p).is_err())
-        .map(|(p, pkg)| format!("{p} (Debian package {pkg})"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "missing: {}; install with `apt-get install qemu-system-arm binutils-arm-none-eabi gcc`",
-            missing.join(", ")
-        ));
-    }
+    add_targets(TARGETS)?;
+    require(&PROGRAMS)?;
     for dir in ["boards/qemu-m4", "tools/qemu-run", "tools/target-check"] {
         run(Command::new(cargo())
             .args(["fmt", "--manifest-path"])
@@ -68,19 +85,43 @@ pub fn setup() -> Result<(), String> {
 /// `cargo xtask qemu`: the QEMU tests only.
 pub fn qemu() -> Result<(), String> {
     setup()?;
+    dot()?;
     step("qemu: fixtures on the emulated Cortex-M4F, instruction counts, sizes, panic-free check");
-    run(Command::new(cargo()).args([
-        "test",
-        "--release",
-        "-p",
-        "tinymtl-host-tests",
-        "--test",
-        "qemu",
-        "--test",
-        "qemu_bench",
-        "--test",
-        "qemu_size",
-    ]))
+    run(Command::new(cargo()).args(["test", "--release", "-p", "tinymtl-qemu-tests"]))
+}
+
+/// `cargo xtask qemu-dot`: `tests/qemu-dot` (its own workspace and target folder,
+/// `target/qemu-dot`) checked with rustfmt and clippy, built in release and run on
+/// QEMU `mps2-an386` by its cargo runner (`timeout qemu-system-arm ...`, see its
+/// `.cargo/config.toml`): every length 0..=300 and start alignment, the assembly
+/// against a bit-exact model and the portable loop, NaN/inf rules. Fails if QEMU is
+/// missing or any case fails (the firmware's exit status).
+pub fn dot() -> Result<(), String> {
+    step("qemu-dot: the Cortex-M4F assembly dot product vs the portable loop, on QEMU");
+    require(&[
+        ("qemu-system-arm", "qemu-system-arm"),
+        ("timeout", "coreutils"),
+    ])?;
+    add_targets(&["thumbv7em-none-eabihf"])?;
+    let dir = root().join("tests/qemu-dot");
+    run(Command::new(cargo())
+        .args(["fmt", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .args(["--", "--check"]))?;
+    let target = root().join("target/qemu-dot");
+    // From its folder, so its target, rustflags and runner apply.
+    for args in [
+        &["clippy", "--release", "--quiet", "--", "-D", "warnings"][..],
+        &["run", "--release"],
+    ] {
+        run_as_set(
+            Command::new(cargo())
+                .args(args)
+                .current_dir(&dir)
+                .env("CARGO_TARGET_DIR", &target),
+        )?;
+    }
+    Ok(())
 }
 
 /// Builds `tools/target-check` (three generated fixture models with the runtime) for

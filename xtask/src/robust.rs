@@ -6,25 +6,14 @@
 //!   (~1000x slower than native), so property tests run 4 cases each and the math
 //!   accuracy sweeps are sparse (`cfg(miri)`); every test still runs. `--full` runs 64
 //!   cases per property (local use: much longer).
-//! - `setup`: what the bad-input and conformance tests in `test-host` need (numpy and
-//!   onnx for `tests/conformance/make_cases.py`), installed with pip if missing.
 //!
-//! The bad-input corpus (`tests/host/tests/bad_inputs.rs`) and the ONNX conformance
-//! suite (`tests/host/tests/conformance.rs`) are ordinary workspace tests: `test-host`
-//! runs them.
+//! The bad-input corpus (`tests/host/tests/bad_inputs.rs`) is an ordinary workspace
+//! test (`test-host`); the ONNX conformance suite is `tests/conformance`
+//! (`test-conformance`, which installs the Python packages it needs).
 
 use std::process::Command;
 
-use crate::{pip_requirements, python_has, run, step};
-
-/// pip-installs the pinned Python packages when numpy/onnx are missing.
-pub fn setup() -> Result<(), String> {
-    if !python_has("numpy, onnx") {
-        step("setup: numpy and onnx for the conformance cases");
-        pip_requirements()?;
-    }
-    Ok(())
-}
+use crate::{run, step};
 
 /// `cargo +nightly miri test -p tinymtl-runtime`.
 pub fn miri(full: bool) -> Result<(), String> {

@@ -1,7 +1,7 @@
 //! `cargo xtask size [--bless]`: the firmware size goldens (`boards/*/size.golden`):
 //! flash and RAM of every board's release ELF, and for the QEMU board the stack
 //! high-water mark measured under QEMU, against the goldens with their tolerance
-//! (`tests/host/tests/qemu_size.rs`, which `test-host` runs as well). `--bless`
+//! (`tests/qemu/tests/size_and_panics.rs`, which `qemu` runs as well). `--bless`
 //! rewrites the goldens with the measured figures.
 
 use crate::{cargo, run, step};
@@ -20,9 +20,9 @@ pub fn size(bless: bool) -> Result<(), String> {
         "test",
         "--release",
         "-p",
-        "tinymtl-host-tests",
+        "tinymtl-qemu-tests",
         "--test",
-        "qemu_size",
+        "size_and_panics",
         "--",
         "--nocapture",
         "firmware_sizes",

@@ -11,7 +11,8 @@
 pub mod act;
 pub mod conv;
 pub mod dense;
-mod dot;
+#[doc(hidden)]
+pub mod dot;
 pub mod elementwise;
 pub mod movement;
 pub mod norm;

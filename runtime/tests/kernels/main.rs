@@ -8,6 +8,7 @@ mod act;
 mod conv;
 mod degenerate;
 mod dense;
+mod dot;
 mod elementwise;
 mod movement;
 mod norm;

@@ -5,6 +5,13 @@
 //! register's worth on x86; LLVM vectorizes it) or, on Cortex-M with an FPU, the
 //! assembly loop of `m_fpu` (hardware f16 conversion and fused multiply-add); the tail
 //! is a scalar loop. Both sum the lanes in the same order.
+//!
+//! The module is public but hidden for one test: [`dot_f16_selected`] (the loop the
+//! kernels use) and [`dot_f16_portable`] (the portable blocks, compiled on every
+//! target) let one Cortex-M4F firmware compare the assembly with the portable loop
+//! (`tests/qemu-dot`, `cargo xtask qemu-dot`).
+// Hidden from the API docs, so its links to crate-private items harm no reader.
+#![allow(rustdoc::private_intra_doc_links)]
 
 use crate::f16::widen;
 use half::f16;
@@ -20,6 +27,32 @@ pub(crate) const LANES: usize = 8;
 /// `sum_i x[i] * w[i]` over the shorter of the two.
 #[inline(always)]
 pub(crate) fn dot_f16(x: &[f32], w: &[f16]) -> f32 {
+    dot_with::<false>(x, w)
+}
+
+/// [`dot_f16`], the loop every kernel calls (on Cortex-M FPUs the assembly). Not part
+/// of the API: for the firmware test that compares it with [`dot_f16_portable`]
+/// (`tests/qemu-dot`).
+#[doc(hidden)]
+#[inline(never)]
+pub fn dot_f16_selected(x: &[f32], w: &[f16]) -> f32 {
+    dot_f16(x, w)
+}
+
+/// [`dot_f16`] with the portable blocks on every target: the same head, tail and lane
+/// order, so on Cortex-M FPUs it differs from the assembly only in rounding (separate
+/// multiply and add instead of a fused multiply-add). Not part of the API (see
+/// [`dot_f16_selected`]).
+#[doc(hidden)]
+#[inline(never)]
+pub fn dot_f16_portable(x: &[f32], w: &[f16]) -> f32 {
+    dot_with::<true>(x, w)
+}
+
+/// [`dot_f16`], its whole blocks of [`LANES`] in portable Rust if `PORTABLE` (or on
+/// targets without the assembly).
+#[inline(always)]
+fn dot_with<const PORTABLE: bool>(x: &[f32], w: &[f16]) -> f32 {
     debug_assert_eq!(x.len(), w.len());
     let (mut x, mut w) = (x, w);
     let mut head = 0.0f32;
@@ -34,7 +67,11 @@ pub(crate) fn dot_f16(x: &[f32], w: &[f16]) -> f32 {
     let (xc, xr) = x.as_chunks::<LANES>();
     let (wc, wr) = w.as_chunks::<LANES>();
     #[cfg(tinymtl_m_fpu_asm)]
-    let body = m_fpu::blocks(xc, wc);
+    let body = if PORTABLE {
+        portable::blocks(xc, wc)
+    } else {
+        m_fpu::blocks(xc, wc)
+    };
     #[cfg(not(tinymtl_m_fpu_asm))]
     let body = portable::blocks(xc, wc);
     let mut tail = head;
