@@ -85,6 +85,14 @@ pub struct Close {
     pub rel: f32,
 }
 
+impl Close {
+    /// Whether `got` is within the tolerance of `want`; equal values (infinities
+    /// included) and NaN against NaN count as close (the ONNX test suite's rule).
+    pub fn admits(self, got: f32, want: f32) -> bool {
+        (got.is_nan() && want.is_nan()) || got == want || (got - want).abs() <= self.abs + self.rel * want.abs()
+    }
+}
+
 /// Against onnxruntime on the model with f16-rounded weights.
 pub const VS_F16_REFERENCE: Close = Close {
     abs: 1e-3,

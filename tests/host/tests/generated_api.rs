@@ -97,9 +97,13 @@ fn consts_describe_the_parts() {
         MACS_TRUNK + MACS_BRANCH_HEAD_A_HEAD_B + MACS_HEAD_A
     );
     assert_eq!(MACS_HEAD_C_ALONE, MACS_TRUNK + MACS_HEAD_C);
-    assert_eq!(ARENA_BYTES, ARENA_LEN * 4);
     const { assert!(WEIGHT_BYTES >= PARAMS * 2) };
-    assert!(core::mem::size_of::<Model>() >= ARENA_BYTES);
+    // The arena is the model's state: the `Model` holds it and little else.
+    let size = core::mem::size_of::<Model>();
+    assert!(
+        (ARENA_BYTES..=ARENA_BYTES + 64).contains(&size),
+        "Model is {size} bytes, arena {ARENA_BYTES}"
+    );
 }
 
 #[test]
