@@ -13,7 +13,7 @@
 //!
 //! Identifiers come from [`crate::emit::names()`] (ASCII letters, digits and `_` only);
 //! string literals are built as tokens (`proc_macro2::Literal::string`, which
-//! escapes like `{:?}`). HTML has its own escaping in `report/html.rs`, applied
+//! escapes like `{:?}`). HTML has its own escaping in `report/html/mod.rs`, applied
 //! after this function. Nothing else puts model text into generated code or output.
 
 use sha2::{Digest, Sha256};

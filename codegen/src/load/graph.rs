@@ -7,11 +7,11 @@ use std::path::Path;
 use std::rc::Rc;
 
 use super::builder::Builder;
-use super::fuse::{self, Wiring};
 use super::inline::{self, FlatNode};
 use super::node::NodeCtx;
 use super::onnx::{ModelProto, TensorProto, ValueInfoProto};
 use super::ops::{self, Outcome};
+use super::patterns::{self, Wiring};
 use super::proto::{self, DeclDim};
 use super::validate;
 use super::value::{DType, Value};
@@ -163,7 +163,7 @@ pub(crate) fn convert(model: &ModelProto, path: &Path) -> Result<Graph> {
                     is_output: &is_output,
                     scalar: &scalar,
                 };
-                fuse::match_erf_gelu(&w, i)
+                patterns::match_erf_gelu(&w, i)
             };
             if let Some(m) = found {
                 if let Some(Value::Act(x)) = cv.values.get(&m.x).cloned() {

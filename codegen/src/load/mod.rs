@@ -7,7 +7,8 @@
 //! `validate` (per-op input/output counts, duplicate attributes), `graph` (wiring
 //! checks, dead code, topological order, inputs/outputs, declared-shape checks),
 //! `ops` (one translator per op family), `fold` (load-time evaluation of constant
-//! subgraphs), `fuse` (GELU written with Erf), `builder` (the IR under construction).
+//! subgraphs, by op family too), `patterns` (multi-node patterns the IR has as one op:
+//! GELU written with Erf), `builder` (the IR under construction).
 //!
 //! Beyond the op-for-op translation:
 //! - a zero-constant `Pad` of an activation is merged into the pads of the Conv or
@@ -41,11 +42,11 @@ mod builder;
 mod file;
 pub use file::open_regular;
 mod fold;
-mod fuse;
 mod graph;
 mod inline;
 mod node;
 mod ops;
+mod patterns;
 mod proto;
 mod validate;
 mod value;

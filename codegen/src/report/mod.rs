@@ -1,40 +1,31 @@
-//! Human-readable reports of a compiled model (`tinymtl inspect`).
+//! Human-readable reports of a compiled model (`tinymtl inspect`): [`text`] for the
+//! terminal and [`html()`] for a page, both laid out from the same rows (`rows`).
 
 mod html;
+mod rows;
 pub use html::html;
 
-use crate::emit::names;
 use crate::escape;
 use crate::passes::partition::Kind;
 use crate::passes::Compiled;
+use rows::Rows;
 use std::fmt::Write;
 
 /// The parts table, per-head costs, arena and the step list.
 pub fn text(c: &Compiled, file: &str) -> String {
-    let p = &c.program;
-    let n = names(c);
+    let rows = Rows::of(c);
     let mut s = String::new();
     // Every name from the model is shown through `escape::text`: one printable line.
-    let heads: Vec<String> = p
-        .outputs
-        .iter()
-        .map(|&v| escape::text(&p.values[v].name))
-        .collect();
-    let inputs: Vec<String> = p
+    let heads: Vec<String> = rows.heads.iter().map(|t| escape::text(&t.name)).collect();
+    let inputs: Vec<String> = rows
         .inputs
         .iter()
-        .map(|&v| {
-            format!(
-                "{} {:?}",
-                escape::text(&p.values[v].name),
-                p.values[v].shape
-            )
-        })
+        .map(|t| format!("{} {:?}", escape::text(&t.name), t.shape))
         .collect();
     let _ = writeln!(
         s,
         "model `{}` ({}): inputs {}; {} head(s)\n",
-        escape::text(&p.name),
+        escape::text(&rows.name),
         escape::line(file),
         inputs.join(", "),
         heads.len()
@@ -44,15 +35,15 @@ pub fn text(c: &Compiled, file: &str) -> String {
         "{:<28} {:<28} {:>10} {:>12} {:>12} {:>6}",
         "part", "heads", "params", "weight B", "MACs", "steps"
     );
-    for (si, seg) in c.parts.segments.iter().enumerate() {
-        let k = &c.cost.parts[si];
+    for part in &rows.parts {
+        let k = &part.cost;
         let hs: Vec<&str> = (0..heads.len())
-            .filter(|h| seg.heads & (1 << h) != 0)
+            .filter(|&h| part.serves(h))
             .map(|h| heads[h].as_str())
             .collect();
-        let label = match seg.kind {
+        let label = match part.kind {
             Kind::Trunk => "trunk".to_string(),
-            Kind::Branch => format!("branch {}", n.segments[si].trim_start_matches("branch_")),
+            Kind::Branch => format!("branch {}", part.fn_name.trim_start_matches("branch_")),
             Kind::Head(h) => format!("head {}", heads[h]),
         };
         let _ = writeln!(
@@ -63,23 +54,17 @@ pub fn text(c: &Compiled, file: &str) -> String {
             k.params,
             k.weight_bytes,
             k.macs,
-            seg.steps.len()
+            part.steps
         );
     }
-    let t = &c.cost.total;
+    let t = &rows.total;
     let _ = writeln!(
         s,
         "{:<28} {:<28} {:>10} {:>12} {:>12} {:>6}\n",
-        "total",
-        "",
-        t.params,
-        t.weight_bytes,
-        t.macs,
-        p.steps.len()
+        "total", "", t.params, t.weight_bytes, t.macs, rows.total_steps
     );
     let _ = writeln!(s, "each head alone (trunk + its branches + its own part):");
-    for (h, name) in heads.iter().enumerate() {
-        let k = c.cost.head_alone(&c.parts, h);
+    for (name, k) in heads.iter().zip(&rows.alone) {
         let _ = writeln!(
             s,
             "  {:<26} params {:>9}  weight B {:>9}  MACs {:>11}",
@@ -89,16 +74,15 @@ pub fn text(c: &Compiled, file: &str) -> String {
     let _ = writeln!(
         s,
         "\narena: {} bytes ({} f32); largest simultaneously live set: {} bytes",
-        c.plan.arena_len * 4,
-        c.plan.arena_len,
-        c.plan.peak_live * 4
+        rows.arena_len * 4,
+        rows.arena_len,
+        rows.peak_live * 4
     );
-    let kept: Vec<String> = p
+    let kept: Vec<String> = rows
         .inputs
         .iter()
-        .zip(&c.plan.input_in_arena)
-        .filter(|(_, &k)| k)
-        .map(|(&v, _)| escape::text(&p.values[v].name))
+        .filter(|t| t.in_arena)
+        .map(|t| escape::text(&t.name))
         .collect();
     if !kept.is_empty() {
         let _ = writeln!(
@@ -108,30 +92,23 @@ pub fn text(c: &Compiled, file: &str) -> String {
         );
     }
     let _ = writeln!(s, "\nsteps:");
-    for (si, seg) in c.parts.segments.iter().enumerate() {
-        for &st in &seg.steps {
-            let step = &p.steps[st];
-            let nodes: Vec<String> = step
-                .nodes
-                .iter()
-                .map(|(nm, op)| format!("{} `{}`", escape::text(op), escape::text(nm)))
-                .collect();
-            let place = if c.plan.in_place[st].is_some() {
-                " (in place)"
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                s,
-                "  {:<20} {:<15} {:?}{place}  <- {}",
-                n.segments[si],
-                step.kernel.label(),
-                p.values[step.out].shape,
-                nodes.join(" + ")
-            );
-        }
+    for step in &rows.steps {
+        let nodes: Vec<String> = step
+            .nodes
+            .iter()
+            .map(|(nm, op)| format!("{} `{}`", escape::text(op), escape::text(nm)))
+            .collect();
+        let place = if step.in_place { " (in place)" } else { "" };
+        let _ = writeln!(
+            s,
+            "  {:<20} {:<15} {:?}{place}  <- {}",
+            rows.parts[step.part].fn_name,
+            step.kernel,
+            step.shape,
+            nodes.join(" + ")
+        );
     }
-    for w in &c.warnings {
+    for w in &rows.warnings {
         let _ = writeln!(s, "warning: {}", escape::line(w));
     }
     s

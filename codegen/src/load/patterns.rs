@@ -1,5 +1,7 @@
-//! Recognizes GELU written out with `Erf` (how exporters write `F.gelu` below opset 20:
-//! `0.5 * x * (1 + erf(x / sqrt(2)))`), which the IR has as a single unary op.
+//! Multi-node patterns that the IR has as a single op, recognised before translation
+//! (the matched nodes are then not translated one by one). One so far: GELU written
+//! out with `Erf` (how exporters write `F.gelu` below opset 20:
+//! `0.5 * x * (1 + erf(x / sqrt(2)))`), which becomes one unary op.
 
 use std::collections::HashMap;
 
