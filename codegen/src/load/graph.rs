@@ -6,7 +6,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
 
-use super::builder::Builder;
+use super::graph_builder::GraphBuilder;
 use super::inline::{self, FlatNode};
 use super::node::NodeCtx;
 use super::onnx::{ModelProto, TensorProto, ValueInfoProto};
@@ -135,7 +135,7 @@ pub(crate) fn convert(model: &ModelProto, path: &Path) -> Result<Graph> {
 
     let mut cv = Converter {
         path,
-        g: Builder::default(),
+        g: GraphBuilder::default(),
         values: HashMap::new(),
         inits,
         sparse,
@@ -286,7 +286,7 @@ fn topo_order(
 
 struct Converter<'a> {
     path: &'a Path,
-    g: Builder,
+    g: GraphBuilder,
     values: HashMap<String, Value>,
     inits: HashMap<&'a str, &'a TensorProto>,
     sparse: HashSet<&'a str>,
@@ -577,7 +577,7 @@ fn fmt_dims(dims: &[DeclDim]) -> String {
 
 /// Drops nodes no output depends on (e.g. whose only consumer was a folded Shape)
 /// and the tensors nothing refers to, renumbering tensor ids.
-fn finish(name: String, b: Builder, inputs: Vec<TensorId>, outputs: Vec<TensorId>) -> Graph {
+fn finish(name: String, b: GraphBuilder, inputs: Vec<TensorId>, outputs: Vec<TensorId>) -> Graph {
     let mut needed = vec![false; b.tensors.len()];
     for &o in &outputs {
         needed[o] = true;

@@ -38,8 +38,8 @@ use prost::Message as _;
 use crate::error::Result;
 use crate::ir::Graph;
 
-mod builder;
 mod file;
+mod graph_builder;
 pub use file::open_regular;
 mod fold;
 mod graph;

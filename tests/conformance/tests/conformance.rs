@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use tinymtl::host;
-use tinymtl_host_tests::Close;
 use tinymtl::npz::{self, Spec};
 use tinymtl_codegen::{load, Builder, Generated};
+use tinymtl_host_tests::Close;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -117,12 +117,7 @@ fn gist(message: &str) -> String {
     }
 }
 
-fn compare(
-    got: &[Vec<f32>],
-    want: &[Vec<f32>],
-    outs: &[Spec],
-    tol: Close,
-) -> Outcome {
+fn compare(got: &[Vec<f32>], want: &[Vec<f32>], outs: &[Spec], tol: Close) -> Outcome {
     for (k, (g, w)) in got.iter().zip(want).enumerate() {
         let mut worst: Option<(usize, f32, f32)> = None;
         for (i, (&a, &b)) in g.iter().zip(w).enumerate() {

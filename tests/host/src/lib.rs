@@ -89,7 +89,9 @@ impl Close {
     /// Whether `got` is within the tolerance of `want`; equal values (infinities
     /// included) and NaN against NaN count as close (the ONNX test suite's rule).
     pub fn admits(self, got: f32, want: f32) -> bool {
-        (got.is_nan() && want.is_nan()) || got == want || (got - want).abs() <= self.abs + self.rel * want.abs()
+        (got.is_nan() && want.is_nan())
+            || got == want
+            || (got - want).abs() <= self.abs + self.rel * want.abs()
     }
 }
 

@@ -19,7 +19,7 @@ pub(crate) use layout::{slice_geometry, transpose_data};
 pub(crate) use reduce::{reduce, reduce_axes, reduced_shape};
 pub(crate) use shapes::shape_values;
 
-use super::builder::Builder;
+use super::graph_builder::GraphBuilder;
 use super::node::NodeCtx;
 use super::proto;
 use super::value::{Const, DType, Data, Value};
@@ -164,7 +164,7 @@ pub(crate) fn int_values(ctx: &NodeCtx, c: &Const, what: &str) -> Result<Vec<i64
 }
 
 /// Evaluates a fold-only op.
-pub(crate) fn fold_only(ctx: &NodeCtx, g: &Builder) -> Result<Vec<Const>> {
+pub(crate) fn fold_only(ctx: &NodeCtx, g: &GraphBuilder) -> Result<Vec<Const>> {
     let c = match ctx.op {
         "Shape" => shapes::shape_of(ctx, g)?,
         "Size" => shapes::size(ctx, g)?,

@@ -3,13 +3,13 @@
 
 use super::{checked_numel, cin, int_values, out_const};
 use crate::error::Result;
-use crate::load::builder::Builder;
+use crate::load::graph_builder::GraphBuilder;
 use crate::load::node::NodeCtx;
 use crate::load::proto;
 use crate::load::value::{Const, DType, Data};
 
 /// Shape (with its `start` / `end` attributes).
-pub(super) fn shape_of(ctx: &NodeCtx, g: &Builder) -> Result<Const> {
+pub(super) fn shape_of(ctx: &NodeCtx, g: &GraphBuilder) -> Result<Const> {
     ctx.check_attrs(&["start", "end"])?;
     let s = g.in_shape(ctx, 0)?;
     let r = s.len() as i64;
@@ -27,7 +27,7 @@ pub(super) fn shape_of(ctx: &NodeCtx, g: &Builder) -> Result<Const> {
 }
 
 /// Size: the element count.
-pub(super) fn size(ctx: &NodeCtx, g: &Builder) -> Result<Const> {
+pub(super) fn size(ctx: &NodeCtx, g: &GraphBuilder) -> Result<Const> {
     ctx.check_attrs(&[])?;
     let n = checked_numel(ctx, &g.in_shape(ctx, 0)?)?;
     Ok(out_const(

@@ -4,14 +4,14 @@ use super::Outcome;
 use crate::error::Result;
 use crate::ir::shape::{self, AutoPad};
 use crate::ir::{ConvAttrs, Op, PoolAttrs, PoolKind};
-use crate::load::builder::Builder;
+use crate::load::graph_builder::GraphBuilder;
 use crate::load::node::NodeCtx;
 use crate::load::value::Value;
 
 /// The data input of a Conv/pool: its IR tensor and, when it comes from a pending
 /// zero Pad, the spatial pads to merge (begins then ends). Padding of the batch or
 /// channel dims cannot be merged.
-fn data_input(ctx: &NodeCtx, g: &mut Builder) -> Result<(usize, Option<Vec<usize>>)> {
+fn data_input(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<(usize, Option<Vec<usize>>)> {
     match ctx.req(0)? {
         Value::Padded(p) => {
             let r = p.shape.len();
@@ -145,7 +145,7 @@ fn spatial_rank(ctx: &NodeCtx, x: &[usize]) -> Result<usize> {
 }
 
 /// Conv: weights (and bias) must be float constants.
-pub(super) fn conv(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn conv(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&[
         "auto_pad",
         "dilations",
@@ -220,7 +220,7 @@ pub(super) fn conv(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
 }
 
 /// MaxPool (single output, storage_order 0) and AveragePool.
-pub(super) fn pool(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn pool(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     let kind = if ctx.op == "MaxPool" {
         ctx.check_attrs(&[
             "auto_pad",
@@ -317,7 +317,7 @@ pub(super) fn pool(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
 }
 
 /// GlobalAveragePool: mean over all spatial dims, kept as 1s.
-pub(super) fn global_average_pool(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn global_average_pool(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&[])?;
     let xs = g.in_shape(ctx, 0)?;
     if xs.len() < 3 {

@@ -4,13 +4,13 @@
 use super::Outcome;
 use crate::error::Result;
 use crate::ir::{shape, BinaryOp, Op, UnaryOp};
-use crate::load::builder::Builder;
 use crate::load::fold::{self, out_const};
+use crate::load::graph_builder::GraphBuilder;
 use crate::load::node::NodeCtx;
 use crate::load::value::{Data, Value};
 
 /// Add, Sub, Mul, Div, Pow.
-pub(super) fn binary(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn binary(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&[])?;
     let (a, b) = (ctx.req(0)?.clone(), ctx.req(1)?.clone());
     if let (Value::Const(ca), Value::Const(cb)) = (&a, &b) {
@@ -167,7 +167,7 @@ fn eval_unary(op: UnaryOp, x: f32) -> Option<f32> {
 }
 
 /// Unary activations and Sqrt; folded on float constants.
-pub(super) fn unary(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn unary(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     let op = unary_op(ctx)?;
     let x = ctx.req(0)?.clone();
     if let Value::Const(c) = &x {

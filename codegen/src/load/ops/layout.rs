@@ -4,8 +4,8 @@
 use super::Outcome;
 use crate::error::Result;
 use crate::ir::{shape, Op};
-use crate::load::builder::Builder;
 use crate::load::fold::{self, out_const, shape_values};
+use crate::load::graph_builder::GraphBuilder;
 use crate::load::node::NodeCtx;
 use crate::load::value::{DType, Data, Padded, Value};
 use std::rc::Rc;
@@ -211,7 +211,7 @@ pub(crate) fn reshape_target(
 }
 
 /// Reshape, Flatten, Squeeze, Unsqueeze: `Op::Reshape` with the static output shape.
-pub(super) fn reshape(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn reshape(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     let x = ctx.req(0)?.clone();
     let in_shape = g.shape_of(&x);
     let out_shape = reshaped(ctx, &in_shape)?;
@@ -223,7 +223,7 @@ pub(super) fn reshape(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
             out_shape,
             c.data.clone(),
         )])),
-        Value::Padded(p) => Err(Builder::pad_misuse(ctx, 0, &p)),
+        Value::Padded(p) => Err(GraphBuilder::pad_misuse(ctx, 0, &p)),
         Value::Act(id) if out_shape == in_shape => Ok(Outcome::Alias(Value::Act(id))),
         Value::Act(id) => Ok(Outcome::Compute {
             op: Op::Reshape,
@@ -236,7 +236,7 @@ pub(super) fn reshape(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
 /// Pad (opset >= 11 inputs). Mode `constant` only. On constants it is evaluated; on
 /// activations only a zero pad is accepted, and it stays pending ([`Padded`]) until a
 /// Conv or AveragePool merges it into its own pads.
-pub(super) fn pad(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn pad(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&["mode"])?;
     let mode = ctx.string("mode")?.unwrap_or_else(|| "constant".into());
     if mode != "constant" {
@@ -340,7 +340,7 @@ pub(super) fn pad(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
 }
 
 /// Transpose (default: reversed dims).
-pub(super) fn transpose(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn transpose(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&["perm"])?;
     let x = ctx.req(0)?.clone();
     let in_shape = g.shape_of(&x);
@@ -369,7 +369,7 @@ pub(super) fn transpose(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
                 ctx, 0, c.dtype, shape, data,
             )]))
         }
-        Value::Padded(p) => Err(Builder::pad_misuse(ctx, 0, &p)),
+        Value::Padded(p) => Err(GraphBuilder::pad_misuse(ctx, 0, &p)),
         Value::Act(id) if perm.iter().enumerate().all(|(i, &p)| i == p) => {
             Ok(Outcome::Alias(Value::Act(id)))
         }
@@ -382,7 +382,7 @@ pub(super) fn transpose(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
 }
 
 /// Concat along `axis`.
-pub(super) fn concat(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn concat(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&["axis"])?;
     let n = ctx.inputs.len();
     if n == 0 {
@@ -455,13 +455,13 @@ pub(super) fn concat(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
 }
 
 /// Slice of an activation (constants fold in [`fold`]): a strided window.
-pub(super) fn slice(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn slice(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     let x = ctx.req(0)?.clone();
     let in_shape = g.shape_of(&x);
     let (begin, step, shape) = fold::slice_geometry(ctx, &in_shape)?;
     let id = match x {
         Value::Act(id) => id,
-        Value::Padded(p) => return Err(Builder::pad_misuse(ctx, 0, &p)),
+        Value::Padded(p) => return Err(GraphBuilder::pad_misuse(ctx, 0, &p)),
         Value::Const(_) => return fold::fold_only(ctx, g).map(Outcome::Consts),
     };
     if shape.contains(&0) {
@@ -482,7 +482,7 @@ pub(super) fn slice(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
 /// Split of an activation along `axis` into consecutive parts: sizes from the `split`
 /// input (opset 13+) or attribute, else `num_outputs` (opset 18+) or the number of
 /// outputs, equal parts with a smaller last one. Each part becomes a Slice.
-pub(super) fn split(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn split(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&["axis", "split", "num_outputs"])?;
     let x = ctx.req(0)?.clone();
     let in_shape = g.shape_of(&x);
@@ -513,7 +513,7 @@ pub(super) fn split(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
     }
     let id = match x {
         Value::Act(id) => id,
-        Value::Padded(p) => return Err(Builder::pad_misuse(ctx, 0, &p)),
+        Value::Padded(p) => return Err(GraphBuilder::pad_misuse(ctx, 0, &p)),
         Value::Const(_) => return Err(ctx.err("Split of a constant is not supported")),
     };
     let mut parts = Vec::new();

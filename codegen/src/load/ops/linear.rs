@@ -3,13 +3,13 @@
 use super::Outcome;
 use crate::error::Result;
 use crate::ir::{shape, Op};
-use crate::load::builder::Builder;
 use crate::load::fold::{self, out_const};
+use crate::load::graph_builder::GraphBuilder;
 use crate::load::node::NodeCtx;
 use crate::load::value::{Const, Data, Value};
 
 /// Gemm: `alpha * A' * B' + beta * C`, A and B 2-D, C broadcastable to the output.
-pub(super) fn gemm(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn gemm(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&["alpha", "beta", "transA", "transB"])?;
     let alpha = ctx.float_or("alpha", 1.0)?;
     let beta = ctx.float_or("beta", 1.0)?;
@@ -129,7 +129,7 @@ fn gemm_fold(ctx: &NodeCtx, attrs: (f32, f32, bool, bool), out: &[usize]) -> Res
 }
 
 /// MatMul with numpy semantics; folded when both operands are 2-D float constants.
-pub(super) fn matmul(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn matmul(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&[])?;
     let (a, b) = (ctx.req(0)?.clone(), ctx.req(1)?.clone());
     let (sa, sb) = (g.shape_of(&a), g.shape_of(&b));

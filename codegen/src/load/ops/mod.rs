@@ -7,8 +7,8 @@ mod layout;
 mod linear;
 mod norm;
 
-use super::builder::Builder;
 use super::fold;
+use super::graph_builder::GraphBuilder;
 use super::node::NodeCtx;
 use super::value::{Const, Value};
 use crate::error::Result;
@@ -79,7 +79,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
 pub const FOLD_ONLY_OPS: &[&str] = fold::FOLD_ONLY_OPS;
 
 /// Converts one node.
-pub(crate) fn convert(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(crate) fn convert(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     match ctx.op {
         "Constant" => fold::constant(ctx).map(|c| Outcome::Consts(vec![c])),
         "Identity" => layout::identity(ctx),

@@ -4,14 +4,14 @@
 use super::Outcome;
 use crate::error::Result;
 use crate::ir::{shape, Op};
-use crate::load::builder::Builder;
 use crate::load::fold;
+use crate::load::graph_builder::GraphBuilder;
 use crate::load::node::NodeCtx;
 use crate::load::value::Value;
 
 /// BatchNormalization in inference mode: `[X, scale, B, mean, var]`, all parameters
 /// float constants of shape `[C]`.
-pub(super) fn batch_norm(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn batch_norm(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&["epsilon", "momentum", "training_mode"])?;
     let training = ctx.int_or("training_mode", 0)?;
     if training != 0 {
@@ -66,7 +66,7 @@ fn strip_leading_ones(s: &[usize]) -> &[usize] {
 
 /// LayerNormalization over `axis..rank`; scale and bias are float constants shaped
 /// like the normalized dims. Only the first output may be used (checked by the driver).
-pub(super) fn layer_norm(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn layer_norm(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&["axis", "epsilon", "stash_type"])?;
     let xs = g.in_shape(ctx, 0)?;
     let a = ctx.int_or("axis", -1)?;
@@ -106,7 +106,7 @@ pub(super) fn layer_norm(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
 
 /// Softmax / LogSoftmax. Before opset 13 the op flattens dims `axis..` into one; that
 /// equals a softmax along a single axis only if at most one of those dims exceeds 1.
-pub(super) fn softmax(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn softmax(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&["axis"])?;
     let xs = g.in_shape(ctx, 0)?;
     let r = xs.len();
@@ -163,7 +163,7 @@ pub(super) fn softmax(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
 
 /// ReduceMean (axes attribute before opset 18, input from 18; empty axes mean all
 /// axes unless `noop_with_empty_axes`). Folded on constants.
-pub(super) fn reduce_mean(ctx: &NodeCtx, g: &mut Builder) -> Result<Outcome> {
+pub(super) fn reduce_mean(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     let x = ctx.req(0)?.clone();
     let xs = g.shape_of(&x);
     let (axes, keepdims) = fold::reduce_axes(ctx, xs.len())?;

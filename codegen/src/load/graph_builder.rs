@@ -11,14 +11,14 @@ use crate::ir::{Node, Tensor, TensorId, TensorKind};
 
 /// Tensors and nodes of the IR graph being built.
 #[derive(Default)]
-pub(crate) struct Builder {
+pub(crate) struct GraphBuilder {
     pub tensors: Vec<Tensor>,
     pub nodes: Vec<Node>,
     /// Constants already materialized, by identity (the `Rc` keeps the key alive).
     consts: HashMap<*const Const, (Rc<Const>, TensorId)>,
 }
 
-impl Builder {
+impl GraphBuilder {
     /// Adds a tensor and returns its id.
     pub fn add_tensor(&mut self, name: &str, shape: Vec<usize>, kind: TensorKind) -> TensorId {
         self.tensors.push(Tensor {
@@ -66,7 +66,7 @@ impl Builder {
         }
     }
 
-    /// Like [`Builder::float_input`], but integer constants are converted to float
+    /// Like [`GraphBuilder::float_input`], but integer constants are converted to float
     /// (Pow's exponent may be an integer tensor).
     pub fn numeric_input(&mut self, ctx: &NodeCtx, slot: usize) -> Result<TensorId> {
         match ctx.req(slot)? {
