@@ -122,12 +122,11 @@ fn real_main(cli: Cli) -> Result<()> {
         } => {
             let g = Builder::new(&model).saturate(saturate).build()?;
             let name = model.display().to_string();
-            print!("{}", report::text(&g.compiled, &name));
+            print!("{}", report::text(&g, &name));
             match html {
-                Some(path) => tinymtl_codegen::write_atomic(
-                    &path,
-                    report::html(&g.compiled, &name).as_bytes(),
-                ),
+                Some(path) => {
+                    tinymtl_codegen::write_atomic(&path, report::html(&g, &name).as_bytes())
+                }
                 None => Ok(()),
             }
         }

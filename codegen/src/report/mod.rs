@@ -7,13 +7,13 @@ pub use html::html;
 
 use crate::escape;
 use crate::passes::partition::Kind;
-use crate::passes::Compiled;
+use crate::Generated;
 use rows::Rows;
 use std::fmt::Write;
 
 /// The parts table, per-head costs, arena and the step list.
-pub fn text(c: &Compiled, file: &str) -> String {
-    let rows = Rows::of(c);
+pub fn text(g: &Generated, file: &str) -> String {
+    let rows = Rows::of(g);
     let mut s = String::new();
     // Every name from the model is shown through `escape::text`: one printable line.
     let heads: Vec<String> = rows.heads.iter().map(|t| escape::text(&t.name)).collect();

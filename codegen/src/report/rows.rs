@@ -6,11 +6,10 @@
 //! Names are kept as they are in the model: each report escapes them its own way.
 //! Arena sizes and offsets are in f32 elements, as in [`crate::passes::plan`].
 
-use crate::emit::names;
 use crate::passes::cost::PartCost;
 use crate::passes::partition::Kind;
 use crate::passes::program::Source;
-use crate::passes::Compiled;
+use crate::Generated;
 
 /// A graph input or a head's output.
 pub struct Tensor {
@@ -106,10 +105,11 @@ pub struct Rows {
 }
 
 impl Rows {
-    /// The rows of a compiled model.
-    pub fn of(c: &Compiled) -> Rows {
+    /// The rows of a generated model.
+    pub fn of(g: &Generated) -> Rows {
+        let c = &g.compiled;
         let p = &c.program;
-        let fn_names = names(c).segments;
+        let fn_names = g.names.segments.clone();
         let tensor = |v: usize, in_arena: bool| Tensor {
             name: p.values[v].name.clone(),
             shape: p.values[v].shape.clone(),

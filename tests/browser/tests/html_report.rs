@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tinymtl_codegen::passes::Compiled;
-use tinymtl_codegen::{report, Builder};
+use tinymtl_codegen::{report, Builder, Generated};
 
 fn chromium() -> PathBuf {
     if let Some(p) = std::env::var_os("CHROMIUM") {
@@ -121,14 +121,13 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8(out).expect("utf-8 probe")
 }
 
-fn compiled(model: &str) -> Compiled {
+fn compiled(model: &str) -> Generated {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .join(model);
     Builder::new(&path)
         .build()
         .unwrap_or_else(|e| panic!("{e}"))
-        .compiled
 }
 
 fn heads(c: &Compiled) -> Vec<String> {
@@ -145,9 +144,10 @@ fn f(v: &Value, i: usize) -> f64 {
 
 /// Renders `model`'s page in Chromium and checks what it shows.
 fn check(model: &str, expect_branches: usize) {
-    let c = compiled(model);
+    let g = compiled(model);
     let dir = tempfile::tempdir().unwrap();
-    let page = report::html(&c, model);
+    let page = report::html(&g, model);
+    let c = &g.compiled;
     assert!(!page.contains("<script"), "the page must need no JS");
     let page_path = dir.path().join("report.html");
     std::fs::write(&page_path, &page).unwrap();

@@ -18,7 +18,7 @@ mod timeline;
 
 use super::rows::Rows;
 use crate::passes::partition::Kind;
-use crate::passes::Compiled;
+use crate::Generated;
 use std::fmt::Write;
 
 /// Colour of the trunk.
@@ -128,8 +128,8 @@ fn swatch(colour: &str) -> String {
 }
 
 /// The page for a compiled model read from `file`.
-pub fn html(c: &Compiled, file: &str) -> String {
-    let rows = Rows::of(c);
+pub fn html(g: &Generated, file: &str) -> String {
+    let rows = Rows::of(g);
     let heads: Vec<&str> = rows.heads.iter().map(|t| t.name.as_str()).collect();
     let lk = looks(&rows, &heads);
     let mut s = String::new();
@@ -204,15 +204,12 @@ mod tests {
     use super::*;
     use crate::Builder;
 
-    fn compiled(fixture: &str) -> Compiled {
+    fn compiled(fixture: &str) -> Generated {
         let path = format!(
             "{}/../tests/fixtures/{fixture}.onnx",
             env!("CARGO_MANIFEST_DIR")
         );
-        Builder::new(path)
-            .build()
-            .expect("fixture compiles")
-            .compiled
+        Builder::new(path).build().expect("fixture compiles")
     }
 
     fn count(hay: &str, needle: &str) -> usize {
@@ -232,8 +229,9 @@ mod tests {
 
     #[test]
     fn page_structure_for_a_model_with_a_branch() {
-        let c = compiled("residual_layernorm_three_heads");
-        let page = html(&c, "dir/model <1>.onnx");
+        let g = compiled("residual_layernorm_three_heads");
+        let c = &g.compiled;
+        let page = html(&g, "dir/model <1>.onnx");
         assert!(page.starts_with("<!doctype html>"));
         assert!(page.trim_end().ends_with("</html>"));
         // Self-contained: no scripts, no external resources.
@@ -278,9 +276,10 @@ mod tests {
 
     #[test]
     fn empty_trunk_and_inputs() {
-        let c = compiled("bilinear_matmul");
+        let g = compiled("bilinear_matmul");
+        let c = &g.compiled;
         assert!(c.parts.segments[0].steps.is_empty());
-        let page = html(&c, "m.onnx");
+        let page = html(&g, "m.onnx");
         assert_eq!(count(&page, "<rect class=\"buf\""), c.plan.buffers.len());
         assert!(page.contains(">input x<"));
         // Heads hang off the (empty) trunk.
@@ -289,12 +288,13 @@ mod tests {
 
     #[test]
     fn hostile_names_are_escaped() {
-        let mut c = compiled("dense_two_softmax");
+        let mut g = compiled("dense_two_softmax");
         let evil = "<script>alert('x')</script>&\"";
+        let c = &mut g.compiled;
         let out = c.program.outputs[0];
         c.program.values[out].name = evil.into();
         c.program.name = evil.into();
-        let page = html(&c, evil);
+        let page = html(&g, evil);
         assert!(!page.contains("<script"));
         assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"));
     }
