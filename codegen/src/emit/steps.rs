@@ -3,9 +3,9 @@
 
 use super::{ident, lit, Names};
 use crate::escape;
+use crate::ir::program::{Arg, Kernel, Post, Source, ValueId, MAX_RANK};
 use crate::ir::{BinaryOp, UnaryOp};
 use crate::passes::plan::root;
-use crate::passes::program::{Arg, Kernel, Post, Source, ValueId, MAX_RANK};
 use crate::passes::Compiled;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};

@@ -5,7 +5,7 @@
 //! The folded values are computed in f64 from the f16-rounded constants; the f16
 //! weights themselves are never rescaled (that would round them a second time).
 
-use super::program::*;
+use crate::ir::program::*;
 use crate::ir::BinaryOp;
 
 /// Fuses until nothing more fuses.

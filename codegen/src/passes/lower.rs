@@ -6,8 +6,8 @@
 //! rounded to f16 through [`super::consts`].
 
 use super::consts::{check_finite, round_f16};
-use super::program::*;
 use super::Options;
+use crate::ir::program::*;
 use crate::ir::{self, BinaryOp, Graph, Op, PoolKind, TensorId, TensorKind};
 use crate::{Error, Result};
 use std::collections::HashMap;

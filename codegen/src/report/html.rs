@@ -10,8 +10,8 @@
 //!
 //! Every name from the model is escaped.
 
+use crate::ir::program::Source;
 use crate::passes::partition::Kind;
-use crate::passes::program::Source;
 use crate::passes::Compiled;
 use std::fmt::Write;
 

@@ -1,4 +1,5 @@
-//! The lowered program: runtime kernel calls over activation values and constants.
+//! The kernel-level program: runtime kernel calls over activation values and
+//! constants, as `passes::lower` produces it and the emitter prints it.
 
 use crate::ir::{BinaryOp, UnaryOp};
 
