@@ -6,6 +6,7 @@
 
 mod markers;
 pub mod names;
+mod shapes;
 mod steps;
 mod weights;
 

@@ -1,14 +1,16 @@
 //! One block of generated code per kernel step: borrow the tensors out of the arena,
 //! call the runtime kernel with constant shapes. Mirrors `tinymtl_runtime::kernels`.
 
+use super::shapes::Lit;
 use super::{ident, lit, Names};
 use crate::escape;
-use crate::ir::program::{Arg, Kernel, Post, Source, ValueId, MAX_RANK};
+use crate::ir::program::{Arg, Kernel, Post, Source, Strided, ValueId, MAX_RANK};
 use crate::ir::{BinaryOp, UnaryOp};
 use crate::passes::plan::root;
 use crate::passes::Compiled;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
+use tinymtl_runtime::kernels::movement::ConcatShape;
 
 fn f32_lit(v: f32) -> TokenStream {
     if v == f32::INFINITY {
@@ -61,11 +63,6 @@ fn binop(op: BinaryOp) -> TokenStream {
         BinaryOp::Div => quote!(elementwise::BinOp::Div),
         BinaryOp::Pow => quote!(elementwise::BinOp::Pow),
     }
-}
-
-fn usizes(v: &[usize; MAX_RANK]) -> TokenStream {
-    let v = v.iter().map(|&x| lit(x));
-    quote!([#(#v),*])
 }
 
 /// `(offset, len)` of a value in the arena.
@@ -178,121 +175,54 @@ pub(super) fn step(
     };
     let x = arg_expr.first().cloned().unwrap_or_default();
     let call = match &st.kernel {
-        Kernel::Dense {
-            m,
-            k,
-            n: nn,
-            w,
-            post: pp,
-        } => {
-            let (m, k, nn, w, pp) = (lit(*m), lit(*k), lit(*nn), weights(n, *w), post(n, pp));
-            quote!(dense::dense(#x, #w.as_slice(), y, #m, #k, #nn, #pp);)
+        Kernel::Dense { shape, w, post: pp } => {
+            let (shape, w, pp) = (Lit(shape), weights(n, *w), post(n, pp));
+            quote!(dense::dense(#x, #w.as_slice(), y, #shape, #pp);)
         }
-        Kernel::MatMul {
-            batch,
-            m,
-            k,
-            n: nn,
-            a_stride,
-            b_stride,
-        } => {
-            let b = &arg_expr[1];
-            let (batch, m, k, nn, sa, sb) = (
-                lit(*batch),
-                lit(*m),
-                lit(*k),
-                lit(*nn),
-                lit(*a_stride),
-                lit(*b_stride),
-            );
-            quote!(dense::matmul(#x, #b, y, #batch, #m, #k, #nn, #sa, #sb);)
+        Kernel::MatMul(shape) => {
+            let (b, shape) = (&arg_expr[1], Lit(shape));
+            quote!(dense::matmul(#x, #b, y, &#shape);)
         }
-        Kernel::Conv {
-            geom: g,
-            w,
-            post: pp,
-        } => {
-            let (w, pp) = (weights(n, *w), post(n, pp));
-            let [nb, ci, h, wd, co, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, gr] = [
-                g.n,
-                g.c_in,
-                g.h,
-                g.w,
-                g.c_out,
-                g.kh,
-                g.kw,
-                g.oh,
-                g.ow,
-                g.stride.0,
-                g.stride.1,
-                g.pad.0,
-                g.pad.1,
-                g.dilation.0,
-                g.dilation.1,
-                g.groups,
-            ]
-            .map(lit);
+        Kernel::Conv { shape, w, post: pp } => {
+            let (shape, w, pp) = (Lit(shape), weights(n, *w), post(n, pp));
             quote! {
-                const SHAPE: conv::ConvShape = conv::ConvShape { n: #nb, c_in: #ci, h: #h, w: #wd, c_out: #co, kh: #kh, kw: #kw, oh: #oh, ow: #ow, stride: (#sh, #sw), pad: (#ph, #pw), dilation: (#dh, #dw), groups: #gr };
+                const SHAPE: conv::ConvShape = #shape;
                 conv::conv2d(#x, #w.as_slice(), y, &SHAPE, #pp);
             }
         }
         Kernel::Pool {
             max,
-            geom: g,
+            shape,
             count_include_pad,
         } => {
-            let [planes, h, w, kh, kw, oh, ow, sh, sw, pt, pl, pb, pr, dh, dw] = [
-                g.planes,
-                g.h,
-                g.w,
-                g.kh,
-                g.kw,
-                g.oh,
-                g.ow,
-                g.stride.0,
-                g.stride.1,
-                g.pad.0,
-                g.pad.1,
-                g.pad.2,
-                g.pad.3,
-                g.dilation.0,
-                g.dilation.1,
-            ]
-            .map(lit);
-            let shape = quote!(const SHAPE: pool::PoolShape = pool::PoolShape { planes: #planes, h: #h, w: #w, kh: #kh, kw: #kw, oh: #oh, ow: #ow, stride: (#sh, #sw), pad: (#pt, #pl, #pb, #pr), dilation: (#dh, #dw) };);
+            let shape = Lit(shape);
+            let shape = quote!(const SHAPE: pool::PoolShape = #shape;);
             if *max {
                 quote!(#shape pool::max_pool(#x, y, &SHAPE);)
             } else {
                 quote!(#shape pool::avg_pool(#x, y, &SHAPE, #count_include_pad);)
             }
         }
-        Kernel::ReduceMean { outer, r, inner } => {
-            let (o, r, i) = (lit(*outer), lit(*r), lit(*inner));
-            quote!(reduce::reduce_mean(#x, y, #o, #r, #i);)
+        Kernel::ReduceMean(shape) => {
+            let shape = Lit(shape);
+            quote!(reduce::reduce_mean(#x, y, #shape);)
         }
-        Kernel::Softmax {
-            outer,
-            n: nn,
-            inner,
-            log,
-        } => {
-            let (o, nn, i) = (lit(*outer), lit(*nn), lit(*inner));
+        Kernel::Softmax { shape, log } => {
+            let shape = Lit(shape);
             let copy = if in_place.is_some() {
                 quote!()
             } else {
                 quote!(y.copy_from_slice(#x);)
             };
-            quote!(#copy softmax::softmax_inplace(y, #o, #nn, #i, #log);)
+            quote!(#copy softmax::softmax_inplace(y, #shape, #log);)
         }
         Kernel::LayerNorm {
-            outer,
-            n: nn,
+            shape,
             scale,
             bias,
             eps,
         } => {
-            let (o, nn, e) = (lit(*outer), lit(*nn), f32_lit(*eps));
+            let (shape, e) = (Lit(shape), f32_lit(*eps));
             let sc = weights(n, *scale);
             let b = match bias {
                 Some(b) => {
@@ -302,27 +232,25 @@ pub(super) fn step(
                 None => quote!(None),
             };
             if in_place.is_some() {
-                quote!(norm::layer_norm_inplace(y, #o, #nn, #sc.as_slice(), #b, #e);)
+                quote!(norm::layer_norm_inplace(y, #shape, #sc.as_slice(), #b, #e);)
             } else {
-                quote!(norm::layer_norm(#x, y, #o, #nn, #sc.as_slice(), #b, #e);)
+                quote!(norm::layer_norm(#x, y, #shape, #sc.as_slice(), #b, #e);)
             }
         }
         Kernel::ChannelAffine {
-            outer,
-            c: ch,
-            inner,
+            shape,
             scale,
             shift,
             act: a,
         } => {
-            let (o, ch, i, a) = (lit(*outer), lit(*ch), lit(*inner), act(*a));
+            let (shape, a) = (Lit(shape), act(*a));
             let (sc, sh) = (weights(n, *scale), weights(n, *shift));
             let copy = if in_place.is_some() {
                 quote!()
             } else {
                 quote!(y.copy_from_slice(#x);)
             };
-            quote!(#copy norm::channel_affine_inplace(y, #o, #ch, #i, #sc.as_slice(), #sh.as_slice(), #a);)
+            quote!(#copy norm::channel_affine_inplace(y, #shape, #sc.as_slice(), #sh.as_slice(), #a);)
         }
         Kernel::Unary(u) => {
             let a = act(Some(*u));
@@ -338,8 +266,11 @@ pub(super) fn step(
                 (Some(i), _) => {
                     let other = &arg_expr[1 - i];
                     let lhs = i == 0;
-                    let (shape, strides) = match bcast {
-                        Some(b) => (b.shape, if lhs { b.b } else { b.a }),
+                    let view = match bcast {
+                        Some(b) => Strided {
+                            shape: b.shape,
+                            strides: if lhs { b.b } else { b.a },
+                        },
                         None => {
                             let len = p.values[st.out].numel();
                             let scalar = matches!(st.args[1 - i], Arg::Scalar(_));
@@ -347,47 +278,45 @@ pub(super) fn step(
                             shape[MAX_RANK - 1] = len;
                             let mut strides = [0; MAX_RANK];
                             strides[MAX_RANK - 1] = usize::from(!scalar);
-                            (shape, strides)
+                            Strided { shape, strides }
                         }
                     };
-                    let (shape, strides) = (usizes(&shape), usizes(&strides));
-                    quote!(elementwise::binary_inplace(#op, y, #other, #lhs, &#shape, &#strides);)
+                    let view = Lit(&view);
+                    quote!(elementwise::binary_inplace(#op, y, #other, #lhs, &#view);)
                 }
                 (None, None) => {
                     let b = &arg_expr[1];
                     quote!(elementwise::binary(#op, #x, #b, y);)
                 }
                 (None, Some(bc)) => {
-                    let b = &arg_expr[1];
-                    let (shape, sa, sb) = (usizes(&bc.shape), usizes(&bc.a), usizes(&bc.b));
-                    quote!(elementwise::binary_broadcast(#op, #x, #b, y, &elementwise::Broadcast { shape: #shape, a: #sa, b: #sb });)
+                    let (b, bc) = (&arg_expr[1], Lit(bc));
+                    quote!(elementwise::binary_broadcast(#op, #x, #b, y, &#bc);)
                 }
             }
         }
-        Kernel::Permute {
-            out_shape,
-            src_strides,
-        } => {
-            let (sh, st) = (usizes(out_shape), usizes(src_strides));
-            quote!(movement::permute(#x, y, &#sh, &#st);)
+        Kernel::Permute(view) => {
+            let view = Lit(view);
+            quote!(movement::permute(#x, y, &#view);)
         }
-        Kernel::Slice {
-            offset,
-            out_shape,
-            src_strides,
-        } => {
-            let (o, sh, st) = (lit(*offset), usizes(out_shape), usizes(src_strides));
-            quote!(movement::permute(&#x[#o..], y, &#sh, &#st);)
+        Kernel::Slice { offset, view } => {
+            let (o, view) = (lit(*offset), Lit(view));
+            quote!(movement::permute(&#x[#o..], y, &#view);)
         }
         Kernel::Concat { outer, chunks, row } => {
             let mut col = 0;
             let parts: Vec<TokenStream> = chunks
                 .iter()
                 .zip(&arg_expr)
-                .map(|(&chunk, xi)| {
-                    let (o, ch, r, cl) = (lit(*outer), lit(chunk), lit(*row), lit(col));
-                    col += chunk;
-                    quote!(movement::concat_part(#xi, y, #o, #ch, #r, #cl);)
+                .map(|(&width, xi)| {
+                    let shape = ConcatShape {
+                        rows: *outer,
+                        width,
+                        out_width: *row,
+                        col,
+                    };
+                    col += width;
+                    let shape = Lit(&shape);
+                    quote!(movement::concat_part(#xi, y, #shape);)
                 })
                 .collect();
             quote!(#(#parts)*)

@@ -85,7 +85,7 @@ pub fn strides(shape: &[usize]) -> Vec<usize> {
 }
 
 /// Pads `shape` (and matching strides) on the left to [`MAX_RANK`].
-fn pad_rank(shape: &[usize], strides: &[usize]) -> Result<([usize; MAX_RANK], [usize; MAX_RANK])> {
+fn pad_rank(shape: &[usize], strides: &[usize]) -> Result<Strided> {
     if shape.len() > MAX_RANK {
         return Err(Error::new(format!(
             "rank {} exceeds the supported {MAX_RANK}",
@@ -97,7 +97,10 @@ fn pad_rank(shape: &[usize], strides: &[usize]) -> Result<([usize; MAX_RANK], [u
     let mut st = [0; MAX_RANK];
     s[off..].copy_from_slice(shape);
     st[off..].copy_from_slice(strides);
-    Ok((s, st))
+    Ok(Strided {
+        shape: s,
+        strides: st,
+    })
 }
 
 /// Strides of an operand of shape `op` broadcast to `out` (numpy rules), padded.
@@ -108,7 +111,7 @@ fn bcast_strides(op: &[usize], out: &[usize]) -> Result<[usize; MAX_RANK]> {
     for (d, (&dim, &s)) in op.iter().zip(&st).enumerate() {
         full[off + d] = if dim == 1 && out[off + d] != 1 { 0 } else { s };
     }
-    Ok(pad_rank(out, &full)?.1)
+    Ok(pad_rank(out, &full)?.strides)
 }
 
 fn prod(s: &[usize]) -> usize {
@@ -239,18 +242,10 @@ impl Lowerer<'_, '_> {
         cols: usize,
         what: &str,
     ) -> Result<ValueId> {
-        let (out_shape, src_strides) = pad_rank(&[cols, rows], &[1, cols])?;
+        let view = pad_rank(&[cols, rows], &[1, cols])?;
         let t = self.temp(node, what, vec![cols, rows]);
         let here = vec![(node.name.clone(), node.op_type.clone())];
-        self.push(
-            here,
-            Kernel::Permute {
-                out_shape,
-                src_strides,
-            },
-            vec![Arg::Value(x)],
-            t,
-        );
+        self.push(here, Kernel::Permute(view), vec![Arg::Value(x)], t);
         Ok(t)
     }
 
@@ -312,9 +307,11 @@ impl Lowerer<'_, '_> {
                 let shift = self.f32_const(format!("{}:shift", node.name), t)?;
                 let y = self.out_value(node);
                 let kernel = Kernel::ChannelAffine {
-                    outer: shape[0],
-                    c,
-                    inner: prod(&shape[2..]),
+                    shape: ChannelShape {
+                        outer: shape[0],
+                        channels: c,
+                        inner: prod(&shape[2..]),
+                    },
                     scale,
                     shift,
                     act: None,
@@ -327,9 +324,11 @@ impl Lowerer<'_, '_> {
                 let s = self.shape(ins[0]).to_vec();
                 let y = self.out_value(node);
                 let kernel = Kernel::Softmax {
-                    outer: prod(&s[..*axis]),
-                    n: s[*axis],
-                    inner: prod(&s[axis + 1..]),
+                    shape: SoftmaxShape {
+                        outer: prod(&s[..*axis]),
+                        axis: s[*axis],
+                        inner: prod(&s[axis + 1..]),
+                    },
                     log: *log,
                 };
                 self.push(here, kernel, vec![Arg::Value(x)], y);
@@ -342,11 +341,11 @@ impl Lowerer<'_, '_> {
                 let y = self.out_value(node);
                 self.push(
                     here,
-                    Kernel::ReduceMean {
+                    Kernel::ReduceMean(ReduceShape {
                         outer: s[0] * s[1],
-                        r: prod(&s[2..]),
+                        reduced: prod(&s[2..]),
                         inner: 1,
-                    },
+                    }),
                     vec![Arg::Value(x)],
                     y,
                 );
@@ -364,11 +363,11 @@ impl Lowerer<'_, '_> {
                     }
                 }
                 for (i, &(b, e)) in runs.iter().enumerate() {
-                    let kernel = Kernel::ReduceMean {
+                    let kernel = Kernel::ReduceMean(ReduceShape {
                         outer: prod(&shape[..b]),
-                        r: prod(&shape[b..e]),
+                        reduced: prod(&shape[b..e]),
                         inner: prod(&shape[e..]),
-                    };
+                    });
                     shape[b..e].iter_mut().for_each(|d| *d = 1);
                     let y = if i + 1 == runs.len() {
                         self.out_value(node)
@@ -395,8 +394,10 @@ impl Lowerer<'_, '_> {
                 };
                 let y = self.out_value(node);
                 let kernel = Kernel::LayerNorm {
-                    outer: prod(&s[..*axis]),
-                    n,
+                    shape: LayerNormShape {
+                        rows: prod(&s[..*axis]),
+                        features: n,
+                    },
                     scale,
                     bias,
                     eps: *epsilon,
@@ -421,17 +422,9 @@ impl Lowerer<'_, '_> {
                 let st = strides(&s);
                 let out: Vec<usize> = perm.iter().map(|&p| s[p]).collect();
                 let src: Vec<usize> = perm.iter().map(|&p| st[p]).collect();
-                let (out_shape, src_strides) = pad_rank(&out, &src)?;
+                let view = pad_rank(&out, &src)?;
                 let y = self.out_value(node);
-                self.push(
-                    here,
-                    Kernel::Permute {
-                        out_shape,
-                        src_strides,
-                    },
-                    vec![Arg::Value(x)],
-                    y,
-                );
+                self.push(here, Kernel::Permute(view), vec![Arg::Value(x)], y);
                 Ok(())
             }
             Op::Slice { starts, steps } => {
@@ -450,18 +443,9 @@ impl Lowerer<'_, '_> {
                     .map(|(&a, &b)| a * b as usize)
                     .collect();
                 let out = self.shape(node.outputs[0]).to_vec();
-                let (out_shape, src_strides) = pad_rank(&out, &src)?;
+                let view = pad_rank(&out, &src)?;
                 let y = self.out_value(node);
-                self.push(
-                    here,
-                    Kernel::Slice {
-                        offset,
-                        out_shape,
-                        src_strides,
-                    },
-                    vec![Arg::Value(x)],
-                    y,
-                );
+                self.push(here, Kernel::Slice { offset, view }, vec![Arg::Value(x)], y);
                 Ok(())
             }
             Op::Concat { axis } => {
@@ -544,7 +528,12 @@ impl Lowerer<'_, '_> {
                     row_bias = Some(Arg::Const(self.f16_const(c, cs.clone(), |d| d.to_vec())?));
                 }
             }
-            let kernel = Kernel::Dense { m, k, n, w, post };
+            let shape = DenseShape {
+                rows: m,
+                inputs: k,
+                outputs: n,
+            };
+            let kernel = Kernel::Dense { shape, w, post };
             if let Some(cb) = row_bias {
                 let t = self.temp(node, "AB", vec![m, n]);
                 self.push(here.clone(), kernel, vec![Arg::Value(a)], t);
@@ -601,14 +590,14 @@ impl Lowerer<'_, '_> {
         let y = self.out_value(node);
         self.push(
             here,
-            Kernel::MatMul {
+            Kernel::MatMul(MatMulShape {
                 batch: 1,
-                m,
-                k,
-                n,
+                rows: m,
+                depth: k,
+                cols: n,
                 a_stride: 0,
                 b_stride: 0,
-            },
+            }),
             vec![Arg::Value(a), Arg::Value(b)],
             y,
         );
@@ -635,9 +624,11 @@ impl Lowerer<'_, '_> {
             self.push(
                 here,
                 Kernel::Dense {
-                    m,
-                    k,
-                    n,
+                    shape: DenseShape {
+                        rows: m,
+                        inputs: k,
+                        outputs: n,
+                    },
                     w,
                     post: Post::default(),
                 },
@@ -655,19 +646,19 @@ impl Lowerer<'_, '_> {
             return Err(Error::new(format!("batch broadcasting between {sa:?} and {sb:?} is supported only when one side has a single batch")));
         }
         let y = self.out_value(node);
-        let kernel = Kernel::MatMul {
+        let kernel = Kernel::MatMul(MatMulShape {
             batch,
-            m,
-            k,
-            n,
+            rows: m,
+            depth: k,
+            cols: n,
             a_stride: if ba == 1 { 0 } else { m * k },
             b_stride: if bb == 1 { 0 } else { k * n },
-        };
+        });
         self.push(here, kernel, vec![Arg::Value(a), Arg::Value(b)], y);
         Ok(())
     }
 
-    fn bcast(&self, a: &[usize], b: &[usize], out: &[usize]) -> Result<Option<Bcast>> {
+    fn bcast(&self, a: &[usize], b: &[usize], out: &[usize]) -> Result<Option<Broadcast>> {
         // Same element count as the output. (Scalar immediates come as [1]; a rank-0
         // *computed* operand must broadcast like any other: it is one value, not `n`.)
         let n = prod(out);
@@ -675,8 +666,8 @@ impl Lowerer<'_, '_> {
         if plain(a) && plain(b) {
             return Ok(None);
         }
-        let (shape, _) = pad_rank(out, &strides(out))?;
-        Ok(Some(Bcast {
+        let shape = pad_rank(out, &strides(out))?.shape;
+        Ok(Some(Broadcast {
             shape,
             a: bcast_strides(a, out)?,
             b: bcast_strides(b, out)?,
@@ -737,7 +728,7 @@ impl Lowerer<'_, '_> {
                 a.pads[0]
             }
         };
-        let geom = ConvGeom {
+        let geom = ConvShape {
             n: xs[0],
             c_in: xs[1],
             h: if two { xs[2] } else { 1 },
@@ -760,7 +751,12 @@ impl Lowerer<'_, '_> {
             post.shift = Some(self.f32_const(self.tensor(b).name.clone(), v)?);
         }
         let y = self.out_value(node);
-        self.push(here, Kernel::Conv { geom, w, post }, vec![Arg::Value(x)], y);
+        let kernel = Kernel::Conv {
+            shape: geom,
+            w,
+            post,
+        };
+        self.push(here, kernel, vec![Arg::Value(x)], y);
         Ok(())
     }
 
@@ -775,7 +771,7 @@ impl Lowerer<'_, '_> {
         let sp = |v: &[usize], i: usize| spatial(v, i, two);
         let d = a.kernel.len();
         let (pb, pe) = (&a.pads[..d], &a.pads[d..]);
-        let geom = PoolGeom {
+        let geom = PoolShape {
             planes: xs[0] * xs[1],
             h: if two { xs[2] } else { 1 },
             w: *xs.last().unwrap(),
@@ -794,7 +790,7 @@ impl Lowerer<'_, '_> {
         let y = self.out_value(node);
         let kernel = Kernel::Pool {
             max: a.kind == PoolKind::Max,
-            geom,
+            shape: geom,
             count_include_pad: a.count_include_pad,
         };
         self.push(here, kernel, vec![Arg::Value(x)], y);
