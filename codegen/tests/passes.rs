@@ -1,9 +1,9 @@
 //! Passes on hand-built graphs: partition into trunk / branches / heads, the arena
 //! plan's validity and size, epilogue fusion, and emission.
 
+use tinymtl_codegen::ir::program::{Arg, Kernel};
 use tinymtl_codegen::ir::{BinaryOp, Graph, Node, Op, Tensor, TensorKind, UnaryOp};
 use tinymtl_codegen::passes::partition::Kind;
-use tinymtl_codegen::passes::program::{Arg, Kernel};
 use tinymtl_codegen::passes::{compile, Compiled, Options};
 
 /// A tiny graph builder: dense layers and unary ops on 2-D activations.

@@ -6,7 +6,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use half::f16;
 use std::hint::black_box;
 use tinymtl_runtime::kernels::conv::{conv2d, ConvShape};
-use tinymtl_runtime::kernels::dense::dense;
+use tinymtl_runtime::kernels::dense::{dense, DenseShape};
 use tinymtl_runtime::kernels::{reference, Act, Post};
 
 fn data(n: usize, seed: usize) -> Vec<f32> {
@@ -28,13 +28,18 @@ fn bench_dense(c: &mut Criterion) {
         shift: Some(&shift),
         act: Act::Relu,
     };
+    let s = DenseShape {
+        rows: m,
+        inputs: k,
+        outputs: n,
+    };
     let mut y = vec![0.0; m * n];
     let mut g = c.benchmark_group("dense 1x256 -> 64");
     g.bench_function("fast", |b| {
-        b.iter(|| dense(black_box(&x), black_box(&w), &mut y, m, k, n, post))
+        b.iter(|| dense(black_box(&x), black_box(&w), &mut y, s, post))
     });
     g.bench_function("reference", |b| {
-        b.iter(|| reference::dense(black_box(&x), black_box(&w), &mut y, m, k, n, post))
+        b.iter(|| reference::dense(black_box(&x), black_box(&w), &mut y, s, post))
     });
     g.finish();
 }

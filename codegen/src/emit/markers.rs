@@ -4,7 +4,7 @@
 //! 16 values per line.
 
 use super::SourceInfo;
-use crate::passes::program::Storage;
+use crate::ir::program::Storage;
 use crate::passes::Compiled;
 
 /// Names of the two text markers the emitter puts in the token stream and replaces

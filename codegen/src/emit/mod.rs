@@ -7,6 +7,7 @@
 pub mod glue;
 mod markers;
 pub mod names;
+mod shapes;
 mod steps;
 mod weights;
 

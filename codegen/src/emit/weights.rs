@@ -4,7 +4,7 @@
 
 use super::markers::Markers;
 use super::{code_span, ident, lit, Names, SourceInfo, INLINE_MAX};
-use crate::passes::program::Storage;
+use crate::ir::program::Storage;
 use crate::passes::Compiled;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};

@@ -9,7 +9,11 @@
 //! - attributes validated and normalized (negative axes resolved, `auto_pad` turned
 //!   into explicit pads, Clip bounds read from their constant inputs);
 //! - nodes in a topological order.
+//!
+//! [`program`] is the level below: the graph lowered to runtime kernel calls, which
+//! the passes produce and transform and the emitter and reports read.
 
+pub mod program;
 pub mod shape;
 
 /// Index of a tensor in [`Graph::tensors`].

@@ -18,8 +18,9 @@ use super::value::{DType, Value};
 use crate::error::{Error, Result};
 use crate::ir::{shape, Graph, Node, Op, TensorId, TensorKind, UnaryOp};
 
-/// Highest activation rank accepted.
-pub const MAX_RANK: usize = 6;
+/// Highest activation rank accepted: the rank the runtime's movement and
+/// broadcasting kernels handle.
+pub const MAX_RANK: usize = tinymtl_runtime::kernels::movement::MAX_RANK;
 
 /// Converts a decoded model (errors are not yet tagged with the file).
 pub(crate) fn convert(model: &ModelProto, path: &Path) -> Result<Graph> {

@@ -1,7 +1,7 @@
 //! Parameters, weight bytes and multiply-accumulates per segment.
 
 use super::partition::Partition;
-use super::program::{Arg, ConstId, Kernel, Program};
+use crate::ir::program::{Arg, ConstId, Kernel, Program};
 use std::collections::BTreeSet;
 
 /// Cost of one segment.

@@ -5,7 +5,7 @@
 //! The folded values are computed in f64 from the f16-rounded constants; the f16
 //! weights themselves are never rescaled (that would round them a second time).
 
-use super::program::*;
+use crate::ir::program::*;
 use crate::ir::BinaryOp;
 
 /// Fuses until nothing more fuses.
@@ -38,8 +38,10 @@ pub fn use_counts(p: &Program) -> Vec<usize> {
 fn channels(p: &Program, s: &Step) -> Option<(usize, usize)> {
     let rank = p.values[s.out].shape.len();
     match &s.kernel {
-        Kernel::Dense { n, post, .. } if post.act.is_none() => Some((*n, rank.checked_sub(1)?)),
-        Kernel::Conv { geom, post, .. } if post.act.is_none() => Some((geom.c_out, 1)),
+        Kernel::Dense { shape, post, .. } if post.act.is_none() => {
+            Some((shape.outputs, rank.checked_sub(1)?))
+        }
+        Kernel::Conv { shape, post, .. } if post.act.is_none() => Some((shape.c_out, 1)),
         _ => None,
     }
 }
@@ -116,18 +118,16 @@ fn fuse_one(p: &mut Program) -> bool {
         match &consumer.kernel {
             Kernel::Unary(u) => act = Some(*u),
             Kernel::ChannelAffine {
-                outer,
-                c: cc,
-                inner,
+                shape: sh,
                 scale: s,
                 shift: t,
                 act: a,
             } => {
                 let out = &p.values[v].shape;
-                let matches = *cc == c
+                let matches = sh.channels == c
                     && out.get(axis) == Some(&c)
-                    && *outer == out[..axis].iter().product::<usize>()
-                    && *inner == out[axis + 1..].iter().product::<usize>();
+                    && sh.outer == out[..axis].iter().product::<usize>()
+                    && sh.inner == out[axis + 1..].iter().product::<usize>();
                 if !matches {
                     continue;
                 }

@@ -1,6 +1,6 @@
 //! From the typed graph to a plan the emitter prints:
 //!
-//! 1. [`lower`]: each IR node becomes a runtime kernel call ([`program::Step`]);
+//! 1. [`lower`]: each IR node becomes a runtime kernel call ([`crate::ir::program::Step`]);
 //!    constants are validated and rounded to f16 once, here ([`consts`]).
 //! 2. [`fuse`]: bias adds, BatchNorm and activations after a dense or convolution
 //!    kernel move into its epilogue.
@@ -16,8 +16,8 @@ pub mod fuse;
 pub mod lower;
 pub mod partition;
 pub mod plan;
-pub mod program;
 
+use crate::ir::program::Program;
 use crate::ir::Graph;
 use crate::Result;
 
@@ -32,7 +32,7 @@ pub struct Options {
 #[derive(Clone, Debug)]
 pub struct Compiled {
     /// Kernel steps, constants and values.
-    pub program: program::Program,
+    pub program: Program,
     /// Trunk, branches and heads.
     pub parts: partition::Partition,
     /// Arena offsets.

@@ -7,7 +7,7 @@
 //! trunk, then branches by decreasing set size, then heads, is a topological order;
 //! to run one head the generated code runs the branches whose set contains it.
 
-use super::program::{Program, Source};
+use crate::ir::program::{Program, Source};
 
 /// What a segment is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +92,7 @@ pub fn head_masks(p: &Program) -> Vec<u64> {
         }
         if let Some(s) = producer[v] {
             for a in &p.steps[s].args {
-                if let super::program::Arg::Value(x) = a {
+                if let crate::ir::program::Arg::Value(x) = a {
                     mask[*x] |= mask[v];
                 }
             }

@@ -12,7 +12,7 @@
 
 use super::fuse::use_counts;
 use super::partition::Partition;
-use super::program::{Arg, Kernel, Program, Source, ValueId};
+use crate::ir::program::{Arg, Kernel, Program, Source, ValueId};
 
 /// One arena buffer: a set of values that share storage (aliases, in-place chains).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,9 +6,9 @@
 //! Names are kept as they are in the model: each report escapes them its own way.
 //! Arena sizes and offsets are in f32 elements, as in [`crate::passes::plan`].
 
+use crate::ir::program::Source;
 use crate::passes::cost::PartCost;
 use crate::passes::partition::Kind;
-use crate::passes::program::Source;
 use crate::Generated;
 
 /// A graph input or a head's output.

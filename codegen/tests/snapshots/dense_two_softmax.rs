@@ -233,9 +233,11 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             in_x,
             weights::TRUNK_WEIGHT.as_slice(),
             y,
-            1,
-            32,
-            64,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 32,
+                outputs: 64,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::TRUNK_BIAS.as_slice()),
@@ -255,9 +257,11 @@ fn head_digit_probs(a: &mut [f32; ARENA_LEN]) {
             x0,
             weights::HEAD_A_WEIGHT.as_slice(),
             y,
-            1,
-            64,
-            10,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 64,
+                outputs: 10,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::HEAD_A_BIAS.as_slice()),
@@ -269,7 +273,15 @@ fn head_digit_probs(a: &mut [f32; ARENA_LEN]) {
     // [1, 10] -> [1, 10], in place: Softmax `node_softmax`
     {
         let y = arena::inplace(a, (64, 10));
-        softmax::softmax_inplace(y, 1, 10, 1, false);
+        softmax::softmax_inplace(
+            y,
+            softmax::SoftmaxShape {
+                outer: 1,
+                axis: 10,
+                inner: 1,
+            },
+            false,
+        );
     }
 }
 
@@ -283,9 +295,11 @@ fn head_group_probs(a: &mut [f32; ARENA_LEN]) {
             x0,
             weights::HEAD_B_WEIGHT.as_slice(),
             y,
-            1,
-            64,
-            5,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 64,
+                outputs: 5,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::HEAD_B_BIAS.as_slice()),
@@ -297,7 +311,15 @@ fn head_group_probs(a: &mut [f32; ARENA_LEN]) {
     // [1, 5] -> [1, 5], in place: Softmax `node_softmax_1`
     {
         let y = arena::inplace(a, (64, 5));
-        softmax::softmax_inplace(y, 1, 5, 1, false);
+        softmax::softmax_inplace(
+            y,
+            softmax::SoftmaxShape {
+                outer: 1,
+                axis: 5,
+                inner: 1,
+            },
+            false,
+        );
     }
 }
 

@@ -224,7 +224,15 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
     // [1, 16] -> [1, 1]: ReduceMean `/ReduceMean`
     {
         let y = arena::inplace(a, (0, 1));
-        reduce::reduce_mean(in_x, y, 1, 16, 1);
+        reduce::reduce_mean(
+            in_x,
+            y,
+            reduce::ReduceShape {
+                outer: 1,
+                reduced: 16,
+                inner: 1,
+            },
+        );
     }
 
     // [1, 16] [1, 1] -> [1, 16]: Sub `/Sub`
@@ -262,7 +270,15 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
     // [1, 16] -> [1, 1]: ReduceMean `/ReduceMean_1`
     {
         let ([x0], y) = arena::split(a, [(0, 16)], (16, 1));
-        reduce::reduce_mean(x0, y, 1, 16, 1);
+        reduce::reduce_mean(
+            x0,
+            y,
+            reduce::ReduceShape {
+                outer: 1,
+                reduced: 16,
+                inner: 1,
+            },
+        );
     }
 
     // [1, 1] -> [1, 1], in place: Add `/Add`
@@ -273,8 +289,10 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             y,
             elementwise::Scalar(0.00001001358),
             true,
-            &[1, 1, 1, 1, 1, 1],
-            &[0, 0, 0, 0, 0, 0],
+            &movement::Strided {
+                shape: [1, 1, 1, 1, 1, 1],
+                strides: [0, 0, 0, 0, 0, 0],
+            },
         );
     }
 
@@ -292,8 +310,10 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             y,
             x1,
             true,
-            &[1, 1, 1, 1, 1, 16],
-            &[0, 0, 0, 0, 1, 0],
+            &movement::Strided {
+                shape: [1, 1, 1, 1, 1, 16],
+                strides: [0, 0, 0, 0, 1, 0],
+            },
         );
     }
 
@@ -305,8 +325,10 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             y,
             weights::GAMMA.as_slice(),
             true,
-            &[1, 1, 1, 1, 1, 16],
-            &[0, 0, 0, 0, 0, 1],
+            &movement::Strided {
+                shape: [1, 1, 1, 1, 1, 16],
+                strides: [0, 0, 0, 0, 0, 1],
+            },
         );
     }
 
@@ -318,8 +340,10 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             y,
             weights::BETA.as_slice(),
             true,
-            &[1, 1, 1, 1, 1, 16],
-            &[0, 0, 0, 0, 0, 1],
+            &movement::Strided {
+                shape: [1, 1, 1, 1, 1, 16],
+                strides: [0, 0, 0, 0, 0, 1],
+            },
         );
     }
 
@@ -330,9 +354,11 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             x0,
             weights::FA_WEIGHT.as_slice(),
             y,
-            1,
-            16,
-            32,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 16,
+                outputs: 32,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::FA_BIAS.as_slice()),
@@ -348,9 +374,11 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             in_x,
             weights::FB_WEIGHT.as_slice(),
             y,
-            1,
-            16,
-            32,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 16,
+                outputs: 32,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::FB_BIAS.as_slice()),
@@ -367,8 +395,10 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             y,
             x1,
             true,
-            &[1, 1, 1, 1, 1, 32],
-            &[0, 0, 0, 0, 0, 1],
+            &movement::Strided {
+                shape: [1, 1, 1, 1, 1, 32],
+                strides: [0, 0, 0, 0, 0, 1],
+            },
         );
     }
 
@@ -377,9 +407,11 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
         let y = arena::inplace(a, (0, 32));
         norm::channel_affine_inplace(
             y,
-            1,
-            32,
-            1,
+            norm::ChannelShape {
+                outer: 1,
+                channels: 32,
+                inner: 1,
+            },
             weights::BN_BATCH_NORMALIZATION_SCALE.as_slice(),
             weights::BN_BATCH_NORMALIZATION_SHIFT.as_slice(),
             Act::Identity,
@@ -403,9 +435,11 @@ fn head_anomaly(a: &mut [f32; ARENA_LEN]) {
             x0,
             weights::ANOMALY_WEIGHT.as_slice(),
             y,
-            1,
-            32,
-            1,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 32,
+                outputs: 1,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::ANOMALY_BIAS.as_slice()),
@@ -425,9 +459,11 @@ fn head_state(a: &mut [f32; ARENA_LEN]) {
             x0,
             weights::STATE_WEIGHT.as_slice(),
             y,
-            1,
-            32,
-            3,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 32,
+                outputs: 3,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::STATE_BIAS.as_slice()),
@@ -439,7 +475,15 @@ fn head_state(a: &mut [f32; ARENA_LEN]) {
     // [1, 3] -> [1, 3], in place: Softmax `/Softmax`
     {
         let y = arena::inplace(a, (32, 3));
-        softmax::softmax_inplace(y, 1, 3, 1, false);
+        softmax::softmax_inplace(
+            y,
+            softmax::SoftmaxShape {
+                outer: 1,
+                axis: 3,
+                inner: 1,
+            },
+            false,
+        );
     }
 }
 

@@ -322,7 +322,15 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_imu: &[f32]) {
     // [1, 24, 1, 32] -> [1, 24, 1, 1]: ReduceMean `node_mean`
     {
         let ([x0], y) = arena::split(a, [(0, 768)], (768, 24));
-        reduce::reduce_mean(x0, y, 24, 32, 1);
+        reduce::reduce_mean(
+            x0,
+            y,
+            reduce::ReduceShape {
+                outer: 24,
+                reduced: 32,
+                inner: 1,
+            },
+        );
     }
 }
 
@@ -336,9 +344,11 @@ fn head_activity(a: &mut [f32; ARENA_LEN]) {
             x0,
             weights::ACTIVITY_WEIGHT.as_slice(),
             y,
-            1,
-            24,
-            6,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 24,
+                outputs: 6,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::ACTIVITY_BIAS.as_slice()),
@@ -358,9 +368,11 @@ fn head_fall(a: &mut [f32; ARENA_LEN]) {
             x0,
             weights::FALL_WEIGHT.as_slice(),
             y,
-            1,
-            24,
-            2,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 24,
+                outputs: 2,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::FALL_BIAS.as_slice()),
@@ -380,9 +392,11 @@ fn head_cadence(a: &mut [f32; ARENA_LEN]) {
             x0,
             weights::CADENCE_WEIGHT.as_slice(),
             y,
-            1,
-            24,
-            1,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 24,
+                outputs: 1,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::CADENCE_BIAS.as_slice()),

@@ -224,7 +224,14 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_imu: &[f32]) {
     // [1, 1, 64, 6] -> [1, 6, 1, 64]: Transpose `keras_conv1d_imu_1/conv1_1/convolution__19`
     {
         let y = arena::inplace(a, (0, 384));
-        movement::permute(in_imu, y, &[1, 1, 1, 6, 1, 64], &[0, 0, 384, 1, 384, 6]);
+        movement::permute(
+            in_imu,
+            y,
+            &movement::Strided {
+                shape: [1, 1, 1, 6, 1, 64],
+                strides: [0, 0, 384, 1, 384, 6],
+            },
+        );
     }
 
     // [1, 6, 1, 64] -> [1, 12, 1, 32]: Conv `keras_conv1d_imu_1/conv1_1/convolution`
@@ -267,8 +274,10 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_imu: &[f32]) {
             y,
             weights::CONST_FOLD_OPT_70.as_slice(),
             true,
-            &[1, 1, 1, 1, 12, 32],
-            &[0, 0, 0, 12, 1, 0],
+            &movement::Strided {
+                shape: [1, 1, 1, 1, 12, 32],
+                strides: [0, 0, 0, 12, 1, 0],
+            },
         );
     }
 
@@ -318,8 +327,10 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_imu: &[f32]) {
             y,
             weights::CONST_FOLD_OPT_64.as_slice(),
             true,
-            &[1, 1, 1, 1, 16, 32],
-            &[0, 0, 0, 16, 1, 0],
+            &movement::Strided {
+                shape: [1, 1, 1, 1, 16, 32],
+                strides: [0, 0, 0, 16, 1, 0],
+            },
         );
     }
 
@@ -331,8 +342,10 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_imu: &[f32]) {
             y,
             weights::KERAS_CONV1D_IMU_1_BN2_1_BATCHNORM_MUL_0.as_slice(),
             true,
-            &[1, 1, 1, 1, 16, 32],
-            &[0, 0, 0, 16, 1, 0],
+            &movement::Strided {
+                shape: [1, 1, 1, 1, 16, 32],
+                strides: [0, 0, 0, 16, 1, 0],
+            },
         );
     }
 
@@ -344,8 +357,10 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_imu: &[f32]) {
             y,
             weights::CONST_FOLD_OPT_68.as_slice(),
             true,
-            &[1, 1, 1, 1, 16, 32],
-            &[0, 0, 0, 16, 1, 0],
+            &movement::Strided {
+                shape: [1, 1, 1, 1, 16, 32],
+                strides: [0, 0, 0, 16, 1, 0],
+            },
         );
     }
 
@@ -358,7 +373,15 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_imu: &[f32]) {
     // [1, 16, 32] -> [1, 16, 1]: GlobalAveragePool `keras_conv1d_imu_1/gap_1/Mean`
     {
         let ([x0], y) = arena::split(a, [(0, 512)], (512, 16));
-        reduce::reduce_mean(x0, y, 16, 32, 1);
+        reduce::reduce_mean(
+            x0,
+            y,
+            reduce::ReduceShape {
+                outer: 16,
+                reduced: 32,
+                inner: 1,
+            },
+        );
     }
 }
 
@@ -372,9 +395,11 @@ fn head_activity(a: &mut [f32; ARENA_LEN]) {
             x0,
             weights::KERAS_CONV1D_IMU_1_ACTIVITY_1_CAST_READ_VARIABLE_OP_0.as_slice(),
             y,
-            1,
-            16,
-            6,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 16,
+                outputs: 6,
+            },
             Post {
                 scale: None,
                 shift: Some(
@@ -396,9 +421,11 @@ fn head_fall(a: &mut [f32; ARENA_LEN]) {
             x0,
             weights::KERAS_CONV1D_IMU_1_FALL_1_CAST_READ_VARIABLE_OP_0.as_slice(),
             y,
-            1,
-            16,
-            2,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 16,
+                outputs: 2,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::KERAS_CONV1D_IMU_1_FALL_1_MAT_MUL_SHIFT.as_slice()),
@@ -410,7 +437,15 @@ fn head_fall(a: &mut [f32; ARENA_LEN]) {
     // [1, 2] -> [1, 2], in place: Softmax `keras_conv1d_imu_1/fall_1/Softmax`
     {
         let y = arena::inplace(a, (0, 2));
-        softmax::softmax_inplace(y, 1, 2, 1, false);
+        softmax::softmax_inplace(
+            y,
+            softmax::SoftmaxShape {
+                outer: 1,
+                axis: 2,
+                inner: 1,
+            },
+            false,
+        );
     }
 }
 

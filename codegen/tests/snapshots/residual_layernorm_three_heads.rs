@@ -273,9 +273,11 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             in_x,
             weights::FC1_WEIGHT.as_slice(),
             y,
-            1,
-            32,
-            64,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 32,
+                outputs: 64,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::FC1_BIAS.as_slice()),
@@ -291,9 +293,11 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             x0,
             weights::FC2_WEIGHT.as_slice(),
             y,
-            1,
-            64,
-            32,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 64,
+                outputs: 32,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::FC2_BIAS.as_slice()),
@@ -310,8 +314,10 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             y,
             in_x,
             true,
-            &[1, 1, 1, 1, 1, 32],
-            &[0, 0, 0, 0, 0, 1],
+            &movement::Strided {
+                shape: [1, 1, 1, 1, 1, 32],
+                strides: [0, 0, 0, 0, 0, 1],
+            },
         );
     }
 
@@ -320,8 +326,10 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
         let y = arena::inplace(a, (64, 32));
         norm::layer_norm_inplace(
             y,
-            1,
-            32,
+            norm::LayerNormShape {
+                rows: 1,
+                features: 32,
+            },
             weights::LN_WEIGHT.as_slice(),
             Some(weights::LN_BIAS.as_slice()),
             0.00001,
@@ -339,9 +347,11 @@ fn branch_head_a_head_b(a: &mut [f32; ARENA_LEN]) {
             x0,
             weights::BRANCH_WEIGHT.as_slice(),
             y,
-            1,
-            32,
-            16,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 32,
+                outputs: 16,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::BRANCH_BIAS.as_slice()),
@@ -361,9 +371,11 @@ fn head_head_a(a: &mut [f32; ARENA_LEN]) {
             x0,
             weights::HEAD_A_WEIGHT.as_slice(),
             y,
-            1,
-            16,
-            4,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 16,
+                outputs: 4,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::HEAD_A_BIAS.as_slice()),
@@ -383,9 +395,11 @@ fn head_head_b(a: &mut [f32; ARENA_LEN]) {
             x0,
             weights::HEAD_B_WEIGHT.as_slice(),
             y,
-            1,
-            16,
-            2,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 16,
+                outputs: 2,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::HEAD_B_BIAS.as_slice()),
@@ -405,9 +419,11 @@ fn head_head_c(a: &mut [f32; ARENA_LEN]) {
             x0,
             weights::HEAD_C_WEIGHT.as_slice(),
             y,
-            1,
-            32,
-            3,
+            dense::DenseShape {
+                rows: 1,
+                inputs: 32,
+                outputs: 3,
+            },
             Post {
                 scale: None,
                 shift: Some(weights::HEAD_C_BIAS.as_slice()),

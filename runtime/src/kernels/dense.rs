@@ -8,11 +8,28 @@ use half::f16;
 /// Rows of `bm` folded into one pass over an output row in [`matmul`].
 const KBLOCK: usize = 4;
 
-/// `y[i][j] = post_j(sum_k x[i][k] * w[j][k])` for `i < m`, `j < n`.
+/// The shape of a dense layer: `rows` input vectors of `inputs` values each, mapped to
+/// `outputs` values each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DenseShape {
+    /// Rows of `x` and `y` (the batch, or every leading axis of a MatMul).
+    pub rows: usize,
+    /// Values per input row (columns of `x`, of `w`).
+    pub inputs: usize,
+    /// Values per output row (columns of `y`, rows of `w`).
+    pub outputs: usize,
+}
+
+/// `y[i][j] = post_j(sum_k x[i][k] * w[j][k])` for `i < rows`, `j < outputs`.
 ///
-/// `x` is `m x k`, `w` is `n x k` (one row per output: the inner loop is a straight
-/// dot product), `y` is `m x n`, all row-major.
-pub fn dense(x: &[f32], w: &[f16], y: &mut [f32], m: usize, k: usize, n: usize, post: Post<'_>) {
+/// `x` is `rows x inputs`, `w` is `outputs x inputs` (one row per output: the inner
+/// loop is a straight dot product), `y` is `rows x outputs`, all row-major.
+pub fn dense(x: &[f32], w: &[f16], y: &mut [f32], s: DenseShape, post: Post<'_>) {
+    let DenseShape {
+        rows: m,
+        inputs: k,
+        outputs: n,
+    } = s;
     debug_assert_eq!(x.len(), m * k);
     debug_assert_eq!(w.len(), n * k);
     debug_assert_eq!(y.len(), m * n);
@@ -35,24 +52,38 @@ pub fn dense(x: &[f32], w: &[f16], y: &mut [f32], m: usize, k: usize, n: usize, 
     }
 }
 
+/// The shape of a batched product of two activations, `y[b] = a[b] . bm[b]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatMulShape {
+    /// Products computed (the batch).
+    pub batch: usize,
+    /// Rows of `a[b]` and `y[b]`.
+    pub rows: usize,
+    /// Columns of `a[b]`, rows of `bm[b]`: the length of each dot product.
+    pub depth: usize,
+    /// Columns of `bm[b]` and `y[b]`.
+    pub cols: usize,
+    /// Elements from one `a[b]` to the next (0: one `a` for every product).
+    pub a_stride: usize,
+    /// Elements from one `bm[b]` to the next (0: one `bm` for every product).
+    pub b_stride: usize,
+}
+
 /// Batched matrix product of two activations: for each `b < batch`,
-/// `y[b] (m x n) = a[b] (m x k) . bm[b] (k x n)`, where `a[b]` starts at
-/// `b * a_stride` and `bm[b]` at `b * b_stride` (a stride of 0 broadcasts).
+/// `y[b] (rows x cols) = a[b] (rows x depth) . bm[b] (depth x cols)`, where `a[b]`
+/// starts at `b * a_stride` and `bm[b]` at `b * b_stride` (a stride of 0 broadcasts).
 ///
 /// Each output row is built by scaled additions of rows of `bm[b]` (the inner loop runs
-/// over `n` contiguous outputs with a scalar from `a`), four rows per pass.
-#[allow(clippy::too_many_arguments)]
-pub fn matmul(
-    a: &[f32],
-    bm: &[f32],
-    y: &mut [f32],
-    batch: usize,
-    m: usize,
-    k: usize,
-    n: usize,
-    a_stride: usize,
-    b_stride: usize,
-) {
+/// over `cols` contiguous outputs with a scalar from `a`), four rows per pass.
+pub fn matmul(a: &[f32], bm: &[f32], y: &mut [f32], s: &MatMulShape) {
+    let MatMulShape {
+        batch,
+        rows: m,
+        depth: k,
+        cols: n,
+        a_stride,
+        b_stride,
+    } = *s;
     debug_assert_eq!(y.len(), batch * m * n);
     if batch == 0 || m == 0 || n == 0 {
         return;

@@ -3,7 +3,7 @@
 //! Operands are activations (`&[f32]`), constant tensors (`&[f16]`, in flash) or
 //! scalars ([`Scalar`]); the [`Operand`] trait reads any of them as `f32`.
 
-use super::movement::{Coalesced, MAX_RANK};
+use super::movement::{Coalesced, Strided, MAX_RANK};
 use crate::slice::{at, window};
 use half::f16;
 
@@ -213,16 +213,10 @@ pub fn binary_broadcast<A: Operand, B: Operand>(
 }
 
 /// In place: `y = y op b` (`lhs == true`) or `y = b op y` (`lhs == false`), where `y`
-/// has the output's shape and `b` broadcasts to it with strides `b_strides` over
-/// `shape` (contiguous strides when `b` has the output's shape).
-pub fn binary_inplace<B: Operand>(
-    op: BinOp,
-    y: &mut [f32],
-    b: B,
-    lhs: bool,
-    shape: &[usize; MAX_RANK],
-    b_strides: &[usize; MAX_RANK],
-) {
+/// has the output's shape `s.shape` and `b` broadcasts to it with strides `s.strides`
+/// (contiguous strides when `b` has the output's shape).
+pub fn binary_inplace<B: Operand>(op: BinOp, y: &mut [f32], b: B, lhs: bool, s: &Strided) {
+    let (shape, b_strides) = (&s.shape, &s.strides);
     debug_assert_eq!(y.len(), shape.iter().product::<usize>());
     let Some(c) = Coalesced::new(shape, [b_strides]) else {
         return;

@@ -5,18 +5,25 @@ pub const MAX_RANK: usize = 6;
 
 use crate::slice::{at, copy as copy_run, tail, window, window_mut};
 
-/// General transpose: for every output index `(i0..i5)` over `out_shape` (rank padded
-/// to [`MAX_RANK`] with leading 1s), `y[flat(i)] = x[sum_d i_d * src_strides[d]]`.
+/// An operand read along the output's axes: the output shape (rank padded to
+/// [`MAX_RANK`] with leading 1s) and the operand's element stride along each of them
+/// (0 where it broadcasts; any order for a transpose).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Strided {
+    /// Output shape.
+    pub shape: [usize; MAX_RANK],
+    /// The operand's stride along each output axis, in elements.
+    pub strides: [usize; MAX_RANK],
+}
+
+/// General transpose (and strided slice): for every output index `(i0..i5)` over
+/// `s.shape`, `y[flat(i)] = x[sum_d i_d * s.strides[d]]`.
 ///
 /// Axes of size 1 are dropped and neighbouring axes that are contiguous in `x` merged
 /// first, so the inner loop runs over the longest possible stretch (a plain copy when
 /// it is contiguous in `x`).
-pub fn permute(
-    x: &[f32],
-    y: &mut [f32],
-    out_shape: &[usize; MAX_RANK],
-    src_strides: &[usize; MAX_RANK],
-) {
+pub fn permute(x: &[f32], y: &mut [f32], s: &Strided) {
+    let (out_shape, src_strides) = (&s.shape, &s.strides);
     debug_assert_eq!(y.len(), out_shape.iter().product::<usize>());
     let Some(c) = Coalesced::new(out_shape, [src_strides]) else {
         return;
@@ -38,16 +45,29 @@ pub fn permute(
     }
 }
 
-/// One input of a Concat: `x` viewed as `outer x chunk` is copied into `y` viewed as
-/// `outer x y_row`, at column `y_col` of each row.
-pub fn concat_part(
-    x: &[f32],
-    y: &mut [f32],
-    outer: usize,
-    chunk: usize,
-    y_row: usize,
-    y_col: usize,
-) {
+/// Where one input of a Concat goes: `x` viewed as `rows x width` lands in `y` viewed
+/// as `rows x out_width`, at column `col` of each row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConcatShape {
+    /// Rows (the product of the axes before the concat axis).
+    pub rows: usize,
+    /// Values per row of this input.
+    pub width: usize,
+    /// Values per row of the output (all inputs).
+    pub out_width: usize,
+    /// Column of the output row where this input starts.
+    pub col: usize,
+}
+
+/// One input of a Concat: `x` viewed as `rows x width` is copied into `y` viewed as
+/// `rows x out_width`, at column `col` of each row.
+pub fn concat_part(x: &[f32], y: &mut [f32], s: ConcatShape) {
+    let ConcatShape {
+        rows: outer,
+        width: chunk,
+        out_width: y_row,
+        col: y_col,
+    } = s;
     debug_assert_eq!(x.len(), outer * chunk);
     debug_assert_eq!(y.len(), outer * y_row);
     debug_assert!(y_col + chunk <= y_row);

@@ -31,19 +31,31 @@ fn row_stats(x: &[f32], eps: f32) -> (f32, f32) {
     (mean, 1.0 / math::sqrt(var + eps))
 }
 
-/// LayerNormalization over `x` viewed as `outer x n`, normalizing each row of `n`:
+/// A tensor viewed as `rows x features`, each row normalized on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LayerNormShape {
+    /// Rows (the product of the axes before the normalized ones).
+    pub rows: usize,
+    /// Values normalized together (the product of the axes from `axis` on).
+    pub features: usize,
+}
+
+/// LayerNormalization over `x` viewed as `rows x features`, normalizing each row:
 /// `y = (x - mean) / sqrt(var + eps) * scale + bias` (biased variance, as ONNX).
-/// `scale` and `bias` have length `n`. `x` and `y` may be the same tensor only through
-/// [`layer_norm_inplace`].
+/// `scale` and `bias` have length `features`. `x` and `y` may be the same tensor only
+/// through [`layer_norm_inplace`].
 pub fn layer_norm(
     x: &[f32],
     y: &mut [f32],
-    outer: usize,
-    n: usize,
+    s: LayerNormShape,
     scale: &[f32],
     bias: Option<&[f32]>,
     eps: f32,
 ) {
+    let LayerNormShape {
+        rows: outer,
+        features: n,
+    } = s;
     debug_assert_eq!(x.len(), outer * n);
     debug_assert_eq!(y.len(), outer * n);
     debug_assert_eq!(scale.len(), n);
@@ -73,12 +85,15 @@ pub fn layer_norm(
 /// [`layer_norm`] in place.
 pub fn layer_norm_inplace(
     y: &mut [f32],
-    outer: usize,
-    n: usize,
+    s: LayerNormShape,
     scale: &[f32],
     bias: Option<&[f32]>,
     eps: f32,
 ) {
+    let LayerNormShape {
+        rows: outer,
+        features: n,
+    } = s;
     debug_assert_eq!(y.len(), outer * n);
     debug_assert_eq!(scale.len(), n);
     debug_assert!(bias.is_none_or(|b| b.len() == n));
@@ -103,17 +118,32 @@ pub fn layer_norm_inplace(
     }
 }
 
-/// In place over `y` viewed as `outer x c x inner`:
-/// `y = act(y * scale[c] + shift[c])` (BatchNormalization not folded into a producer).
+/// A tensor viewed as `outer x channels x inner` (NCHW: batch, channels, pixels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChannelShape {
+    /// Product of the axes before the channel axis.
+    pub outer: usize,
+    /// Channels.
+    pub channels: usize,
+    /// Product of the axes after it.
+    pub inner: usize,
+}
+
+/// In place over `y` viewed as `outer x channels x inner`:
+/// `y = act(y * scale[c] + shift[c])` for channel `c` (BatchNormalization not folded
+/// into a producer).
 pub fn channel_affine_inplace(
     y: &mut [f32],
-    outer: usize,
-    c: usize,
-    inner: usize,
+    s: ChannelShape,
     scale: &[f32],
     shift: &[f32],
     act: Act,
 ) {
+    let ChannelShape {
+        outer,
+        channels: c,
+        inner,
+    } = s;
     debug_assert_eq!(y.len(), outer * c * inner);
     debug_assert_eq!(scale.len(), c);
     debug_assert_eq!(shift.len(), c);

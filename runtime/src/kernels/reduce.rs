@@ -3,11 +3,27 @@
 use super::dot::{lanes_sum, LANES};
 use crate::slice::window_mut;
 
-/// `y[o][i] = mean_r x[o][r][i]` with `x` viewed as `outer x r x inner`.
-/// GlobalAveragePool is `inner = 1`, `r = h * w`.
+/// A tensor viewed as `outer x reduced x inner`, reduced over the middle axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReduceShape {
+    /// Product of the axes before the reduced ones.
+    pub outer: usize,
+    /// Product of the reduced (consecutive) axes.
+    pub reduced: usize,
+    /// Product of the axes after them.
+    pub inner: usize,
+}
+
+/// `y[o][i] = mean_r x[o][r][i]` with `x` viewed as `outer x reduced x inner`.
+/// GlobalAveragePool is `inner = 1`, `reduced = h * w`.
 ///
-/// `r == 0` gives NaN (`0 / 0`), as a mean over nothing.
-pub fn reduce_mean(x: &[f32], y: &mut [f32], outer: usize, r: usize, inner: usize) {
+/// `reduced == 0` gives NaN (`0 / 0`), as a mean over nothing.
+pub fn reduce_mean(x: &[f32], y: &mut [f32], s: ReduceShape) {
+    let ReduceShape {
+        outer,
+        reduced: r,
+        inner,
+    } = s;
     debug_assert_eq!(x.len(), outer * r * inner);
     debug_assert_eq!(y.len(), outer * inner);
     if outer == 0 || inner == 0 {

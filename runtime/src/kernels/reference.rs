@@ -7,9 +7,13 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::conv::ConvShape;
+use super::dense::{DenseShape, MatMulShape};
 use super::elementwise::{BinOp, Broadcast, Operand};
-use super::movement::MAX_RANK;
+use super::movement::{ConcatShape, Strided, MAX_RANK};
+use super::norm::{ChannelShape, LayerNormShape};
 use super::pool::PoolShape;
+use super::reduce::ReduceShape;
+use super::softmax::SoftmaxShape;
 use super::{Act, Post};
 use half::f16;
 
@@ -78,8 +82,9 @@ fn post64(post: &Post<'_>, c: usize, acc: f64) -> f32 {
     act64(post.act, acc * s + t) as f32
 }
 
-/// Dense layer, `w` is `n x k`.
-pub fn dense(x: &[f32], w: &[f16], y: &mut [f32], m: usize, k: usize, n: usize, post: Post<'_>) {
+/// Dense layer, `w` is `outputs x inputs`.
+pub fn dense(x: &[f32], w: &[f16], y: &mut [f32], s: DenseShape, post: Post<'_>) {
+    let (m, k, n) = (s.rows, s.inputs, s.outputs);
     for i in 0..m {
         for j in 0..n {
             let mut acc = 0.0f64;
@@ -92,18 +97,9 @@ pub fn dense(x: &[f32], w: &[f16], y: &mut [f32], m: usize, k: usize, n: usize, 
 }
 
 /// Batched activation x activation matrix product.
-#[allow(clippy::too_many_arguments)]
-pub fn matmul(
-    a: &[f32],
-    bm: &[f32],
-    y: &mut [f32],
-    batch: usize,
-    m: usize,
-    k: usize,
-    n: usize,
-    a_stride: usize,
-    b_stride: usize,
-) {
+pub fn matmul(a: &[f32], bm: &[f32], y: &mut [f32], s: &MatMulShape) {
+    let (batch, m, k, n) = (s.batch, s.rows, s.depth, s.cols);
+    let (a_stride, b_stride) = (s.a_stride, s.b_stride);
     for b in 0..batch {
         for i in 0..m {
             for j in 0..n {
@@ -223,8 +219,9 @@ pub fn avg_pool(x: &[f32], y: &mut [f32], s: &PoolShape, count_include_pad: bool
     }
 }
 
-/// Mean over the middle axis of `outer x r x inner`.
-pub fn reduce_mean(x: &[f32], y: &mut [f32], outer: usize, r: usize, inner: usize) {
+/// Mean over the middle axis of `outer x reduced x inner`.
+pub fn reduce_mean(x: &[f32], y: &mut [f32], s: ReduceShape) {
+    let (outer, r, inner) = (s.outer, s.reduced, s.inner);
     for o in 0..outer {
         for i in 0..inner {
             let mut acc = 0.0f64;
@@ -236,8 +233,9 @@ pub fn reduce_mean(x: &[f32], y: &mut [f32], outer: usize, r: usize, inner: usiz
     }
 }
 
-/// Softmax / LogSoftmax along the middle axis of `outer x n x inner`.
-pub fn softmax_inplace(y: &mut [f32], outer: usize, n: usize, inner: usize, log: bool) {
+/// Softmax / LogSoftmax along the middle axis of `outer x axis x inner`.
+pub fn softmax_inplace(y: &mut [f32], s: SoftmaxShape, log: bool) {
+    let (outer, n, inner) = (s.outer, s.axis, s.inner);
     for o in 0..outer {
         for i in 0..inner {
             let at = |j: usize| (o * n + j) * inner + i;
@@ -261,16 +259,16 @@ pub fn softmax_inplace(y: &mut [f32], outer: usize, n: usize, inner: usize, log:
     }
 }
 
-/// LayerNormalization over rows of `n`.
+/// LayerNormalization over rows of `features`.
 pub fn layer_norm(
     x: &[f32],
     y: &mut [f32],
-    outer: usize,
-    n: usize,
+    s: LayerNormShape,
     scale: &[f32],
     bias: Option<&[f32]>,
     eps: f32,
 ) {
+    let (outer, n) = (s.rows, s.features);
     for o in 0..outer {
         let row = &x[o * n..(o + 1) * n];
         let mean = row.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
@@ -287,16 +285,15 @@ pub fn layer_norm(
     }
 }
 
-/// Per-channel affine map and activation over `outer x c x inner`.
+/// Per-channel affine map and activation over `outer x channels x inner`.
 pub fn channel_affine_inplace(
     y: &mut [f32],
-    outer: usize,
-    c: usize,
-    inner: usize,
+    s: ChannelShape,
     scale: &[f32],
     shift: &[f32],
     a: Act,
 ) {
+    let (outer, c, inner) = (s.outer, s.channels, s.inner);
     for o in 0..outer {
         for ch in 0..c {
             for i in 0..inner {
@@ -356,16 +353,9 @@ pub fn binary_broadcast<A: Operand, B: Operand>(
 }
 
 /// In-place broadcasting binary op.
-pub fn binary_inplace<B: Operand>(
-    op: BinOp,
-    y: &mut [f32],
-    b: B,
-    lhs: bool,
-    shape: &[usize; MAX_RANK],
-    b_strides: &[usize; MAX_RANK],
-) {
+pub fn binary_inplace<B: Operand>(op: BinOp, y: &mut [f32], b: B, lhs: bool, s: &Strided) {
     for i in 0..y.len() {
-        let bv = b.at(offset(&unflatten(i, shape), b_strides));
+        let bv = b.at(offset(&unflatten(i, &s.shape), &s.strides));
         y[i] = if lhs {
             binop(op, y[i], bv)
         } else {
@@ -375,29 +365,17 @@ pub fn binary_inplace<B: Operand>(
 }
 
 /// General transpose.
-pub fn permute(
-    x: &[f32],
-    y: &mut [f32],
-    out_shape: &[usize; MAX_RANK],
-    src_strides: &[usize; MAX_RANK],
-) {
+pub fn permute(x: &[f32], y: &mut [f32], s: &Strided) {
     for i in 0..y.len() {
-        y[i] = x[offset(&unflatten(i, out_shape), src_strides)];
+        y[i] = x[offset(&unflatten(i, &s.shape), &s.strides)];
     }
 }
 
 /// One input of a Concat.
-pub fn concat_part(
-    x: &[f32],
-    y: &mut [f32],
-    outer: usize,
-    chunk: usize,
-    y_row: usize,
-    y_col: usize,
-) {
-    for o in 0..outer {
-        for j in 0..chunk {
-            y[o * y_row + y_col + j] = x[o * chunk + j];
+pub fn concat_part(x: &[f32], y: &mut [f32], s: ConcatShape) {
+    for o in 0..s.rows {
+        for j in 0..s.width {
+            y[o * s.out_width + s.col + j] = x[o * s.width + j];
         }
     }
 }

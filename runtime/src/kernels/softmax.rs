@@ -4,12 +4,28 @@ use super::reduce::{max, sum};
 use crate::math;
 use crate::slice::{window, window_mut};
 
-/// In place over `y` viewed as `outer x n x inner`, along the `n` axis;
+/// A tensor viewed as `outer x axis x inner`, normalized along the middle axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SoftmaxShape {
+    /// Product of the axes before the softmax axis.
+    pub outer: usize,
+    /// Length of the softmax axis.
+    pub axis: usize,
+    /// Product of the axes after it.
+    pub inner: usize,
+}
+
+/// In place over `y` viewed as `outer x axis x inner`, along the middle axis;
 /// `log` selects LogSoftmax.
 ///
 /// NaN anywhere along an axis makes that whole slice NaN; a slice of `-inf` only is NaN
 /// too (`-inf - -inf`), as in onnxruntime.
-pub fn softmax_inplace(y: &mut [f32], outer: usize, n: usize, inner: usize, log: bool) {
+pub fn softmax_inplace(y: &mut [f32], s: SoftmaxShape, log: bool) {
+    let SoftmaxShape {
+        outer,
+        axis: n,
+        inner,
+    } = s;
     debug_assert_eq!(y.len(), outer * n * inner);
     if outer == 0 || n == 0 || inner == 0 {
         return;

@@ -1,13 +1,15 @@
 //! Zero-sized dimensions everywhere: consistent lengths, so no kernel may panic.
 use half::f16;
 use tinymtl_runtime::kernels::conv::{conv2d, ConvShape};
-use tinymtl_runtime::kernels::dense::{dense, matmul};
+use tinymtl_runtime::kernels::dense::{dense, matmul, DenseShape, MatMulShape};
 use tinymtl_runtime::kernels::elementwise::{binary_broadcast, binary_inplace, BinOp, Broadcast};
-use tinymtl_runtime::kernels::movement::{concat_part, permute};
-use tinymtl_runtime::kernels::norm::{channel_affine_inplace, layer_norm, layer_norm_inplace};
+use tinymtl_runtime::kernels::movement::{concat_part, permute, ConcatShape, Strided};
+use tinymtl_runtime::kernels::norm::{
+    channel_affine_inplace, layer_norm, layer_norm_inplace, ChannelShape, LayerNormShape,
+};
 use tinymtl_runtime::kernels::pool::{avg_pool, max_pool, PoolShape};
-use tinymtl_runtime::kernels::reduce::reduce_mean;
-use tinymtl_runtime::kernels::softmax::softmax_inplace;
+use tinymtl_runtime::kernels::reduce::{reduce_mean, ReduceShape};
+use tinymtl_runtime::kernels::softmax::{softmax_inplace, SoftmaxShape};
 use tinymtl_runtime::kernels::{reference as r, Act, Post};
 
 #[test]
@@ -16,13 +18,26 @@ fn zero_sized_dense_and_matmul() {
         let x = vec![1.0; m * k];
         let w = vec![f16::ONE; n * k];
         let mut y = vec![9.0; m * n];
-        dense(&x, &w, &mut y, m, k, n, Post::NONE);
+        let s = DenseShape {
+            rows: m,
+            inputs: k,
+            outputs: n,
+        };
+        dense(&x, &w, &mut y, s, Post::NONE);
         assert!(y.iter().all(|&v| v == 0.0));
         for batch in [0, 2] {
             let b = vec![1.0; batch * k * n];
             let a = vec![1.0; batch * m * k];
             let mut y = vec![9.0; batch * m * n];
-            matmul(&a, &b, &mut y, batch, m, k, n, m * k, k * n);
+            let s = MatMulShape {
+                batch,
+                rows: m,
+                depth: k,
+                cols: n,
+                a_stride: m * k,
+                b_stride: k * n,
+            };
+            matmul(&a, &b, &mut y, &s);
             assert!(y.iter().all(|&v| v == 0.0));
         }
     }
@@ -99,33 +114,153 @@ fn zero_sized_pools_reductions_norms() {
     max_pool(&[], &mut [], &PoolShape { planes: 0, ..s });
 
     let mut y = vec![0.0; 3];
-    reduce_mean(&[], &mut y, 1, 0, 3);
+    reduce_mean(
+        &[],
+        &mut y,
+        ReduceShape {
+            outer: 1,
+            reduced: 0,
+            inner: 3,
+        },
+    );
     assert!(y.iter().all(|v| v.is_nan()));
-    reduce_mean(&[], &mut [], 0, 4, 3);
-    reduce_mean(&[], &mut [], 2, 4, 0);
+    reduce_mean(
+        &[],
+        &mut [],
+        ReduceShape {
+            outer: 0,
+            reduced: 4,
+            inner: 3,
+        },
+    );
+    reduce_mean(
+        &[],
+        &mut [],
+        ReduceShape {
+            outer: 2,
+            reduced: 4,
+            inner: 0,
+        },
+    );
 
-    softmax_inplace(&mut [], 2, 0, 3, false);
-    softmax_inplace(&mut [], 0, 3, 3, true);
-    softmax_inplace(&mut [], 2, 3, 0, true);
+    softmax_inplace(
+        &mut [],
+        SoftmaxShape {
+            outer: 2,
+            axis: 0,
+            inner: 3,
+        },
+        false,
+    );
+    softmax_inplace(
+        &mut [],
+        SoftmaxShape {
+            outer: 0,
+            axis: 3,
+            inner: 3,
+        },
+        true,
+    );
+    softmax_inplace(
+        &mut [],
+        SoftmaxShape {
+            outer: 2,
+            axis: 3,
+            inner: 0,
+        },
+        true,
+    );
 
-    layer_norm(&[], &mut [], 2, 0, &[], None, 1e-5);
-    layer_norm(&[], &mut [], 0, 3, &[1.0; 3], None, 1e-5);
-    layer_norm_inplace(&mut [], 2, 0, &[], Some(&[]), 1e-5);
-    channel_affine_inplace(&mut [], 2, 0, 3, &[], &[], Act::Relu);
-    channel_affine_inplace(&mut [], 2, 3, 0, &[1.0; 3], &[0.0; 3], Act::Sigmoid);
+    layer_norm(
+        &[],
+        &mut [],
+        LayerNormShape {
+            rows: 2,
+            features: 0,
+        },
+        &[],
+        None,
+        1e-5,
+    );
+    layer_norm(
+        &[],
+        &mut [],
+        LayerNormShape {
+            rows: 0,
+            features: 3,
+        },
+        &[1.0; 3],
+        None,
+        1e-5,
+    );
+    layer_norm_inplace(
+        &mut [],
+        LayerNormShape {
+            rows: 2,
+            features: 0,
+        },
+        &[],
+        Some(&[]),
+        1e-5,
+    );
+    channel_affine_inplace(
+        &mut [],
+        ChannelShape {
+            outer: 2,
+            channels: 0,
+            inner: 3,
+        },
+        &[],
+        &[],
+        Act::Relu,
+    );
+    channel_affine_inplace(
+        &mut [],
+        ChannelShape {
+            outer: 2,
+            channels: 3,
+            inner: 0,
+        },
+        &[1.0; 3],
+        &[0.0; 3],
+        Act::Sigmoid,
+    );
 }
 
 #[test]
 fn zero_sized_movement_and_elementwise() {
     let shape = [1, 2, 0, 3, 1, 1];
-    permute(&[], &mut [], &shape, &[0, 3, 1, 0, 0, 0]);
-    concat_part(&[], &mut [0.0; 6], 2, 0, 3, 1);
-    concat_part(&[], &mut [], 0, 2, 3, 1);
+    let strides = [0, 3, 1, 0, 0, 0];
+    permute(&[], &mut [], &Strided { shape, strides });
+    concat_part(
+        &[],
+        &mut [0.0; 6],
+        ConcatShape {
+            rows: 2,
+            width: 0,
+            out_width: 3,
+            col: 1,
+        },
+    );
+    concat_part(
+        &[],
+        &mut [],
+        ConcatShape {
+            rows: 0,
+            width: 2,
+            out_width: 3,
+            col: 1,
+        },
+    );
     let bc = Broadcast {
         shape,
         a: [0; 6],
         b: [0; 6],
     };
     binary_broadcast(BinOp::Add, &[1.0f32][..], &[2.0f32][..], &mut [], &bc);
-    binary_inplace(BinOp::Pow, &mut [], &[2.0f32][..], false, &shape, &[0; 6]);
+    let s = Strided {
+        shape,
+        strides: [0; 6],
+    };
+    binary_inplace(BinOp::Pow, &mut [], &[2.0f32][..], false, &s);
 }

@@ -1,7 +1,7 @@
 use crate::support::{finite, post, vals, weights, wild, Approx, OwnedPost};
 use half::f16;
 use proptest::prelude::*;
-use tinymtl_runtime::kernels::dense::{dense, matmul};
+use tinymtl_runtime::kernels::dense::{dense, matmul, DenseShape, MatMulShape};
 use tinymtl_runtime::kernels::reference as r;
 
 #[derive(Clone, Debug)]
@@ -29,9 +29,14 @@ fn dense_case(v: BoxedStrategy<f32>) -> impl Strategy<Value = DenseCase> {
 
 fn run_dense(c: &DenseCase) -> (Vec<f32>, Vec<f32>) {
     let mut got = vec![f32::NAN; c.m * c.n];
-    dense(&c.x, &c.w, &mut got, c.m, c.k, c.n, c.post.post());
+    let s = DenseShape {
+        rows: c.m,
+        inputs: c.k,
+        outputs: c.n,
+    };
+    dense(&c.x, &c.w, &mut got, s, c.post.post());
     let mut want = vec![0.0; c.m * c.n];
-    r::dense(&c.x, &c.w, &mut want, c.m, c.k, c.n, c.post.post());
+    r::dense(&c.x, &c.w, &mut want, s, c.post.post());
     (got, want)
 }
 
@@ -75,10 +80,18 @@ fn run_matmul(c: &MatmulCase) -> (Vec<f32>, Vec<f32>) {
     let len = c.batch * c.m * c.n;
     let mut got = vec![f32::NAN; len];
     #[rustfmt::skip]
-    matmul(&c.a, &c.b, &mut got, c.batch, c.m, c.k, c.n, c.a_stride, c.b_stride);
+    let s = MatMulShape {
+        batch: c.batch,
+        rows: c.m,
+        depth: c.k,
+        cols: c.n,
+        a_stride: c.a_stride,
+        b_stride: c.b_stride,
+    };
+    matmul(&c.a, &c.b, &mut got, &s);
     let mut want = vec![0.0; len];
     #[rustfmt::skip]
-    r::matmul(&c.a, &c.b, &mut want, c.batch, c.m, c.k, c.n, c.a_stride, c.b_stride);
+    r::matmul(&c.a, &c.b, &mut want, &s);
     (got, want)
 }
 

@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use tinymtl_runtime::kernels::elementwise::{
     binary, binary_broadcast, binary_inplace, BinOp, Broadcast,
 };
+use tinymtl_runtime::kernels::movement::Strided;
 use tinymtl_runtime::kernels::reference as r;
 
 fn op() -> impl Strategy<Value = BinOp> {
@@ -100,9 +101,13 @@ fn check_bc(c: &BcCase) -> Result<(), TestCaseError> {
     tolerance(c.op).check(&got, &want)?;
 
     let (mut got, mut want) = (c.y.clone(), c.y.clone());
+    let s = Strided {
+        shape: c.shape,
+        strides: c.b.1,
+    };
     with_operand!(&c.b.0, |y| {
-        binary_inplace(c.op, &mut got, y, c.lhs, &c.shape, &c.b.1);
-        r::binary_inplace(c.op, &mut want, y, c.lhs, &c.shape, &c.b.1);
+        binary_inplace(c.op, &mut got, y, c.lhs, &s);
+        r::binary_inplace(c.op, &mut want, y, c.lhs, &s);
     });
     tolerance(c.op).check(&got, &want)
 }

@@ -1,7 +1,7 @@
 use crate::support::{finite, strides, vals, wild, Approx};
 use proptest::collection::vec;
 use proptest::prelude::*;
-use tinymtl_runtime::kernels::movement::{concat_part, copy, permute};
+use tinymtl_runtime::kernels::movement::{concat_part, copy, permute, ConcatShape, Strided};
 use tinymtl_runtime::kernels::reference as r;
 
 #[derive(Clone, Debug)]
@@ -9,6 +9,15 @@ struct PermuteCase {
     out_shape: [usize; 6],
     src_strides: [usize; 6],
     x: Vec<f32>,
+}
+
+impl PermuteCase {
+    fn view(&self) -> Strided {
+        Strided {
+            shape: self.out_shape,
+            strides: self.src_strides,
+        }
+    }
 }
 
 /// A transpose of a rank 1..=6 tensor; some axes read with stride 0 (an Expand), and
@@ -69,8 +78,8 @@ proptest! {
     fn permute_matches_reference(c in permute_case(finite())) {
         let n: usize = c.out_shape.iter().product();
         let (mut got, mut want) = (vec![f32::NAN; n], vec![0.0; n]);
-        permute(&c.x, &mut got, &c.out_shape, &c.src_strides);
-        r::permute(&c.x, &mut want, &c.out_shape, &c.src_strides);
+        permute(&c.x, &mut got, &c.view());
+        r::permute(&c.x, &mut want, &c.view());
         Approx::Exact.check(&got, &want)?;
     }
 
@@ -78,16 +87,17 @@ proptest! {
     fn permute_nonfinite_flows_through(c in permute_case(wild())) {
         let n: usize = c.out_shape.iter().product();
         let (mut got, mut want) = (vec![0.0; n], vec![0.0; n]);
-        permute(&c.x, &mut got, &c.out_shape, &c.src_strides);
-        r::permute(&c.x, &mut want, &c.out_shape, &c.src_strides);
+        permute(&c.x, &mut got, &c.view());
+        r::permute(&c.x, &mut want, &c.view());
         Approx::Exact.check(&got, &want)?;
     }
 
     #[test]
     fn concat_part_matches_reference((outer, chunk, y_row, y_col, x, y) in concat_case(wild())) {
         let (mut got, mut want) = (y.clone(), y);
-        concat_part(&x, &mut got, outer, chunk, y_row, y_col);
-        r::concat_part(&x, &mut want, outer, chunk, y_row, y_col);
+        let s = ConcatShape { rows: outer, width: chunk, out_width: y_row, col: y_col };
+        concat_part(&x, &mut got, s);
+        r::concat_part(&x, &mut want, s);
         Approx::Exact.check(&got, &want)?;
         let mut c = vec![0.0; x.len()];
         copy(&x, &mut c);

@@ -2,9 +2,11 @@
 use crate::support::{act, finite, vals, wild, Approx};
 use proptest::collection::vec;
 use proptest::prelude::*;
-use tinymtl_runtime::kernels::norm::{channel_affine_inplace, layer_norm, layer_norm_inplace};
-use tinymtl_runtime::kernels::reduce::reduce_mean;
-use tinymtl_runtime::kernels::softmax::softmax_inplace;
+use tinymtl_runtime::kernels::norm::{
+    channel_affine_inplace, layer_norm, layer_norm_inplace, ChannelShape, LayerNormShape,
+};
+use tinymtl_runtime::kernels::reduce::{reduce_mean, ReduceShape};
+use tinymtl_runtime::kernels::softmax::{softmax_inplace, SoftmaxShape};
 use tinymtl_runtime::kernels::{reference as r, Act};
 
 type LnCase = (usize, usize, Vec<f32>, Vec<f32>, Option<Vec<f32>>, f32);
@@ -22,14 +24,18 @@ fn ln_case(v: BoxedStrategy<f32>) -> impl Strategy<Value = LnCase> {
     })
 }
 
+fn ln_shape(rows: usize, features: usize) -> LayerNormShape {
+    LayerNormShape { rows, features }
+}
+
 fn check_ln((outer, n, x, g, b, eps): &LnCase, tol: Approx) -> Result<(), TestCaseError> {
     let mut want = vec![0.0; x.len()];
-    r::layer_norm(x, &mut want, *outer, *n, g, b.as_deref(), *eps);
+    r::layer_norm(x, &mut want, ln_shape(*outer, *n), g, b.as_deref(), *eps);
     let mut got = vec![f32::NAN; x.len()];
-    layer_norm(x, &mut got, *outer, *n, g, b.as_deref(), *eps);
+    layer_norm(x, &mut got, ln_shape(*outer, *n), g, b.as_deref(), *eps);
     tol.check(&got, &want)?;
     let mut inplace = x.clone();
-    layer_norm_inplace(&mut inplace, *outer, *n, g, b.as_deref(), *eps);
+    layer_norm_inplace(&mut inplace, ln_shape(*outer, *n), g, b.as_deref(), *eps);
     Approx::Exact.check(&inplace, &got)
 }
 
@@ -56,8 +62,13 @@ fn softmax_case(v: BoxedStrategy<f32>) -> impl Strategy<Value = SoftmaxCase> {
 
 fn run_softmax((outer, n, inner, log, x): &SoftmaxCase) -> (Vec<f32>, Vec<f32>) {
     let (mut got, mut want) = (x.clone(), x.clone());
-    softmax_inplace(&mut got, *outer, *n, *inner, *log);
-    r::softmax_inplace(&mut want, *outer, *n, *inner, *log);
+    let s = SoftmaxShape {
+        outer: *outer,
+        axis: *n,
+        inner: *inner,
+    };
+    softmax_inplace(&mut got, s, *log);
+    r::softmax_inplace(&mut want, s, *log);
     (got, want)
 }
 
@@ -79,8 +90,13 @@ fn affine_case(v: BoxedStrategy<f32>) -> impl Strategy<Value = AffineCase> {
 
 fn run_affine((outer, c, inner, x, s, t, a): &AffineCase) -> (Vec<f32>, Vec<f32>) {
     let (mut got, mut want) = (x.clone(), x.clone());
-    channel_affine_inplace(&mut got, *outer, *c, *inner, s, t, *a);
-    r::channel_affine_inplace(&mut want, *outer, *c, *inner, s, t, *a);
+    let shape = ChannelShape {
+        outer: *outer,
+        channels: *c,
+        inner: *inner,
+    };
+    channel_affine_inplace(&mut got, shape, s, t, *a);
+    r::channel_affine_inplace(&mut want, shape, s, t, *a);
     (got, want)
 }
 
@@ -104,8 +120,13 @@ fn mean_case(v: BoxedStrategy<f32>) -> impl Strategy<Value = MeanCase> {
 
 fn run_mean((outer, red, inner, x): &MeanCase) -> (Vec<f32>, Vec<f32>) {
     let (mut got, mut want) = (vec![0.0; outer * inner], vec![0.0; outer * inner]);
-    reduce_mean(x, &mut got, *outer, *red, *inner);
-    r::reduce_mean(x, &mut want, *outer, *red, *inner);
+    let s = ReduceShape {
+        outer: *outer,
+        reduced: *red,
+        inner: *inner,
+    };
+    reduce_mean(x, &mut got, s);
+    r::reduce_mean(x, &mut want, s);
     (got, want)
 }
 
@@ -121,9 +142,9 @@ proptest! {
     fn layer_norm_nonfinite_does_not_panic(c in ln_case(wild())) {
         let (outer, n, x, g, b, eps) = &c;
         let mut y = vec![0.0; x.len()];
-        layer_norm(x, &mut y, *outer, *n, g, b.as_deref(), *eps);
+        layer_norm(x, &mut y, ln_shape(*outer, *n), g, b.as_deref(), *eps);
         let mut y = x.clone();
-        layer_norm_inplace(&mut y, *outer, *n, g, b.as_deref(), *eps);
+        layer_norm_inplace(&mut y, ln_shape(*outer, *n), g, b.as_deref(), *eps);
     }
 
     #[test]

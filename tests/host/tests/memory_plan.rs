@@ -1,7 +1,7 @@
 //! The arena plan on every fixture: buffers live at the same time never overlap, and
 //! the arena is no larger than the largest set of simultaneously live buffers needs.
 
-use tinymtl_codegen::passes::program::Arg;
+use tinymtl_codegen::ir::program::Arg;
 use tinymtl_codegen::Builder;
 use tinymtl_host_tests::fixtures;
 

@@ -1,14 +1,21 @@
-//! The lowered program: runtime kernel calls over activation values and constants.
+//! The kernel-level program: runtime kernel calls over activation values and
+//! constants, as `passes::lower` produces it and the emitter prints it.
 
 use crate::ir::{BinaryOp, UnaryOp};
+// The runtime kernels' own shape structs, held as they will be passed.
+pub use tinymtl_runtime::kernels::conv::ConvShape;
+pub use tinymtl_runtime::kernels::dense::{DenseShape, MatMulShape};
+pub use tinymtl_runtime::kernels::elementwise::Broadcast;
+pub use tinymtl_runtime::kernels::movement::{Strided, MAX_RANK};
+pub use tinymtl_runtime::kernels::norm::{ChannelShape, LayerNormShape};
+pub use tinymtl_runtime::kernels::pool::PoolShape;
+pub use tinymtl_runtime::kernels::reduce::ReduceShape;
+pub use tinymtl_runtime::kernels::softmax::SoftmaxShape;
 
 /// Index into [`Program::values`].
 pub type ValueId = usize;
 /// Index into [`Program::consts`].
 pub type ConstId = usize;
-
-/// Rank the runtime's movement and broadcasting kernels handle.
-pub const MAX_RANK: usize = 6;
 
 /// The whole model as kernel calls.
 #[derive(Clone, Debug, Default)]
@@ -112,136 +119,96 @@ pub struct Post {
     pub act: Option<UnaryOp>,
 }
 
-/// Convolution geometry (mirrors `tinymtl_runtime::kernels::conv::ConvShape`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub struct ConvGeom {
-    pub n: usize,
-    pub c_in: usize,
-    pub h: usize,
-    pub w: usize,
-    pub c_out: usize,
-    pub kh: usize,
-    pub kw: usize,
-    pub oh: usize,
-    pub ow: usize,
-    pub stride: (usize, usize),
-    pub pad: (usize, usize),
-    pub dilation: (usize, usize),
-    pub groups: usize,
-}
-
-/// Pooling geometry (mirrors `tinymtl_runtime::kernels::pool::PoolShape`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub struct PoolGeom {
-    pub planes: usize,
-    pub h: usize,
-    pub w: usize,
-    pub kh: usize,
-    pub kw: usize,
-    pub oh: usize,
-    pub ow: usize,
-    pub stride: (usize, usize),
-    pub pad: (usize, usize, usize, usize),
-    pub dilation: (usize, usize),
-}
-
-/// Broadcasting of a binary op (mirrors `tinymtl_runtime::kernels::elementwise::Broadcast`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Bcast {
-    /// Output shape, padded with leading 1s.
-    pub shape: [usize; MAX_RANK],
-    /// Strides of `a` (0 where broadcast).
-    pub a: [usize; MAX_RANK],
-    /// Strides of `b`.
-    pub b: [usize; MAX_RANK],
-}
-
-/// One runtime kernel call. Arguments are listed per variant; fields mirror the
-/// runtime kernel's parameters of the same name.
-#[allow(missing_docs)]
+/// One runtime kernel call. Arguments are listed per variant; shapes are the runtime
+/// kernel's own shape structs, printed as struct literals into the generated code.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Kernel {
-    /// `[x]`, weights `w` (n x k, f16).
+    /// `[x]`, weights `w` (outputs x inputs, f16).
     Dense {
-        m: usize,
-        k: usize,
-        n: usize,
+        /// Rows, inputs and outputs.
+        shape: DenseShape,
+        /// The weight matrix.
         w: ConstId,
+        /// Epilogue.
         post: Post,
     },
     /// `[a, b]` both activations.
-    MatMul {
-        batch: usize,
-        m: usize,
-        k: usize,
-        n: usize,
-        a_stride: usize,
-        b_stride: usize,
-    },
+    MatMul(MatMulShape),
     /// `[x]`, filter `w` (f16).
     Conv {
-        geom: ConvGeom,
+        /// Geometry.
+        shape: ConvShape,
+        /// The filter.
         w: ConstId,
+        /// Epilogue.
         post: Post,
     },
     /// `[x]`.
     Pool {
+        /// Max pooling (else average).
         max: bool,
-        geom: PoolGeom,
+        /// Geometry.
+        shape: PoolShape,
+        /// Average pooling: whether padded positions count in the divisor.
         count_include_pad: bool,
     },
     /// `[x]`.
-    ReduceMean {
-        outer: usize,
-        r: usize,
-        inner: usize,
-    },
+    ReduceMean(ReduceShape),
     /// `[x]`.
     Softmax {
-        outer: usize,
-        n: usize,
-        inner: usize,
+        /// The axis and what lies around it.
+        shape: SoftmaxShape,
+        /// LogSoftmax.
         log: bool,
     },
-    /// `[x]`; `scale`/`bias` f32 of length `n`.
+    /// `[x]`; `scale`/`bias` f32 of length `shape.features`.
     LayerNorm {
-        outer: usize,
-        n: usize,
+        /// Rows and features.
+        shape: LayerNormShape,
+        /// Per-feature scale.
         scale: ConstId,
+        /// Per-feature bias.
         bias: Option<ConstId>,
+        /// Added to the variance.
         eps: f32,
     },
-    /// `[x]`; `y = act(x * scale[c] + shift[c])` over `outer x c x inner`.
+    /// `[x]`; `y = act(x * scale[c] + shift[c])` over `outer x channels x inner`.
     ChannelAffine {
-        outer: usize,
-        c: usize,
-        inner: usize,
+        /// Channels and what lies around them.
+        shape: ChannelShape,
+        /// Per-channel multiplier.
         scale: ConstId,
+        /// Per-channel addend.
         shift: ConstId,
+        /// Fused activation.
         act: Option<UnaryOp>,
     },
     /// `[x]`.
     Unary(UnaryOp),
     /// `[a, b]`, each an activation, a constant or a scalar; `bcast` is `None` when
     /// both have the output's shape (or are scalars).
-    Binary { op: BinaryOp, bcast: Option<Bcast> },
-    /// `[x]`.
-    Permute {
-        out_shape: [usize; MAX_RANK],
-        src_strides: [usize; MAX_RANK],
+    Binary {
+        /// The op.
+        op: BinaryOp,
+        /// How the operands broadcast to the output.
+        bcast: Option<Broadcast>,
     },
+    /// `[x]`: the output's shape and the input's stride along each of its axes.
+    Permute(Strided),
     /// `[x]`: a strided window starting at element `offset` (Slice, Split parts).
     Slice {
+        /// First element read.
         offset: usize,
-        out_shape: [usize; MAX_RANK],
-        src_strides: [usize; MAX_RANK],
+        /// Output shape and strides of the input along it.
+        view: Strided,
     },
     /// `[x0, x1, ...]`: each input viewed as `outer x chunks[i]`, the output as `outer x row`.
     Concat {
+        /// Rows.
         outer: usize,
+        /// Values per row of each input.
         chunks: Vec<usize>,
+        /// Values per row of the output.
         row: usize,
     },
     /// `[c]`: copies a constant (widened) into an activation.
@@ -286,9 +253,9 @@ impl Kernel {
     /// Multiply-accumulates per run.
     pub fn macs(&self) -> u64 {
         match *self {
-            Kernel::Dense { m, k, n, .. } => (m * k * n) as u64,
-            Kernel::MatMul { batch, m, k, n, .. } => (batch * m * k * n) as u64,
-            Kernel::Conv { geom: g, .. } => {
+            Kernel::Dense { shape: s, .. } => (s.rows * s.inputs * s.outputs) as u64,
+            Kernel::MatMul(s) => (s.batch * s.rows * s.depth * s.cols) as u64,
+            Kernel::Conv { shape: g, .. } => {
                 (g.n * g.c_out * g.oh * g.ow * (g.c_in / g.groups) * g.kh * g.kw) as u64
             }
             _ => 0,

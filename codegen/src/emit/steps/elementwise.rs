@@ -1,0 +1,56 @@
+//! Calls into `kernels::elementwise`: binary ops, same-shape, broadcasting or in place.
+
+use super::Call;
+use crate::emit::shapes::Lit;
+use crate::ir::program::{Arg, Broadcast, Strided, MAX_RANK};
+use crate::ir::BinaryOp;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub(super) fn binary(k: &Call, op: BinaryOp, bcast: Option<&Broadcast>) -> TokenStream {
+    let op = binop(op);
+    let (x, b) = (k.x(), &k.args[1]);
+    match (k.in_place, bcast) {
+        (Some(i), _) => {
+            let other = &k.args[1 - i];
+            let lhs = i == 0;
+            let view = Lit(&other_view(k, i, bcast));
+            quote!(elementwise::binary_inplace(#op, y, #other, #lhs, &#view);)
+        }
+        (None, None) => quote!(elementwise::binary(#op, #x, #b, y);),
+        (None, Some(bc)) => {
+            let bc = Lit(bc);
+            quote!(elementwise::binary_broadcast(#op, #x, #b, y, &#bc);)
+        }
+    }
+}
+
+/// For an in-place step whose output overwrites argument `i`: the output's shape and
+/// the other operand's strides along it.
+fn other_view(k: &Call, i: usize, bcast: Option<&Broadcast>) -> Strided {
+    match bcast {
+        Some(b) => Strided {
+            shape: b.shape,
+            strides: if i == 0 { b.b } else { b.a },
+        },
+        None => {
+            let len = k.c.program.values[k.st.out].numel();
+            let scalar = matches!(k.st.args[1 - i], Arg::Scalar(_));
+            let mut shape = [1; MAX_RANK];
+            shape[MAX_RANK - 1] = len;
+            let mut strides = [0; MAX_RANK];
+            strides[MAX_RANK - 1] = usize::from(!scalar);
+            Strided { shape, strides }
+        }
+    }
+}
+
+fn binop(op: BinaryOp) -> TokenStream {
+    match op {
+        BinaryOp::Add => quote!(elementwise::BinOp::Add),
+        BinaryOp::Sub => quote!(elementwise::BinOp::Sub),
+        BinaryOp::Mul => quote!(elementwise::BinOp::Mul),
+        BinaryOp::Div => quote!(elementwise::BinOp::Div),
+        BinaryOp::Pow => quote!(elementwise::BinOp::Pow),
+    }
+}

@@ -1,0 +1,107 @@
+//! Lowering convolutions and pools (1-D as 2-D with height 1).
+
+use super::Lowerer;
+use crate::ir::program::*;
+use crate::ir::{self, PoolKind};
+use crate::{Error, Result};
+
+impl Lowerer<'_, '_> {
+    pub(super) fn conv(&mut self, node: &ir::Node, a: &ir::ConvAttrs) -> Result<()> {
+        let ins = &node.inputs;
+        if !self.is_const(ins[1]) {
+            return Err(Error::new(
+                "computed (non-constant) filters are not supported",
+            ));
+        }
+        let x = self.value(ins[0], node)?;
+        let (xs, ys) = (
+            self.shape(ins[0]).to_vec(),
+            self.shape(node.outputs[0]).to_vec(),
+        );
+        let two = a.kernel.len() == 2;
+        let sp = |v: &[usize], i: usize| spatial(v, i, two);
+        let pad = |i: usize| {
+            if two {
+                a.pads[i]
+            } else if i == 0 {
+                0
+            } else {
+                a.pads[0]
+            }
+        };
+        let geom = ConvShape {
+            n: xs[0],
+            c_in: xs[1],
+            h: if two { xs[2] } else { 1 },
+            w: *xs.last().unwrap(),
+            c_out: ys[1],
+            kh: sp(&a.kernel, 0),
+            kw: sp(&a.kernel, 1),
+            oh: if two { ys[2] } else { 1 },
+            ow: *ys.last().unwrap(),
+            stride: (sp(&a.strides, 0), sp(&a.strides, 1)),
+            pad: (pad(0), pad(1)),
+            dilation: (sp(&a.dilations, 0), sp(&a.dilations, 1)),
+            groups: a.group,
+        };
+        let ws = self.shape(ins[1]).to_vec();
+        let w = self.f16_const(ins[1], ws, |d| d.to_vec())?;
+        let mut post = Post::default();
+        if let Some(&b) = ins.get(2) {
+            let v = self.channel_vector(b, geom.c_out, 1.0)?;
+            post.shift = Some(self.f32_const(self.tensor(b).name.clone(), v)?);
+        }
+        let kernel = Kernel::Conv {
+            shape: geom,
+            w,
+            post,
+        };
+        self.push_one(node, kernel, x);
+        Ok(())
+    }
+
+    pub(super) fn pool(&mut self, node: &ir::Node, a: &ir::PoolAttrs) -> Result<()> {
+        let x = self.value(node.inputs[0], node)?;
+        let (xs, ys) = (
+            self.shape(node.inputs[0]).to_vec(),
+            self.shape(node.outputs[0]).to_vec(),
+        );
+        let two = a.kernel.len() == 2;
+        let sp = |v: &[usize], i: usize| spatial(v, i, two);
+        let d = a.kernel.len();
+        let (pb, pe) = (&a.pads[..d], &a.pads[d..]);
+        let geom = PoolShape {
+            planes: xs[0] * xs[1],
+            h: if two { xs[2] } else { 1 },
+            w: *xs.last().unwrap(),
+            kh: sp(&a.kernel, 0),
+            kw: sp(&a.kernel, 1),
+            oh: if two { ys[2] } else { 1 },
+            ow: *ys.last().unwrap(),
+            stride: (sp(&a.strides, 0), sp(&a.strides, 1)),
+            pad: if two {
+                (pb[0], pb[1], pe[0], pe[1])
+            } else {
+                (0, pb[0], 0, pe[0])
+            },
+            dilation: (sp(&a.dilations, 0), sp(&a.dilations, 1)),
+        };
+        let kernel = Kernel::Pool {
+            max: a.kind == PoolKind::Max,
+            shape: geom,
+            count_include_pad: a.count_include_pad,
+        };
+        self.push_one(node, kernel, x);
+        Ok(())
+    }
+}
+
+/// Attribute `v` of spatial dim `i` (0: height, 1: width) as a 2-D kernel sees it; a
+/// 1-D op has height 1.
+fn spatial(v: &[usize], i: usize, two: bool) -> usize {
+    match (two, i) {
+        (true, _) => v[i],
+        (false, 0) => 1,
+        (false, _) => v[0],
+    }
+}
