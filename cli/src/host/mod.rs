@@ -1,7 +1,7 @@
 //! Running generated code on the host: the generated module goes into a tiny binary
 //! crate next to the runtime (in the [cache](crate::cache)), built in release mode;
 //! samples stream through it. The numbers come from the generated code itself, never
-//! from an interpreter. [`bench`] times it.
+//! from an interpreter. [`bench()`] times it.
 
 mod bench;
 

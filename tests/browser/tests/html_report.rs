@@ -163,7 +163,7 @@ fn check(model: &str, expect_branches: usize) {
         dom.contains("<svg class=\"timeline\""),
         "{model}: no timeline"
     );
-    for h in heads(&c) {
+    for h in heads(c) {
         assert!(
             dom.contains(&format!(">head {h}<")),
             "{model}: head {h} not shown"
@@ -216,7 +216,7 @@ fn check(model: &str, expect_branches: usize) {
         expect_branches,
         "{titles:?}"
     );
-    for h in heads(&c) {
+    for h in heads(c) {
         assert!(titles.contains(&format!("head {h}").as_str()), "{titles:?}");
     }
     assert!(!probe["edges"].as_array().unwrap().is_empty());
