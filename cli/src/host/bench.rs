@@ -1,9 +1,7 @@
 //! `tinymtl bench` on the host: nanoseconds per inference for each head set.
 
-use super::{build_crate, model_files};
+use super::{build_crate, model_files, pipe};
 use crate::contract::specs;
-use std::io::Write;
-use std::process::{Command, Stdio};
 use tinymtl_codegen::{Builder, Error, Result};
 
 /// `tinymtl bench` on the host: nanoseconds per inference for each head set
@@ -25,27 +23,9 @@ pub fn bench(builder: &Builder) -> Result<String> {
             1 << h,
         ));
     }
-    let mut child = Command::new(&bin)
-        .args(sets.iter().map(|(_, m)| m.to_string()))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::new(format!("cannot start the bench {}: {e}", bin.display())))?;
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(&sample));
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Error::new(format!("bench failed: {e}")))?;
-    let _ = writer.join();
-    if !out.status.success() {
-        return Err(Error::new(format!(
-            "the bench failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ))
-        .in_file(model));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
+    let args: Vec<String> = sets.iter().map(|(_, m)| m.to_string()).collect();
+    let stdout = pipe(&bin, &args, sample, "the bench").map_err(|e| e.in_file(model))?;
+    let text = String::from_utf8_lossy(&stdout);
     let ns: Vec<f64> = text
         .lines()
         .filter_map(|l| l.split_whitespace().nth(1)?.parse().ok())

@@ -10,7 +10,7 @@ pub use bench::bench;
 use crate::cache::{cache_dir, cargo_build, digest, put_file, runtime_path};
 use crate::npz::Samples;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use tinymtl_codegen::passes::Compiled;
 use tinymtl_codegen::{Builder, Error, Generated, Result};
@@ -46,7 +46,7 @@ pub fn build_many(models: &[&Generated]) -> Result<PathBuf> {
 /// [`run`] for model `index` of a [`build_many`] harness.
 pub fn run_many(
     c: &Compiled,
-    bin: &PathBuf,
+    bin: &Path,
     index: usize,
     samples: &Samples,
     heads: &[usize],
@@ -56,18 +56,13 @@ pub fn run_many(
 
 /// Runs `samples` through the harness binary, computing `heads` (indices); returns one
 /// `n * numel` vector per head.
-pub fn run(
-    c: &Compiled,
-    bin: &PathBuf,
-    samples: &Samples,
-    heads: &[usize],
-) -> Result<Vec<Vec<f32>>> {
+pub fn run(c: &Compiled, bin: &Path, samples: &Samples, heads: &[usize]) -> Result<Vec<Vec<f32>>> {
     run_with(c, bin, 0, samples, heads)
 }
 
 fn run_with(
     c: &Compiled,
-    bin: &PathBuf,
+    bin: &Path,
     model: usize,
     samples: &Samples,
     heads: &[usize],
@@ -82,27 +77,12 @@ fn run_with(
             }
         }
     }
-    let mut child = Command::new(bin)
-        .args(std::iter::once(&model).chain(heads).map(|h| h.to_string()))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::new(format!("cannot start the harness {}: {e}", bin.display())))?;
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Error::new(format!("harness failed: {e}")))?;
-    let _ = writer.join();
-    if !out.status.success() {
-        return Err(Error::new(format!(
-            "the generated code failed at run time:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )));
-    }
-    let floats: Vec<f32> = out
-        .stdout
+    let args: Vec<String> = std::iter::once(&model)
+        .chain(heads)
+        .map(|h| h.to_string())
+        .collect();
+    let stdout = pipe(bin, &args, input, "the generated code")?;
+    let floats: Vec<f32> = stdout
         .chunks_exact(4)
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
@@ -194,4 +174,29 @@ fn build_crate(main: String, files: &[(String, Vec<u8>)]) -> Result<PathBuf> {
     Ok(target
         .join("release")
         .join(format!("{package}{}", std::env::consts::EXE_SUFFIX)))
+}
+
+/// Runs `bin` with `args`, `input` on its stdin; its stdout, or an error naming `what`
+/// with its stderr.
+fn pipe(bin: &Path, args: &[String], input: Vec<u8>, what: &str) -> Result<Vec<u8>> {
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::new(format!("cannot start {what} ({}): {e}", bin.display())))?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::new(format!("{what} failed: {e}")))?;
+    let _ = writer.join();
+    if !out.status.success() {
+        return Err(Error::new(format!(
+            "{what} failed at run time:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(out.stdout)
 }
