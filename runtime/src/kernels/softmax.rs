@@ -37,7 +37,10 @@ pub fn softmax_inplace(y: &mut [f32], s: SoftmaxShape, log: bool) {
         }
         return;
     }
-    for yo in y.chunks_exact_mut(n * inner) {
+    // `max(1)`: the product cannot be 0 here, but a wrapped product could be for all
+    // the compiler knows once the shape is not a constant; this keeps the
+    // chunk-size panic out of the inference path (no data-dependent cost).
+    for yo in y.chunks_exact_mut((n * inner).max(1)) {
         let mut i0 = 0;
         while i0 < inner {
             let bw = BLOCK.min(inner - i0);
