@@ -187,7 +187,7 @@ fn build_cli() -> Result<PathBuf, String> {
         "build",
         "--release",
         "-p",
-        "tinymtl-codegen",
+        "tinymtl",
         "--bin",
         "tinymtl",
         "--message-format=json-render-diagnostics",
