@@ -194,6 +194,131 @@ fn npy_shape(header: &str) -> Option<Vec<u64>> {
         .collect()
 }
 
+/// The values of one array as [`read_arrays`] finds it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Values {
+    /// float32.
+    F32(Vec<f32>),
+    /// int64: class labels.
+    I64(Vec<i64>),
+    /// numpy unicode strings (`<U`): class names.
+    Text(Vec<String>),
+}
+
+/// One array of an npz, as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Array {
+    /// The key (entry name without `.npy`).
+    pub name: String,
+    /// The full shape, leading axis included.
+    pub shape: Vec<usize>,
+    /// Its elements in C order.
+    pub values: Values,
+}
+
+/// Every array of the npz at `path`, in archive order, checked against no model:
+/// labels and class names for tools that score a model's outputs. Each array is
+/// float32, int64 or unicode text, of at most [`MAX_ARRAY_BYTES`].
+pub fn read_arrays(path: &Path) -> Result<Vec<Array>> {
+    let (file, _) = tinymtl_codegen::load::open_regular(path)
+        .map_err(|e| Error::new(format!("cannot open: {e}")).in_file(path))?;
+    let mut zip = zip::ZipArchive::new(file)
+        .map_err(|e| Error::new(format!("not a valid npz (zip) file: {e}")).in_file(path))?;
+    let mut out = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|e| Error::new(format!("entry {i}: {e}")).in_file(path))?;
+        let name = entry.name().trim_end_matches(".npy").to_string();
+        let bad = |e: String| Error::new(format!("array '{name}': {e}")).in_file(path);
+        let mut bytes = Vec::new();
+        (&mut entry)
+            .take(MAX_ARRAY_BYTES + (1 << 20))
+            .read_to_end(&mut bytes)
+            .map_err(|e| bad(e.to_string()))?;
+        let (shape, values) = decode_any(&bytes).map_err(bad)?;
+        out.push(Array {
+            name,
+            shape,
+            values,
+        });
+    }
+    Ok(out)
+}
+
+/// Shape and values of one `.npy` of a dtype [`read_arrays`] takes; the data's length
+/// is checked against the header before the decoder allocates.
+fn decode_any(b: &[u8]) -> std::result::Result<(Vec<usize>, Values), String> {
+    let (len, start) = match b.get(..10) {
+        Some([0x93, b'N', b'U', b'M', b'P', b'Y', 1, _, l0, l1]) => {
+            (u16::from_le_bytes([*l0, *l1]) as usize, 10)
+        }
+        Some([0x93, b'N', b'U', b'M', b'P', b'Y', 2 | 3, _, ..]) if b.len() >= 12 => {
+            (u32::from_le_bytes([b[8], b[9], b[10], b[11]]) as usize, 12)
+        }
+        _ => return Err("not a .npy array".into()),
+    };
+    let header = b
+        .get(start..start + len)
+        .ok_or("the .npy header is cut short")?;
+    let header = String::from_utf8_lossy(header);
+    let shape: Vec<usize> = npy_shape(&header)
+        .ok_or("the .npy header has no readable 'shape'")?
+        .into_iter()
+        .map(|d| d as usize)
+        .collect();
+    let at = header
+        .find("'descr'")
+        .ok_or("the .npy header has no 'descr'")?;
+    let descr = header[at + 7..].split('\'').nth(1).unwrap_or("");
+    let size = match descr.get(1..) {
+        Some("f4") => 4,
+        Some("i8") => 8,
+        Some(u) if u.starts_with('U') => 4 * u[1..].parse::<usize>().map_err(|_| descr)?,
+        _ => return Err(format!("dtype {descr} is not float32, int64 or text")),
+    };
+    let data = &b[start + len..];
+    let need = shape
+        .iter()
+        .try_fold(size as u64, |a, &d| a.checked_mul(d as u64));
+    if need.is_none_or(|n| n > data.len() as u64) {
+        return Err(format!(
+            "shape {shape:?} needs more data than the array holds"
+        ));
+    }
+    let e = |e: ndarray_npy::ReadNpyError| e.to_string();
+    let values = match descr.get(1..) {
+        Some("f4") => Values::F32(ArrayD::<f32>::read_npy(b).map_err(e)?.into_iter().collect()),
+        Some("i8") => Values::I64(ArrayD::<i64>::read_npy(b).map_err(e)?.into_iter().collect()),
+        _ if header.contains("'fortran_order': True") && shape.len() > 1 => {
+            return Err("Fortran-ordered text arrays are not supported".into())
+        }
+        _ => {
+            let big = descr.starts_with('>');
+            Values::Text(
+                data.chunks_exact(size.max(1))
+                    .take(shape.iter().product())
+                    .map(|s| {
+                        s.chunks_exact(4)
+                            .map(|c| [c[0], c[1], c[2], c[3]])
+                            .map(|c| {
+                                if big {
+                                    u32::from_be_bytes(c)
+                                } else {
+                                    u32::from_le_bytes(c)
+                                }
+                            })
+                            .take_while(|&c| c != 0)
+                            .filter_map(char::from_u32)
+                            .collect()
+                    })
+                    .collect(),
+            )
+        }
+    };
+    Ok((shape, values))
+}
+
 fn dims(s: &[usize]) -> String {
     s.iter()
         .map(|d| d.to_string())
@@ -314,5 +439,48 @@ mod tests {
             .unwrap_err();
             assert!(e.to_string().contains("array 'x'"), "{e}");
         }
+    }
+
+    #[test]
+    fn reads_labels_and_class_names() {
+        let ints: Vec<u8> = [2i64, 0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let text: Vec<u8> = "ab\0cde"
+            .chars()
+            .flat_map(|c| (c as u32).to_le_bytes())
+            .collect();
+        let z = zip_of(&[
+            (
+                "y.npy",
+                npy(
+                    "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }",
+                    &ints,
+                ),
+            ),
+            (
+                "names.npy",
+                npy(
+                    "{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }",
+                    &text,
+                ),
+            ),
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.npz");
+        std::fs::write(&path, z).unwrap();
+        let a = read_arrays(&path).unwrap();
+        assert_eq!((a[0].name.as_str(), &a[0].shape[..]), ("y", &[2][..]));
+        assert_eq!(a[0].values, Values::I64(vec![2, 0]));
+        assert_eq!(a[1].values, Values::Text(vec!["ab".into(), "cde".into()]));
+        // A header claiming more than the data holds is refused.
+        let z = zip_of(&[(
+            "y.npy",
+            npy(
+                "{'descr': '<i8', 'fortran_order': False, 'shape': (9,), }",
+                &ints,
+            ),
+        )]);
+        std::fs::write(&path, z).unwrap();
+        let e = read_arrays(&path).unwrap_err().to_string();
+        assert!(e.contains("array 'y'"), "{e}");
     }
 }

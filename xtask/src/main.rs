@@ -24,7 +24,7 @@
 //!   `boards/*/size.golden`; `--bless` rewrites the goldens.
 //! - `demo [--host]`: the example multi-task sensor model (`examples/har`) end to end:
 //!   generated code run on the emulated Cortex-M4F (or the host) on held-out windows,
-//!   accuracy per task, instructions per part, shared vs single-task costs (`demo.rs`).
+//!   accuracy per task, instructions per part, shared vs single-task costs (`demo/`).
 //! - `build-boards [--bless]`: builds every dev-board firmware crate in `boards/` and
 //!   reports flash/RAM (`--bless` writes `boards/<board>/size.golden`).
 //! - `miri [--full]`: the runtime's tests under Miri (`robust.rs`); `test` runs it.

@@ -1,7 +1,7 @@
 //! The emulated board and the every-target build:
 //!
-//! - `setup` (run by `test` before `test-host`): the Rust targets, and a clear error
-//!   naming the packages when QEMU, binutils or gcc is missing; rustfmt and clippy of
+//! - `setup` (run by `test` before `test-host`): the Rust targets, QEMU, binutils and
+//!   gcc (installed with apt-get as root; else a clear error naming the packages); rustfmt and clippy of
 //!   the QEMU firmware and the tools (their own workspaces, outside `lint`).
 //! - `qemu` (run by `test`): the `tests/qemu` crate (`fixtures_on_qemu.rs`: every
 //!   fitting fixture on the board vs the host and the references;
@@ -31,7 +31,7 @@ fn boards_target() -> PathBuf {
 }
 
 /// `rustup target add` (a no-op for targets already installed).
-fn add_targets(targets: &[&str]) -> Result<(), String> {
+pub(crate) fn add_targets(targets: &[&str]) -> Result<(), String> {
     run(Command::new("rustup").args(["target", "add"]).args(targets))
 }
 
@@ -57,12 +57,39 @@ pub fn require(programs: &[(&str, &str)]) -> Result<(), String> {
     ))
 }
 
-/// Rust targets and the host programs the embedded tests need; lint of the crates
-/// outside the workspace.
+/// [`require`], after installing the missing packages with `apt-get` when this runs
+/// as root and apt-get is there (a fresh Debian machine or container).
+pub(crate) fn install(programs: &[(&str, &str)]) -> Result<(), String> {
+    let mut missing: Vec<&str> = programs
+        .iter()
+        .filter(|(p, _)| which::which(p).is_err())
+        .map(|(_, pkg)| *pkg)
+        .collect();
+    missing.dedup();
+    if !missing.is_empty() && which::which("apt-get").is_ok() && is_root() {
+        eprintln!("missing: {}; installing with apt-get", missing.join(" "));
+        run(Command::new("apt-get").args(["update", "-qq"]))?;
+        run(Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(&missing))?;
+    }
+    require(programs)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Rust targets and the host programs the embedded tests need (installed with
+/// [`install`] where it can); lint of the crates outside the workspace.
 pub fn setup() -> Result<(), String> {
     step("qemu setup: Rust targets, QEMU and binutils, lint of boards/qemu-m4 and tools/");
     add_targets(TARGETS)?;
-    require(&PROGRAMS)?;
+    install(&PROGRAMS)?;
     for dir in ["boards/qemu-m4", "tools/qemu-run", "tools/target-check"] {
         run(Command::new(cargo())
             .args(["fmt", "--manifest-path"])

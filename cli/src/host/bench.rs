@@ -2,13 +2,19 @@
 
 use super::{build_crate, model_files, pipe};
 use crate::contract::specs;
+use std::path::Path;
 use tinymtl_codegen::{Builder, Error, Result};
 
-/// `tinymtl bench` on the host: nanoseconds per inference for each head set
-/// (all heads, each head alone), measured by the generated code's own harness on one
-/// sample (the first of `<model>.inputs.npz` beside the model, else zeros). Timing
-/// depends on the machine and its load: for comparisons on one machine only.
+/// `tinymtl bench` on the host: [`measure`], printed by [`bench_text`].
 pub fn bench(builder: &Builder) -> Result<String> {
+    Ok(bench_text(builder.model_path(), &measure(builder)?))
+}
+
+/// Nanoseconds per inference for each head set (`all heads`, then `<head> alone` for
+/// each head), measured by the generated code's own harness on one sample (the first
+/// of `<model>.inputs.npz` beside the model, else zeros). Timing depends on the
+/// machine and its load: for comparisons on one machine only.
+pub fn measure(builder: &Builder) -> Result<Vec<(String, f64)>> {
     let g = builder.build()?;
     let model = builder.model_path();
     let (in_specs, out_specs) = specs(&g.compiled);
@@ -33,14 +39,19 @@ pub fn bench(builder: &Builder) -> Result<String> {
     if ns.len() != sets.len() {
         return Err(Error::new(format!("the bench printed {text:?}")));
     }
+    Ok(sets.into_iter().map(|(name, _)| name).zip(ns).collect())
+}
+
+/// `tinymtl bench`'s text for the timings [`measure`] took of `model`.
+pub fn bench_text(model: &Path, ns: &[(String, f64)]) -> String {
     let mut s = format!(
         "{}: nanoseconds per inference on this host (release build, best of 7 batches; varies with the machine and its load)\n\n{:<36} {:>14}\n",
         model.display(),
         "head set",
         "ns/inference"
     );
-    for ((name, _), t) in sets.iter().zip(ns) {
+    for (name, t) in ns {
         s += &format!("{name:<36} {t:>14.1}\n");
     }
-    Ok(s)
+    s
 }

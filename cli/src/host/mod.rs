@@ -1,11 +1,11 @@
 //! Running generated code on the host: the generated module goes into a tiny binary
 //! crate next to the runtime (in the [cache](crate::cache)), built in release mode;
 //! samples stream through it. The numbers come from the generated code itself, never
-//! from an interpreter. [`bench()`] times it.
+//! from an interpreter. [`measure`] times it, [`bench()`] prints the timings.
 
 mod bench;
 
-pub use bench::bench;
+pub use bench::{bench, bench_text, measure};
 
 use crate::cache::{cache_dir, cargo_build, digest, put_file, runtime_path};
 use crate::npz::Samples;

@@ -6,7 +6,7 @@ use super::firmware::{build, Firmware};
 use super::run::run_qemu;
 use super::{io_err, require, verify_err, MACHINE};
 use crate::cache::{cache_dir, digest};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use tinymtl_codegen::{Builder, Error, Result};
 use tinymtl_verify::symbol_address;
@@ -198,11 +198,16 @@ fn table(out: &mut String, head: &str, rows: &[Window]) {
 /// `tinymtl bench --target qemu-m4`: executed instructions per part and per head set.
 pub fn bench(builder: &Builder) -> Result<String> {
     let fw = build(builder)?;
-    let m = measure_firmware(&fw)?;
+    bench_text(builder.model_path(), &measure_firmware(&fw)?)
+}
+
+/// `tinymtl bench --target qemu-m4`'s text for the counts [`measure`] took of `model`
+/// (the QEMU version in its title line is asked of QEMU).
+pub fn bench_text(model: &Path, m: &Measured) -> Result<String> {
     let (qemu, _) = plugin_api_version()?;
     let mut s = format!(
         "{}: executed instructions per inference on QEMU {qemu} {MACHINE} (Cortex-M4F), counted by a TCG plugin (deterministic)\n\n",
-        builder.model_path().display()
+        model.display()
     );
     table(&mut s, "part", &m.parts);
     s.push('\n');

@@ -122,7 +122,8 @@ mod run;
 
 #[cfg(feature = "qemu")]
 pub use bench::{
-    bench, measure, measure_firmware, plugin, plugin_api_version, Measured, Window, PLUGIN_SOURCE,
+    bench, bench_text, measure, measure_firmware, plugin, plugin_api_version, Measured, Window,
+    PLUGIN_SOURCE,
 };
 #[cfg(feature = "qemu")]
 pub use firmware::{build, Firmware};
