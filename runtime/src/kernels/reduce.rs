@@ -42,7 +42,10 @@ pub fn reduce_mean(x: &[f32], y: &mut [f32], s: ReduceShape) {
         return;
     }
     // `max(1)`: see `softmax_inplace`; keeps the chunk-size panic unreachable.
-    for (xo, yo) in x.chunks_exact((r * inner).max(1)).zip(y.chunks_exact_mut(inner)) {
+    for (xo, yo) in x
+        .chunks_exact((r * inner).max(1))
+        .zip(y.chunks_exact_mut(inner))
+    {
         yo.fill(0.0);
         for xr in xo.chunks_exact(inner) {
             for (yv, &xv) in yo.iter_mut().zip(xr) {

@@ -112,8 +112,7 @@ fn write_files(o: &Opts, b: &Builder, stem: &str) -> Result<(), String> {
     let g = b.build().map_err(err)?;
     let name = b.model_path().display().to_string();
     let html = o.out.join(format!("{stem}.html"));
-    tinymtl_codegen::write_atomic(&html, report::html(&g, &name).as_bytes())
-        .map_err(err)?;
+    tinymtl_codegen::write_atomic(&html, report::html(&g, &name).as_bytes()).map_err(err)?;
     let code = o.out.join(format!("{stem}.rs"));
     g.write(&code).map_err(err)?;
     eprintln!(
