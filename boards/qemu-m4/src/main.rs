@@ -18,7 +18,7 @@
 //! Every mode ends with `stack: used N bytes` (the stack is painted at boot) and exits
 //! with status 0; a failure prints `error: ...` and exits with 1, a panic with 101,
 //! a fault with 102. The model is a `static` (its arena is in `.bss`); the inference
-//! path ([`tinymtl_infer`]) neither allocates nor panics (`tests/host/tests/qemu_size.rs`
+//! path ([`tinymtl_infer`]) neither allocates nor panics (`tests/qemu/tests/size_and_panics.rs`
 //! checks the call graph of the ELF).
 #![no_std]
 #![no_main]
