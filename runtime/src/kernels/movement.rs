@@ -61,13 +61,14 @@ pub struct ConcatShape {
 
 /// One input of a Concat: `x` viewed as `rows x width` is copied into `y` viewed as
 /// `rows x out_width`, at column `col` of each row.
+#[inline(always)]
 pub fn concat_part(x: &[f32], y: &mut [f32], s: ConcatShape) {
-    let ConcatShape {
-        rows: outer,
-        width: chunk,
-        out_width: y_row,
-        col: y_col,
-    } = s;
+    concat_rows(x, y, s.rows, s.width, s.out_width, s.col);
+}
+
+/// [`concat_part`] with its shape as plain numbers (see `dense::dense_rows` for why the
+/// shape struct stops at the inlined wrapper).
+fn concat_rows(x: &[f32], y: &mut [f32], outer: usize, chunk: usize, y_row: usize, y_col: usize) {
     debug_assert_eq!(x.len(), outer * chunk);
     debug_assert_eq!(y.len(), outer * y_row);
     debug_assert!(y_col + chunk <= y_row);

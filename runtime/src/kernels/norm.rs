@@ -44,6 +44,7 @@ pub struct LayerNormShape {
 /// `y = (x - mean) / sqrt(var + eps) * scale + bias` (biased variance, as ONNX).
 /// `scale` and `bias` have length `features`. `x` and `y` may be the same tensor only
 /// through [`layer_norm_inplace`].
+#[inline(always)]
 pub fn layer_norm(
     x: &[f32],
     y: &mut [f32],
@@ -52,10 +53,21 @@ pub fn layer_norm(
     bias: Option<&[f32]>,
     eps: f32,
 ) {
-    let LayerNormShape {
-        rows: outer,
-        features: n,
-    } = s;
+    layer_norm_rows(x, y, s.rows, s.features, scale, bias, eps);
+}
+
+/// [`layer_norm`] with its shape as plain numbers (see `dense::dense_rows` for why the
+/// shape struct stops at the inlined wrapper).
+#[allow(clippy::too_many_arguments)]
+fn layer_norm_rows(
+    x: &[f32],
+    y: &mut [f32],
+    outer: usize,
+    n: usize,
+    scale: &[f32],
+    bias: Option<&[f32]>,
+    eps: f32,
+) {
     debug_assert_eq!(x.len(), outer * n);
     debug_assert_eq!(y.len(), outer * n);
     debug_assert_eq!(scale.len(), n);
@@ -83,6 +95,7 @@ pub fn layer_norm(
 }
 
 /// [`layer_norm`] in place.
+#[inline(always)]
 pub fn layer_norm_inplace(
     y: &mut [f32],
     s: LayerNormShape,
@@ -90,10 +103,19 @@ pub fn layer_norm_inplace(
     bias: Option<&[f32]>,
     eps: f32,
 ) {
-    let LayerNormShape {
-        rows: outer,
-        features: n,
-    } = s;
+    layer_norm_rows_inplace(y, s.rows, s.features, scale, bias, eps);
+}
+
+/// [`layer_norm_inplace`] with its shape as plain numbers (see `dense::dense_rows` for why the
+/// shape struct stops at the inlined wrapper).
+fn layer_norm_rows_inplace(
+    y: &mut [f32],
+    outer: usize,
+    n: usize,
+    scale: &[f32],
+    bias: Option<&[f32]>,
+    eps: f32,
+) {
     debug_assert_eq!(y.len(), outer * n);
     debug_assert_eq!(scale.len(), n);
     debug_assert!(bias.is_none_or(|b| b.len() == n));
@@ -132,6 +154,7 @@ pub struct ChannelShape {
 /// In place over `y` viewed as `outer x channels x inner`:
 /// `y = act(y * scale[c] + shift[c])` for channel `c` (BatchNormalization not folded
 /// into a producer).
+#[inline(always)]
 pub fn channel_affine_inplace(
     y: &mut [f32],
     s: ChannelShape,
@@ -139,11 +162,20 @@ pub fn channel_affine_inplace(
     shift: &[f32],
     act: Act,
 ) {
-    let ChannelShape {
-        outer,
-        channels: c,
-        inner,
-    } = s;
+    channel_affine_rows(y, s.outer, s.channels, s.inner, scale, shift, act);
+}
+
+/// [`channel_affine_inplace`] with its shape as plain numbers (see `dense::dense_rows` for why the
+/// shape struct stops at the inlined wrapper).
+fn channel_affine_rows(
+    y: &mut [f32],
+    outer: usize,
+    c: usize,
+    inner: usize,
+    scale: &[f32],
+    shift: &[f32],
+    act: Act,
+) {
     debug_assert_eq!(y.len(), outer * c * inner);
     debug_assert_eq!(scale.len(), c);
     debug_assert_eq!(shift.len(), c);

@@ -18,12 +18,14 @@ pub struct ReduceShape {
 /// GlobalAveragePool is `inner = 1`, `reduced = h * w`.
 ///
 /// `reduced == 0` gives NaN (`0 / 0`), as a mean over nothing.
+#[inline(always)]
 pub fn reduce_mean(x: &[f32], y: &mut [f32], s: ReduceShape) {
-    let ReduceShape {
-        outer,
-        reduced: r,
-        inner,
-    } = s;
+    reduce_mean_axis(x, y, s.outer, s.reduced, s.inner);
+}
+
+/// [`reduce_mean`] with its shape as plain numbers (see `dense::dense_rows` for why the
+/// shape struct stops at the inlined wrapper).
+fn reduce_mean_axis(x: &[f32], y: &mut [f32], outer: usize, r: usize, inner: usize) {
     debug_assert_eq!(x.len(), outer * r * inner);
     debug_assert_eq!(y.len(), outer * inner);
     if outer == 0 || inner == 0 {

@@ -20,12 +20,14 @@ pub struct SoftmaxShape {
 ///
 /// NaN anywhere along an axis makes that whole slice NaN; a slice of `-inf` only is NaN
 /// too (`-inf - -inf`), as in onnxruntime.
+#[inline(always)]
 pub fn softmax_inplace(y: &mut [f32], s: SoftmaxShape, log: bool) {
-    let SoftmaxShape {
-        outer,
-        axis: n,
-        inner,
-    } = s;
+    softmax_axis(y, s.outer, s.axis, s.inner, log);
+}
+
+/// [`softmax_inplace`] with its shape as plain numbers (see `dense::dense_rows` for
+/// why the shape struct stops at the inlined wrapper).
+fn softmax_axis(y: &mut [f32], outer: usize, n: usize, inner: usize, log: bool) {
     debug_assert_eq!(y.len(), outer * n * inner);
     if outer == 0 || n == 0 || inner == 0 {
         return;
