@@ -1,12 +1,13 @@
 //! `cargo xtask <step>`: the project's named jobs.
 //!
-//! - `test`: every test: `lint`, `test-host`, `fixtures` (and the embedded steps), then
-//!   `demo` (fails if the generated code disagrees with onnxruntime on the board).
+//! - `test`: every test: `lint`, `test-host`, `qemu`, `test-browser`,
+//!   `test-conformance`, `miri`, `fixtures`, `build-targets`, `test-boards`,
+//!   `build-boards`, then `demo` (fails if the generated code disagrees with
+//!   onnxruntime on the board).
 //! - `lint`: `cargo fmt --check`, `clippy -D warnings`, rustdoc with `-D warnings`.
 //! - `test-host`: the tests that need nothing but cargo (`cargo test --release`: the
 //!   workspace's default members: kernels, codegen, runners, fixture contract, bad
 //!   inputs).
-//! - `qemu`: the tests on the emulated Cortex-M4F (`tests/qemu`, `tests/qemu-dot`).
 //! - `test-browser`: the HTML report in headless Chromium (`tests/browser`).
 //! - `test-conformance`: ONNX backend node tests (`tests/conformance`, Python `onnx`).
 //! - `fixtures`: re-runs onnxruntime on the checked-in fixtures and compares with the
@@ -14,9 +15,9 @@
 //!   if they are missing).
 //! - `build-targets`: builds the runtime, and generated fixture models with it
 //!   (`tools/target-check`), for every embedded target it claims.
-//! - `qemu`: the emulated Cortex-M4F tests only (fixtures on QEMU vs host, instruction
-//!   counts, size goldens, panic-free inference path; `test-host` runs them too),
-//!   and `qemu-dot`.
+//! - `qemu`: the emulated Cortex-M4F tests (`tests/qemu`: fixtures on QEMU vs host,
+//!   instruction counts, size goldens, panic-free inference path), after its set-up
+//!   (targets, QEMU and binutils, installed with apt-get as root) and `qemu-dot`.
 //! - `qemu-dot`: the Cortex-M4F assembly dot product against the portable loop on
 //!   QEMU (`tests/qemu-dot`: every length 0..=300 and alignment, NaN/inf); `test` and
 //!   `qemu` run it.
@@ -182,8 +183,6 @@ fn main() -> ExitCode {
     let start = Instant::now();
     let result = match args.first().map(String::as_str) {
         Some("test") => lint()
-            .and_then(|_| qemu::setup())
-            .and_then(|_| qemu::dot())
             .and_then(|_| test_host())
             .and_then(|_| qemu::qemu())
             .and_then(|_| test_browser())
