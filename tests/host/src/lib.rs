@@ -166,3 +166,37 @@ pub fn argmax_mismatches(got: &[f32], want: &[f32], classes: usize, margin: f32)
     }
     bad
 }
+
+/// The numerics contract for output `i` of `f` computed as `got`, against the
+/// onnxruntime references `r16` (f16-rounded weights) and `r32` (the f32 model): the
+/// worst element against each, and what fails (beyond either tolerance, or a
+/// classification head whose argmax differs from `r32` where its top two differ by
+/// more than 1e-3).
+pub fn check_contract(
+    f: &Fixture,
+    i: usize,
+    got: &[f32],
+    r16: &[f32],
+    r32: &[f32],
+) -> (Worst, Worst, Vec<String>) {
+    let (spec, classification) = &f.outputs[i];
+    let w16 = compare(got, r16, VS_F16_REFERENCE);
+    let w32 = compare(got, r32, VS_F32_REFERENCE);
+    let mut failures = Vec::new();
+    for (what, w) in [("f16 reference", w16), ("f32 reference", w32)] {
+        if w.ratio > 1.0 {
+            failures.push(format!("{} / {}: vs {what} {w:?}", f.name, spec.name));
+        }
+    }
+    if *classification {
+        let classes = *spec.shape.last().unwrap_or(&1);
+        let bad = argmax_mismatches(got, r32, classes, 1e-3);
+        if !bad.is_empty() {
+            failures.push(format!(
+                "{} / {}: argmax differs from the f32 reference on samples {bad:?}",
+                f.name, spec.name
+            ));
+        }
+    }
+    (w16, w32, failures)
+}

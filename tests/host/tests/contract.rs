@@ -33,32 +33,10 @@ fn every_fixture_meets_the_numerics_contract() {
         let got = read_outputs(&out, &specs);
         let r16 = read_outputs(&f.path(".ref_f16.npz"), &specs);
         let r32 = read_outputs(&f.path(".ref_f32.npz"), &specs);
-        for (i, (spec, classification)) in f.outputs.iter().enumerate() {
-            let w16 = compare(&got.data[i], &r16.data[i], VS_F16_REFERENCE);
-            let w32 = compare(&got.data[i], &r32.data[i], VS_F32_REFERENCE);
+        for (i, (spec, _)) in f.outputs.iter().enumerate() {
+            let (w16, w32, bad) = check_contract(f, i, &got.data[i], &r16.data[i], &r32.data[i]);
             println!("{:<34} {:<16} vs f16-ref {:>8.1e} of tol (at {}: {} vs {})   vs f32-ref {:>8.1e} of tol", f.name, spec.name, w16.ratio, w16.index, w16.got, w16.want, w32.ratio);
-            if w16.ratio > 1.0 {
-                failures.push(format!(
-                    "{} / {}: vs f16 reference {w16:?}",
-                    f.name, spec.name
-                ));
-            }
-            if w32.ratio > 1.0 {
-                failures.push(format!(
-                    "{} / {}: vs f32 reference {w32:?}",
-                    f.name, spec.name
-                ));
-            }
-            if *classification {
-                let classes = *spec.shape.last().unwrap_or(&1);
-                let bad = argmax_mismatches(&got.data[i], &r32.data[i], classes, 1e-3);
-                if !bad.is_empty() {
-                    failures.push(format!(
-                        "{} / {}: argmax differs from the f32 reference on samples {bad:?}",
-                        f.name, spec.name
-                    ));
-                }
-            }
+            failures.extend(bad);
         }
     }
     assert!(
