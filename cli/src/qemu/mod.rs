@@ -89,12 +89,14 @@ pub fn fits(c: &Compiled) -> std::result::Result<(), String> {
 /// the board's `build.rs` and by the cache crates of `tinymtl run/bench`.
 pub fn write_firmware_files(builder: &Builder, dir: &Path) -> Result<Generated> {
     let g = builder.build()?;
-    write_generated(&g, builder.model_path(), dir)?;
+    let (ins, _) = crate::contract::specs(&g.compiled);
+    let demo = crate::contract::demo_sample(builder.model_path(), &ins);
+    write_generated(&g, &g.glue(), &demo, dir)?;
     Ok(g)
 }
 
-fn write_generated(g: &Generated, model: &Path, dir: &Path) -> Result<()> {
-    let (ins, _) = crate::contract::specs(&g.compiled);
+/// Writes `g`'s files, its `glue` and the `demo` sample into `dir`.
+fn write_generated(g: &Generated, glue: &str, demo: &[u8], dir: &Path) -> Result<()> {
     let io = |e: std::io::Error| {
         Error::new(format!(
             "cannot write the firmware files in {}: {e}",
@@ -108,8 +110,8 @@ fn write_generated(g: &Generated, model: &Path, dir: &Path) -> Result<()> {
     for (name, bytes) in g.files("model.rs") {
         put(name, bytes)?;
     }
-    put("glue.rs", g.glue().as_bytes())?;
-    put("demo.bin", &crate::contract::demo_sample(model, &ins))?;
+    put("glue.rs", glue.as_bytes())?;
+    put("demo.bin", demo)?;
     Ok(())
 }
 
@@ -151,11 +153,7 @@ fn io_err(what: &str, path: &Path) -> impl Fn(std::io::Error) -> Error {
 #[cfg(feature = "qemu")]
 /// `prog` on `PATH`, or an error saying `what` needs it and how to install it.
 pub fn require(prog: &str, what: &str) -> Result<PathBuf> {
-    which::which(prog).map_err(|_| {
-        Error::new(format!(
-            "`{prog}` not found on PATH ({what}); {INSTALL_HINT}"
-        ))
-    })
+    tinymtl_verify::require_program(prog, what, INSTALL_HINT).map_err(verify_err)
 }
 
 #[cfg(feature = "qemu")]

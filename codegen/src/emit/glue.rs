@@ -1,7 +1,8 @@
 //! The Rust that runs a generated module: the glue between a model's typed API and
 //! flat `f32` samples ([`firmware_glue`], used by the firmware and by both host
 //! harnesses), the host harness's `main.rs` ([`host_runner`]) and the host bench's
-//! ([`host_bench`]). Built as tokens and printed with prettyplease like the module
+//! ([`host_bench`]), and the build script of the runner's firmware crates
+//! ([`firmware_build_rs`]). Built as tokens and printed with prettyplease like the module
 //! itself, with the names [`Names`] chose for it: nothing here retypes a naming rule.
 //!
 //! The harnesses hold each model in a folder of its own, `m<i>/` beside `main.rs`:
@@ -231,6 +232,25 @@ pub fn host_bench() -> String {
                     }
                     println!("{mask} {best:.1}");
                 }
+            }
+        },
+    )
+}
+
+/// `build.rs` of a firmware crate the runner writes for one model: copies `files`
+/// (the module, its blob, the glue, the demo sample, the linker script) from the
+/// crate's `gen/` folder into `$OUT_DIR`, where the board's `main.rs` includes them.
+pub fn firmware_build_rs(files: &[&str]) -> String {
+    file(
+        "build script of a runner firmware crate (the model's files are in gen/)",
+        quote! {
+            fn main() {
+                let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+                for f in [#(#files),*] {
+                    std::fs::copy(std::path::Path::new("gen").join(f), out.join(f)).unwrap();
+                }
+                println!("cargo:rustc-link-search={}", out.display());
+                println!("cargo:rerun-if-changed=gen");
             }
         },
     )

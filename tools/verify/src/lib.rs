@@ -47,11 +47,16 @@ fn io_err(what: &str, path: &Path) -> impl Fn(std::io::Error) -> Error {
     move |e| Error::new(format!("{what} {path}: {e}"))
 }
 
-/// `prog` on `PATH`, or an error saying `what` needs it and how to install it.
-fn require(prog: &str, what: &str) -> Result<PathBuf> {
+/// `prog` on `PATH`, or an error saying `what` needs it and how to install it
+/// (`install_hint`).
+pub fn require_program(prog: &str, what: &str, install_hint: &str) -> Result<PathBuf> {
     which::which(prog).map_err(|_| {
         Error::new(format!(
-            "`{prog}` not found on PATH ({what}); {INSTALL_HINT}"
+            "`{prog}` not found on PATH ({what}); {install_hint}"
         ))
     })
+}
+
+fn require(prog: &str, what: &str) -> Result<PathBuf> {
+    require_program(prog, what, INSTALL_HINT)
 }
