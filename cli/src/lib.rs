@@ -15,6 +15,7 @@
 pub mod board;
 pub mod cache;
 pub mod contract;
+pub mod firmware;
 pub mod host;
 pub mod npz;
 pub mod qemu;

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tinymtl::{host, qemu};
+use tinymtl::{firmware, host, qemu};
 use tinymtl_codegen::{report, Builder, Result};
 
 #[derive(Parser)]
@@ -71,6 +71,34 @@ enum Cmd {
         #[arg(long)]
         saturate: bool,
     },
+    /// Write a standalone firmware crate for a model and a board: `cargo build --release`
+    /// in it builds the firmware, `cargo run --release` flashes it (or, for qemu-m4,
+    /// runs it in QEMU on a sample and prints every head).
+    Firmware {
+        /// The ONNX model (copied into the crate, with its .onnx.data).
+        model: PathBuf,
+        /// The board: qemu-m4, nrf52840-dk, stm32f411, rp2350, esp32c3.
+        #[arg(long)]
+        board: String,
+        /// The crate's folder (created; must be empty or absent unless --force).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// The tinymtl crates: a path to a tinymtl checkout (written as given), or a git
+        /// URL (`git+https://...`, optionally `#REV`). Default: this checkout, by
+        /// absolute path.
+        #[arg(long)]
+        tinymtl: Option<String>,
+        /// An npz of samples (keyed by input name) whose first one is compiled in.
+        /// Default: `<model>.inputs.npz` beside the model, if there is one.
+        #[arg(long)]
+        sample: Option<PathBuf>,
+        /// Overwrite the files tinymtl writes in a folder that is not empty.
+        #[arg(long)]
+        force: bool,
+        /// Clamp weights beyond f16's range instead of refusing them.
+        #[arg(long)]
+        saturate: bool,
+    },
     /// Show the trunk, branches and heads with their parameters, MACs, bytes and arena.
     Inspect {
         /// The ONNX model.
@@ -114,6 +142,46 @@ fn real_main(cli: Cli) -> Result<()> {
             let g = b.build()?;
             warn(&g.warnings);
             g.write(&output)
+        }
+        Cmd::Firmware {
+            model,
+            board,
+            output,
+            tinymtl,
+            sample,
+            force,
+            saturate,
+        } => {
+            let tinymtl = match tinymtl {
+                None => firmware::Source::this_checkout(),
+                Some(t) => match t.strip_prefix("git+") {
+                    Some(url) => {
+                        let (url, rev) = match url.split_once('#') {
+                            Some((u, r)) => (u.to_string(), Some(r.to_string())),
+                            None => (url.to_string(), None),
+                        };
+                        firmware::Source::Git { url, rev }
+                    }
+                    None => firmware::Source::Path(PathBuf::from(t)),
+                },
+            };
+            let o = firmware::CrateOptions {
+                model,
+                board: tinymtl::board::board(&board)?,
+                dir: output.clone(),
+                tinymtl,
+                sample,
+                force,
+                saturate,
+            };
+            let files = firmware::write_crate(&o)?;
+            println!(
+                "wrote {} files in {}; build with `cargo build --release` there ({})",
+                files.len(),
+                tinymtl_codegen::escape::line(&output.display().to_string()),
+                o.board.title
+            );
+            Ok(())
         }
         Cmd::Inspect {
             model,

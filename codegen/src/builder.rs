@@ -139,6 +139,12 @@ impl Generated {
         crate::emit::glue::firmware_glue(&self.compiled, &self.names)
     }
 
+    /// The `app.rs` of a `tinymtl firmware` crate for this model, shown as `spec`
+    /// says (see [`crate::emit::app`]).
+    pub fn app(&self, spec: &crate::emit::app::AppSpec) -> String {
+        crate::emit::app::firmware_app(&self.compiled, &self.names, spec)
+    }
+
     /// The files of the module, each as (file name, bytes): `rs_name` with the source,
     /// then the weight blob if there is one. They belong in one folder.
     pub fn files<'a>(&'a self, rs_name: &'a str) -> Vec<(&'a str, &'a [u8])> {

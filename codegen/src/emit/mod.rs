@@ -11,6 +11,7 @@
 //! weight data. [`glue`] emits the Rust that runs a module (firmware and host).
 
 mod api;
+pub mod app;
 mod consts;
 pub mod glue;
 mod markers;

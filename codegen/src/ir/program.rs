@@ -275,3 +275,38 @@ pub struct Step {
     /// Output value.
     pub out: ValueId,
 }
+
+/// The normalization a value ends in, when it is one a firmware would otherwise
+/// apply to show the value (a class probability, a yes/no probability).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// Softmax (not LogSoftmax): the values are probabilities.
+    Softmax,
+    /// Sigmoid, alone or fused into the step's epilogue.
+    Sigmoid,
+}
+
+impl Program {
+    /// What the step writing value `v` (through any aliases) ends in.
+    pub fn ending(&self, v: ValueId) -> Option<Ending> {
+        let mut v = v;
+        // Aliases point to earlier values; the bound only guards malformed programs.
+        for _ in 0..self.values.len() {
+            match self.values.get(v)?.source {
+                Source::Alias(a) => v = a,
+                _ => break,
+            }
+        }
+        let step = self.steps.iter().rev().find(|s| s.out == v)?;
+        let sigmoid = Some(UnaryOp::Sigmoid);
+        match &step.kernel {
+            Kernel::Softmax { log: false, .. } => Some(Ending::Softmax),
+            Kernel::Unary(UnaryOp::Sigmoid) => Some(Ending::Sigmoid),
+            Kernel::Dense { post, .. } | Kernel::Conv { post, .. } if post.act == sigmoid => {
+                Some(Ending::Sigmoid)
+            }
+            Kernel::ChannelAffine { act, .. } if *act == sigmoid => Some(Ending::Sigmoid),
+            _ => None,
+        }
+    }
+}

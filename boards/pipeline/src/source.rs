@@ -1,5 +1,6 @@
-//! Where samples come from: [`ImuSource`] and adapters for maintained
-//! embedded-hal 1.0 drivers, one feature each.
+//! Where inputs come from: [`ImuSource`] and adapters for maintained embedded-hal
+//! 1.0 drivers, one feature each; [`Source`] for models whose input is not an IMU
+//! window, and [`Replay`], a sample compiled into the firmware.
 //!
 //! | feature | sensor | driver crate | default address | configured |
 //! |---|---|---|---|---|
@@ -7,6 +8,7 @@
 //! | `lsm6dso` | LSM6DSO (X-NUCLEO-IKS01A3) | `lsm6dso` | 0x6B (SA0 high) | ±8 g, ±500 °/s, 52 Hz |
 //! | `icm42670` | ICM-42670-P (ESP32-C3-DevKit-RUST-1) | `icm42670` | 0x68 (AD0 low) | ±8 g, ±500 °/s, 50 Hz |
 
+use crate::window::Layout;
 use crate::Sample;
 use embedded_hal::i2c::ErrorKind;
 
@@ -17,6 +19,71 @@ pub trait ImuSource {
 
     /// Reads the latest acceleration and angular rate.
     fn read(&mut self) -> Result<Sample, Self::Error>;
+}
+
+/// Whole model inputs from anywhere (a microphone's spectrogram, another sensor,
+/// a radio): implement it for your own input and hand it to [`crate::Runner`].
+pub trait Source {
+    /// Why an input could not be read.
+    type Error;
+
+    /// Writes model input `k` (graph order), flat in its ONNX layout, into `out`
+    /// (exactly its length).
+    fn fill(&mut self, k: usize, out: &mut [f32]) -> Result<(), Self::Error>;
+}
+
+/// One sample compiled into the firmware: every model input in graph order, as raw
+/// little-endian f32 (what `tinymtl firmware` writes as `sample.bin`).
+#[derive(Clone, Copy, Debug)]
+pub struct Replay {
+    bytes: &'static [u8],
+    lens: &'static [usize],
+}
+
+impl Replay {
+    /// The sample in `bytes`, whose inputs have `lens` values each.
+    pub const fn new(bytes: &'static [u8], lens: &'static [usize]) -> Self {
+        Replay { bytes, lens }
+    }
+
+    /// Value `i` of input `k` (0 past the end).
+    pub fn value(&self, k: usize, i: usize) -> f32 {
+        let start: usize = self.lens.iter().take(k).sum();
+        let at = (start + i) * 4;
+        match self.bytes.get(at..at + 4) {
+            Some(&[a, b, c, d]) => f32::from_le_bytes([a, b, c, d]),
+            _ => 0.0,
+        }
+    }
+
+    /// Frame `t` of input `k`, a window of `steps` frames of `C` channels in
+    /// `layout`: what a sensor would have given at step `t`.
+    pub fn frame<const C: usize>(
+        &self,
+        k: usize,
+        t: usize,
+        steps: usize,
+        layout: Layout,
+    ) -> [f32; C] {
+        core::array::from_fn(|c| {
+            let i = match layout {
+                Layout::ChannelsFirst => c * steps + t,
+                Layout::ChannelsLast => t * C + c,
+            };
+            self.value(k, i)
+        })
+    }
+}
+
+impl Source for Replay {
+    type Error = core::convert::Infallible;
+
+    fn fill(&mut self, k: usize, out: &mut [f32]) -> Result<(), Self::Error> {
+        for (i, x) in out.iter_mut().enumerate() {
+            *x = self.value(k, i);
+        }
+        Ok(())
+    }
 }
 
 /// Errors of the adapters in this module.

@@ -1,0 +1,51 @@
+//! {{title}}: runs the model on the sample compiled into the firmware and prints
+//! every head by its ONNX name, then exits (`cargo run --release`).
+//!
+//! {{input_doc}}
+//! The emulated board has no sensor and runs once, so every head runs on window 0
+//! (a real board follows `tinymtl.toml`'s rates). Output goes over semihosting.
+
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::{entry, exception, ExceptionFrame};
+use semihosting::println;
+use static_cell::ConstStaticCell;
+use tinymtl_pipeline::{Event, Schedule};
+
+{{modules}}
+#[entry]
+fn main() -> ! {
+    let net = APP.take();
+    println!(
+        "model: {} params, {} weight bytes, arena {} bytes, {} MACs",
+        model::PARAMS,
+        model::WEIGHT_BYTES,
+        model::ARENA_BYTES,
+        model::MACS
+    );
+    let mut printed = 0;
+    let mut show = |e: Event<'_>| {
+        if let Event::Head { window, head, values } = e {
+            let spec = &app::HEADS[head];
+            println!("window {}: {} = {}", window, spec.name, spec.show.apply(values));
+            println!("head {}: {:?}", spec.name, values);
+            printed += 1;
+        }
+    };
+{{run}}
+    println!("done: {} heads", printed);
+    semihosting::process::exit(if printed == model::HEADS { 0 } else { 1 })
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    println!("error: {}", info);
+    semihosting::process::exit(101)
+}
+
+#[exception]
+unsafe fn HardFault(ef: &ExceptionFrame) -> ! {
+    println!("error: HardFault at pc {:#010x}", ef.pc());
+    semihosting::process::exit(102)
+}

@@ -1,0 +1,36 @@
+    // MPU-6050 (GY-521) on I2C0: SDA GP4 (pin 6), SCL GP5 (pin 7), address 0x68
+    // (AD0 low); the breakout's VCC to 3V3 (pin 36), GND to pin 38.
+    let mut config = i2c::Config::default();
+    config.frequency = 400_000;
+    // GY-521 boards carry 4.7k pull-ups; the internal ones help bare breakouts.
+    config.sda_pullup = true;
+    config.scl_pullup = true;
+    let mut i2c = I2c::new_blocking(p.I2C0, p.PIN_5, p.PIN_4, config);
+    let mut imu = loop {
+        match Mpu6050::new(&mut i2c, MPU6050_ADDR) {
+            Ok(imu) => break imu,
+            Err(e) => {
+                warn!("MPU-6050 at {=u8:#x}: {}; retrying", MPU6050_ADDR, e);
+                Timer::after_secs(1).await;
+            }
+        }
+    };
+    info!("MPU-6050 ready: {}", imu.scale());
+
+    // Lives in the main task's future, which embassy keeps in a static.
+    let mut pipeline = app::pipeline();
+    let mut ticker = Ticker::every(Duration::from_hz(app::SAMPLE_HZ as u64));
+    loop {
+        ticker.next().await;
+        match imu.read() {
+            Ok(sample) => {
+                let t0 = Instant::now();
+                pipeline.step(net, app::frame(&sample), |e| e.log(&app::HEADS));
+                defmt::debug!("step: {=u64} us", t0.elapsed().as_micros());
+            }
+            Err(e) => {
+                warn!("IMU read: {}; window restarted", e);
+                pipeline.reset();
+            }
+        }
+    }
