@@ -1,10 +1,12 @@
 //! Snapshot tests of generated code: for a few fixture models, the generated module
 //! must equal `tests/snapshots/<model>.rs`, and its glue `tests/snapshots/glue/<model>.rs`;
-//! the host harnesses `tests/snapshots/glue/host_*.rs`. On a mismatch the file is rewritten and
+//! the host harnesses `tests/snapshots/glue/host_*.rs`, the firmware apps
+//! `tests/snapshots/glue/app_*.rs`. On a mismatch the file is rewritten and
 //! the test fails, so the change shows in `git diff` for review; commit it if it is
 //! intended.
 
 use std::path::Path;
+use tinymtl_codegen::emit::app::{AppSpec, HeadShow, ShowSpec, WindowSpec};
 use tinymtl_codegen::emit::glue;
 use tinymtl_codegen::Builder;
 
@@ -43,6 +45,57 @@ fn generated_code_matches_the_snapshots() {
             .unwrap_or_else(|e| panic!("{e}"));
         check(format!("glue/{m}.rs"), &g.glue());
     }
+    // The firmware app of a channels-last IMU window (labels that need escaping) and
+    // of a two-input model read from a `Source`.
+    let build = |m: &str| {
+        let model = root.join("../tests/fixtures").join(format!("{m}.onnx"));
+        Builder::new(&model)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let head = |show: ShowSpec, every: u32, deferred: bool| HeadShow {
+        show,
+        every,
+        phase: every.saturating_sub(1),
+        deferred,
+    };
+    let keras = AppSpec {
+        window: Some(WindowSpec {
+            steps: 64,
+            channels: ["AccX", "AccY", "AccZ", "GyroX", "GyroY", "GyroZ"]
+                .map(String::from)
+                .to_vec(),
+            channels_last: true,
+            hop: 16,
+            sample_hz: 52,
+        }),
+        heads: vec![
+            head(
+                ShowSpec::Class {
+                    labels: vec!["walk".into(), "say \"hi\"\n*/ }".into()],
+                    softmax: true,
+                },
+                1,
+                false,
+            ),
+            head(ShowSpec::Probability { sigmoid: false }, 4, true),
+        ],
+    };
+    check(
+        "glue/app_keras_conv1d_imu.rs".into(),
+        &build("keras_conv1d_imu").app(&keras),
+    );
+    let source = AppSpec {
+        window: None,
+        heads: vec![
+            head(ShowSpec::Values, 1, false),
+            head(ShowSpec::Values, 2, false),
+        ],
+    };
+    check(
+        "glue/app_two_input_concat.rs".into(),
+        &build("two_input_concat").app(&source),
+    );
     check("glue/host_runner_2.rs".into(), &glue::host_runner(2));
     check("glue/host_bench.rs".into(), &glue::host_bench());
     check(

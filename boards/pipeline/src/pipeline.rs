@@ -47,7 +47,7 @@ impl Event<'_> {
             } => match heads.get(head) {
                 Some(spec) => spec.show.apply(values).log(window, spec.name),
                 None => defmt::info!(
-                    "window {=u32}: head {=usize} = {=[f32]}",
+                    "window {=u32}: head {=usize} = {=[?]}",
                     window,
                     head,
                     values

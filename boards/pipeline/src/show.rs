@@ -150,7 +150,7 @@ impl Shown<'_> {
                 defmt::info!("window {=u32}: {=str} = p {=f32}", window, name, p)
             }
             Shown::Values(v) => {
-                defmt::info!("window {=u32}: {=str} = {=[f32]}", window, name, v)
+                defmt::info!("window {=u32}: {=str} = {=[?]}", window, name, v)
             }
         }
     }

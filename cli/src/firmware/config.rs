@@ -301,7 +301,6 @@ fn window(c: &Compiled, cfg: &InputConfig) -> std::result::Result<Option<WindowS
 
 /// `cfg` with every key `resolve` derived written out, for the user to edit.
 pub fn explicit(c: &Compiled, cfg: &Config, spec: &AppSpec) -> Config {
-    let p = &c.program;
     let mut out = cfg.clone();
     match &spec.window {
         Some(w) => {
@@ -334,14 +333,11 @@ pub fn explicit(c: &Compiled, cfg: &Config, spec: &AppSpec) -> Config {
             }
         }
     }
+    let p = &c.program;
     for (&v, h) in p.outputs.iter().zip(&spec.heads) {
         let (show, labels) = match &h.show {
-            ShowSpec::Class { labels, .. } => {
-                let n = p.values[v].numel();
-                let mut l = labels.clone();
-                l.extend((l.len()..n).map(|i| format!("class {i}")));
-                ("class", Some(l))
-            }
+            // An empty list shows where the labels go (`class N` is shown meanwhile).
+            ShowSpec::Class { labels, .. } => ("class", Some(labels.clone())),
             ShowSpec::Probability { .. } => ("probability", None),
             ShowSpec::Values => ("values", None),
         };

@@ -229,12 +229,9 @@ fn tempdir_in(parent: &Path) -> std::io::Result<PathBuf> {
     Err(std::io::Error::other("no free temporary folder name"))
 }
 
-/// The build script of a firmware crate: reads `tinymtl.toml` in
-/// `$CARGO_MANIFEST_DIR` (`$TINYMTL_MODEL` overrides its model), generates the model,
-/// its glue, `app.rs` and `sample.bin` into `$OUT_DIR`, copies `memory.x` there if the
-/// crate has one, and prints the `cargo:` lines (rerun-if-changed on the
-/// configuration, the model, its external data and the sample; the compiler's
-/// warnings).
+/// The build script of a firmware crate: [`generate`] from `tinymtl.toml` in
+/// `$CARGO_MANIFEST_DIR` (`$TINYMTL_MODEL` overrides its model) into `$OUT_DIR`, and
+/// `memory.x` copied there (on the linker's path) if the crate has one.
 pub fn build_script() -> Result<Generated> {
     let var = |k: &str| {
         std::env::var_os(k)
@@ -243,14 +240,32 @@ pub fn build_script() -> Result<Generated> {
     };
     let here = var("CARGO_MANIFEST_DIR")?;
     let out = var("OUT_DIR")?;
-    let toml_path = here.join("tinymtl.toml");
-    println!("cargo:rerun-if-changed={}", toml_path.display());
     println!("cargo:rerun-if-env-changed=TINYMTL_MODEL");
-    let cfg = Config::read(&toml_path)?;
-    let model = match std::env::var_os("TINYMTL_MODEL") {
-        Some(m) => here.join(m),
-        None => here.join(&cfg.model),
-    };
+    let model = std::env::var_os("TINYMTL_MODEL").map(|m| here.join(m));
+    let g = generate(&here.join("tinymtl.toml"), model.as_deref(), &out)?;
+    let memory = here.join("memory.x");
+    if memory.is_file() {
+        println!("cargo:rerun-if-changed={}", memory.display());
+        let bytes = std::fs::read(&memory)
+            .map_err(|e| Error::new(format!("cannot read: {e}")).in_file(&memory))?;
+        put(&out.join("memory.x"), &bytes)?;
+        println!("cargo:rustc-link-search={}", out.display());
+    }
+    Ok(g)
+}
+
+/// Generates what a firmware crate includes into `out`: `model.rs` (and its weight
+/// blob), `glue.rs`, `app.rs` and `sample.bin`, from the configuration `toml` (its
+/// model, or `model` instead). Prints `cargo:rerun-if-changed` for the configuration,
+/// the model, its external data and the sample, and the compiler's warnings as
+/// `cargo:warning`.
+pub fn generate(toml: &Path, model: Option<&Path>, out: &Path) -> Result<Generated> {
+    println!("cargo:rerun-if-changed={}", toml.display());
+    let cfg = Config::read(toml)?;
+    let base = toml.parent().unwrap_or(Path::new("."));
+    let model = model
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| base.join(&cfg.model));
     println!("cargo:rerun-if-changed={}", model.display());
     let data = model.with_extension("onnx.data");
     if data.is_file() {
@@ -260,11 +275,11 @@ pub fn build_script() -> Result<Generated> {
     for w in &g.warnings {
         println!("cargo:warning={}", line(w));
     }
-    let spec = config::resolve(&g.compiled, &cfg, &toml_path)?;
+    let spec = config::resolve(&g.compiled, &cfg, toml)?;
     let (ins, _) = crate::contract::specs(&g.compiled);
     let sample = match &cfg.sample {
         Some(s) => {
-            let p = here.join(s);
+            let p = base.join(s);
             println!("cargo:rerun-if-changed={}", p.display());
             let samples = crate::npz::read(&p, &ins)?;
             let mut bytes = Vec::new();
@@ -278,24 +293,19 @@ pub fn build_script() -> Result<Generated> {
         }
         None => crate::contract::demo_sample(&model, &ins),
     };
-    let put = |name: &str, bytes: &[u8]| {
-        let p = out.join(name);
-        crate::cache::put_file(&p, bytes)
-            .map_err(|e| Error::new(format!("cannot write: {e}")).in_file(&p))
-    };
+    std::fs::create_dir_all(out)
+        .map_err(|e| Error::new(format!("cannot create: {e}")).in_file(out))?;
     for (name, bytes) in g.files("model.rs") {
-        put(name, bytes)?;
+        put(&out.join(name), bytes)?;
     }
-    put("glue.rs", g.glue().as_bytes())?;
-    put("app.rs", g.app(&spec).as_bytes())?;
-    put("sample.bin", &sample)?;
-    let memory = here.join("memory.x");
-    if memory.is_file() {
-        println!("cargo:rerun-if-changed={}", memory.display());
-        let bytes = std::fs::read(&memory)
-            .map_err(|e| Error::new(format!("cannot read: {e}")).in_file(&memory))?;
-        put("memory.x", &bytes)?;
-        println!("cargo:rustc-link-search={}", out.display());
-    }
+    put(&out.join("glue.rs"), g.glue().as_bytes())?;
+    put(&out.join("app.rs"), g.app(&spec).as_bytes())?;
+    put(&out.join("sample.bin"), &sample)?;
     Ok(g)
+}
+
+/// Writes `bytes` to `p` atomically if they differ from what is there.
+fn put(p: &Path, bytes: &[u8]) -> Result<()> {
+    crate::cache::put_file(p, bytes)
+        .map_err(|e| Error::new(format!("cannot write: {e}")).in_file(p))
 }

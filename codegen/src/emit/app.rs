@@ -152,9 +152,10 @@ pub fn firmware_app(c: &Compiled, n: &Names, spec: &AppSpec) -> String {
             /// The heads' rates.
             pub const SCHEDULE: Schedule<{ model::HEADS }> = Schedule { rates: [#(#rates),*] };
 
-            /// One sample of every input compiled in (`sample.bin`, raw little-endian f32).
+            /// One sample of every input compiled in (`sample.bin` beside this file, raw
+            /// little-endian f32).
             pub static SAMPLE: Replay = Replay::new(
-                include_bytes!(concat!(env!("OUT_DIR"), "/sample.bin")),
+                include_bytes!("sample.bin"),
                 &[#(#lens),*],
             );
 

@@ -1,12 +1,27 @@
-//! The IMU fixture compiled by tinymtl-codegen (see `build.rs`), with
-//! [`imu_pipeline::ImuModel`] implemented for it the way the firmware crates do.
+//! Two fixture models compiled by tinymtl with their firmware app (see `build.rs`),
+//! laid out as a firmware crate includes them.
 
 #![forbid(unsafe_code)]
 
-/// `tests/fixtures/imu_conv1d_bn_dynamo.onnx`, generated at build time.
-#[allow(missing_docs, clippy::all)]
-pub mod har {
-    include!(concat!(env!("OUT_DIR"), "/har.rs"));
+macro_rules! generated {
+    ($name:ident, $dir:literal) => {
+        /// A fixture model, its glue and its firmware app.
+        #[allow(missing_docs, dead_code, clippy::all)]
+        pub mod $name {
+            pub mod model {
+                include!(concat!(env!("OUT_DIR"), "/", $dir, "/model.rs"));
+            }
+            pub mod glue {
+                use super::model;
+                include!(concat!(env!("OUT_DIR"), "/", $dir, "/glue.rs"));
+            }
+            pub mod app {
+                use super::{glue, model};
+                include!(concat!(env!("OUT_DIR"), "/", $dir, "/app.rs"));
+            }
+        }
+    };
 }
 
-imu_pipeline::impl_imu_model!(har);
+generated!(har, "har");
+generated!(keras, "keras");

@@ -1,18 +1,18 @@
 //! Sensor to prediction on the host: each supported sensor's I2C traffic is mocked
 //! from a simulated register file (`embedded-hal-mock`), read through its adapter,
-//! windowed, and run through the model generated from the IMU fixture; the results
-//! are checked against the raw counts and against running the model directly.
+//! windowed in the model's layout, and run through two generated models with their
+//! firmware app: the channels-first IMU fixture (three heads, one deferred) and the
+//! channels-last Keras fixture (two heads at different rates). The results are checked
+//! against the raw counts, the rates in `models/*.toml` and running each model
+//! directly.
 
 use embedded_hal::i2c::{ErrorKind, NoAcknowledgeSource};
 use embedded_hal_mock::eh1::i2c::{Mock, Transaction};
-use imu_pipeline::source::{Icm42670, Icm42670Address, Lsm6dso, Mpu6050};
-use imu_pipeline::{
-    Head, HeadOutput, ImuError, ImuModel, ImuSource, Pipeline, Sample, Schedule, Step, Window,
-    CHANNELS, STEPS,
+use tinymtl_pipeline::source::{Icm42670, Icm42670Address, Lsm6dso, Mpu6050};
+use tinymtl_pipeline::{
+    Event, HeadSpec, ImuError, ImuSource, Layout, Net, Pipeline, Rate, Sample, Show, Shown,
 };
-use imu_pipeline_host_tests::har;
-
-const HOP: usize = 32;
+use tinymtl_pipeline_host_tests::{har, keras};
 
 /// A sensor's register file: reads and writes update it and record the I2C
 /// transactions a correct driver must make, in order.
@@ -105,135 +105,281 @@ fn expected(raw: &[[i16; 6]], lsb_per_g: f64, lsb_per_dps: f64) -> Vec<Sample> {
         .collect()
 }
 
-/// The generated model, counting trunk runs and recording which trunk run each
+/// A model wrapped to record the input of each trunk run and which trunk run each
 /// head call saw.
-struct Counting {
-    m: har::Model,
-    trunks: usize,
-    heads: Vec<(Head, usize)>,
+struct Recording<N> {
+    net: N,
+    inputs: Vec<Vec<f32>>,
+    heads: Vec<(usize, usize)>,
 }
 
-impl ImuModel for Counting {
-    fn trunk(&mut self, w: &Window) {
-        self.trunks += 1;
-        ImuModel::trunk(&mut self.m, w);
+impl<N> Recording<N> {
+    fn new(net: N) -> Self {
+        Recording {
+            net,
+            inputs: Vec::new(),
+            heads: Vec::new(),
+        }
+    }
+}
+
+impl<N: Net> Net for Recording<N> {
+    const INPUTS: usize = N::INPUTS;
+
+    fn input(&mut self, k: usize) -> &mut [f32] {
+        self.net.input(k)
     }
 
-    fn head(&mut self, h: Head) -> Option<HeadOutput> {
-        self.heads.push((h, self.trunks));
-        self.m.head(h)
+    fn trunk(&mut self) {
+        self.inputs.push(self.net.input(0).to_vec());
+        self.net.trunk();
     }
+
+    fn head(&mut self, h: usize) -> Option<&[f32]> {
+        self.heads.push((h, self.inputs.len()));
+        self.net.head(h)
+    }
+}
+
+/// What the checks need of one generated model and its app.
+struct Fixture<N, const T: usize, const C: usize, const H: usize> {
+    app: fn() -> N,
+    pipeline: fn() -> Pipeline<T, C, H>,
+    frame: fn(&Sample) -> [f32; C],
+    layout: Layout,
+    hop: usize,
+    heads: &'static [HeadSpec; H],
+    /// Every head of the model run directly on one flat input 0.
+    reference: fn(&[f32]) -> Vec<Vec<f32>>,
+}
+
+fn har() -> Fixture<har::app::App, 64, 6, 3> {
+    Fixture {
+        app: har::app::App::new,
+        pipeline: har::app::pipeline,
+        frame: har::app::frame,
+        layout: har::app::LAYOUT,
+        hop: har::app::HOP,
+        heads: &har::app::HEADS,
+        reference: |x| {
+            use har::{glue, model};
+            let mut b = Box::new(glue::IN_ZERO);
+            glue::slot(&mut b, 0).copy_from_slice(x);
+            let mut m = Box::new(model::Model::new());
+            let o = m.run(&glue::inputs(&b), model::Heads::ALL);
+            (0..model::HEADS)
+                .map(|h| glue::head(&o, h).to_vec())
+                .collect()
+        },
+    }
+}
+
+fn keras() -> Fixture<keras::app::App, 64, 6, 2> {
+    Fixture {
+        app: keras::app::App::new,
+        pipeline: keras::app::pipeline,
+        frame: keras::app::frame,
+        layout: keras::app::LAYOUT,
+        hop: keras::app::HOP,
+        heads: &keras::app::HEADS,
+        reference: |x| {
+            use keras::{glue, model};
+            let mut b = Box::new(glue::IN_ZERO);
+            glue::slot(&mut b, 0).copy_from_slice(x);
+            let mut m = Box::new(model::Model::new());
+            let o = m.run(&glue::inputs(&b), model::Heads::ALL);
+            (0..model::HEADS)
+                .map(|h| glue::head(&o, h).to_vec())
+                .collect()
+        },
+    }
+}
+
+#[test]
+fn apps_follow_the_model_shapes_and_the_toml() {
+    // Shapes come from the models, layouts from where the channel axis is.
+    assert_eq!(
+        har::model::INPUT_IMU_SHAPE,
+        [1, har::app::CHANNELS, har::app::STEPS]
+    );
+    assert_eq!(har::app::LAYOUT, Layout::ChannelsFirst);
+    assert_eq!(
+        keras::model::INPUT_IMU_SHAPE,
+        [1, keras::app::STEPS, keras::app::CHANNELS]
+    );
+    assert_eq!(keras::app::LAYOUT, Layout::ChannelsLast);
+    // Hops and rates from models/*.toml; heads left out run every window.
+    assert_eq!((har::app::HOP, keras::app::HOP), (32, 16));
+    let cadence = Rate {
+        every: 4,
+        phase: 3,
+        deferred: true,
+    };
+    let rates: Vec<Rate> = har::app::HEADS.iter().map(|h| h.rate).collect();
+    assert_eq!(rates, [Rate::EVERY_WINDOW, Rate::EVERY_WINDOW, cadence]);
+    assert_eq!(
+        keras::app::HEADS[1].rate,
+        Rate {
+            every: 2,
+            phase: 1,
+            deferred: false
+        }
+    );
+    let names: Vec<&str> = har::app::HEADS.iter().map(|h| h.name).collect();
+    assert_eq!(names, har::model::HEAD_NAMES);
+    match har::app::HEADS[0].show {
+        Show::Class { labels, .. } => assert_eq!(labels[3], "sitting"),
+        other => panic!("activity shown as {other:?}"),
+    }
+    // A one-output head without a sigmoid in the graph is a value.
+    assert_eq!(har::app::HEADS[2].show, Show::Values);
+}
+
+#[test]
+fn the_compiled_in_sample_replays_through_the_window_unchanged() {
+    fn check<N: Net, const T: usize, const C: usize, const H: usize>(
+        f: &Fixture<N, T, C, H>,
+        frame: fn(usize) -> [f32; C],
+        value: fn(usize) -> f32,
+    ) {
+        let mut net = Recording::new((f.app)());
+        let mut pipe = (f.pipeline)();
+        for t in 0..T {
+            pipe.step(&mut net, frame(t), |_| {});
+        }
+        assert_eq!(net.inputs.len(), 1);
+        let want: Vec<f32> = (0..T * C).map(value).collect();
+        assert_eq!(net.inputs[0], want);
+        assert!(
+            want.iter().any(|&x| x != 0.0),
+            "the fixture's sample is compiled in"
+        );
+    }
+    check(&har(), har::app::sample_frame, |i| {
+        har::app::SAMPLE.value(0, i)
+    });
+    check(&keras(), keras::app::sample_frame, |i| {
+        keras::app::SAMPLE.value(0, i)
+    });
 }
 
 fn close(a: &Sample, b: &Sample, tol: f32) -> bool {
-    let (a, b) = (a.channels(), b.channels());
-    a.iter()
-        .zip(b)
+    let (a, b) = (a.acc.iter().chain(&a.gyro), b.acc.iter().chain(&b.gyro));
+    a.zip(b)
         .all(|(x, y)| (x - y).abs() <= tol * (1.0 + y.abs()))
 }
 
-/// Reads `want.len()` samples from `src` through a [`Pipeline`] (hop 32, default
-/// schedule) into the generated model and checks everything the demos rely on.
-fn check_pipeline<S: ImuSource<Error = ImuError>>(mut src: S, want: &[Sample], tol: f32) {
-    let mut pipe = Pipeline::new(HOP, Schedule::DEFAULT);
-    let mut model = Counting {
-        m: har::Model::new(),
-        trunks: 0,
-        heads: Vec::new(),
-    };
+/// Element `(c, t)` of a window in `layout`, written out here, not taken from the crate.
+fn at(layout: Layout, steps: usize, channels: usize, c: usize, t: usize) -> usize {
+    match layout {
+        Layout::ChannelsFirst => c * steps + t,
+        Layout::ChannelsLast => t * channels + c,
+    }
+}
+
+/// Reads `want.len()` samples from `src` through the fixture's pipeline into its
+/// model and checks everything the firmware relies on.
+fn check_pipeline<S, N, const T: usize, const C: usize, const H: usize>(
+    f: &Fixture<N, T, C, H>,
+    mut src: S,
+    want: &[Sample],
+    tol: f32,
+) where
+    S: ImuSource<Error = ImuError>,
+    N: Net,
+{
+    let mut pipe = (f.pipeline)();
+    let mut net = Recording::new((f.app)());
     let mut got = Vec::new();
-    let mut steps: Vec<Step> = Vec::new();
-    let mut inputs: Vec<Window> = Vec::new();
+    // Per sample: the trunk's window, and (window, head, values) of each head run.
+    let mut trunk_at: Vec<Option<u32>> = Vec::new();
+    let mut heads_at: Vec<Vec<(u32, usize, Vec<f32>)>> = Vec::new();
     for (i, w) in want.iter().enumerate() {
         let s = src.read().expect("mocked read");
         assert!(close(&s, w, tol), "sample {i}: {s:?} != {w:?}");
         got.push(s);
-        let step = pipe.step(&mut model, s);
-        if step.window.is_some() {
-            inputs.push(*pipe.input());
-        }
-        steps.push(step);
+        let (mut trunk, mut heads) = (None, Vec::new());
+        pipe.step(&mut net, (f.frame)(&s), |e| match e {
+            Event::Trunk { window } => trunk = Some(window),
+            Event::Head {
+                window,
+                head,
+                values,
+            } => heads.push((window, head, values.to_vec())),
+        });
+        trunk_at.push(trunk);
+        heads_at.push(heads);
     }
 
-    // Windows: first when 64 samples are in, then every hop; numbered in order.
-    let window_at: Vec<usize> = (0..steps.len())
-        .filter(|&i| steps[i].window.is_some())
-        .collect();
+    // Windows: first when T samples are in, then every hop; numbered in order.
+    let window_at: Vec<usize> = (0..want.len()).filter(|&i| trunk_at[i].is_some()).collect();
     let n = window_at.len();
-    assert_eq!(n, (want.len() - STEPS) / HOP + 1);
+    assert_eq!(n, (want.len() - T) / f.hop + 1);
     for (k, &i) in window_at.iter().enumerate() {
-        assert_eq!(i, STEPS - 1 + k * HOP, "window {k} completes on sample {i}");
-        assert_eq!(steps[i].window, Some(k as u32));
+        assert_eq!(i, T - 1 + k * f.hop, "window {k} completes on sample {i}");
+        assert_eq!(trunk_at[i], Some(k as u32));
     }
-    // The trunk ran exactly once per window.
-    assert_eq!(model.trunks, n);
-
-    // Each window holds the sensor's samples in order, channel-major.
-    for (k, input) in inputs.iter().enumerate() {
-        for t in 0..STEPS {
-            let s = got[k * HOP + t].channels();
-            for c in 0..CHANNELS {
-                assert_eq!(input[0][c][t], s[c], "window {k}, channel {c}, step {t}");
+    // The trunk ran exactly once per window, and each window holds the sensor's
+    // samples in order, in the model's layout.
+    assert_eq!(net.inputs.len(), n);
+    for (k, input) in net.inputs.iter().enumerate() {
+        for t in 0..T {
+            let s = (f.frame)(&got[k * f.hop + t]);
+            for (c, &v) in s.iter().enumerate() {
+                assert_eq!(
+                    input[at(f.layout, T, C, c, t)],
+                    v,
+                    "window {k}, channel {c}, step {t}"
+                );
             }
         }
     }
 
-    // Heads at their rates: activity and fall with every trunk run; cadence every
-    // 4th window (3, 7, ...), one sample later, from the same trunk run's features.
-    for (i, st) in steps.iter().enumerate() {
-        let k = window_at.iter().position(|&w| w == i);
-        assert_eq!(st.activity.is_some(), k.is_some(), "activity on sample {i}");
-        assert_eq!(st.fall.is_some(), k.is_some(), "fall on sample {i}");
-        let deferred = window_at
-            .iter()
-            .position(|&w| w + 1 == i)
-            .filter(|k| k % 4 == 3);
-        assert_eq!(
-            st.cadence.map(|c| c.window as usize),
-            deferred,
-            "cadence on sample {i}"
-        );
-    }
-    for &(h, trunks) in &model.heads {
-        assert!(trunks >= 1, "{h:?} before any trunk run");
-    }
-    let cadence_calls: Vec<usize> = model
-        .heads
-        .iter()
-        .filter(|(h, _)| *h == Head::Cadence)
-        .map(|&(_, t)| t - 1)
-        .collect();
-    let cadence_windows: Vec<usize> = (0..n).filter(|k| k % 4 == 3).collect();
-    assert_eq!(cadence_calls, cadence_windows);
-
-    // Predictions equal running the generated model directly on the same window.
-    let mut reference = har::Model::new();
-    for (k, input) in inputs.iter().enumerate() {
-        let out = reference.run(&har::Inputs { imu: input }, har::Heads::ALL);
-        let i = window_at[k];
-        let a = steps[i].activity.expect("activity");
-        assert_eq!(
-            a.logits,
-            out.activity.expect("ran")[0],
-            "activity, window {k}"
-        );
-        assert_eq!(a.window, k as u32);
-        let f = steps[i].fall.expect("fall");
-        assert_eq!(f.logits, out.fall.expect("ran")[0], "fall, window {k}");
-        assert_eq!(f.fall, f.logits[1] > f.logits[0]);
-        if k % 4 == 3 {
-            let c = steps[i + 1].cadence.expect("deferred cadence");
-            assert_eq!(
-                c.value,
-                out.cadence.expect("ran")[0][0],
-                "cadence, window {k}"
-            );
+    // Heads at their rates: due-now heads on the window's sample, deferred ones on
+    // the next, each from its own window's trunk run, in head order.
+    for i in 0..want.len() {
+        let mut expect: Vec<(u32, usize)> = Vec::new();
+        if i > 0 {
+            if let Some(k) = trunk_at[i - 1] {
+                for (h, spec) in f.heads.iter().enumerate() {
+                    if spec.rate.deferred && spec.rate.due(k) {
+                        expect.push((k, h));
+                    }
+                }
+            }
+        }
+        if let Some(k) = trunk_at[i] {
+            for (h, spec) in f.heads.iter().enumerate() {
+                if !spec.rate.deferred && spec.rate.due(k) {
+                    expect.push((k, h));
+                }
+            }
+        }
+        let ran: Vec<(u32, usize)> = heads_at[i].iter().map(|(k, h, _)| (*k, *h)).collect();
+        assert_eq!(ran, expect, "heads on sample {i}");
+        for (k, h, values) in &heads_at[i] {
+            // Values equal running the generated model directly on that window.
+            let direct = (f.reference)(&net.inputs[*k as usize]);
+            assert_eq!(values, &direct[*h], "head {h}, window {k}");
+            assert!(values.iter().all(|x| x.is_finite()));
+            if let (Show::Class { labels, .. }, Shown::Class { index, label, .. }) =
+                (f.heads[*h].show, f.heads[*h].show.apply(values))
+            {
+                let best = values.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+                assert_eq!(values[index], best);
+                assert_eq!(label, labels.get(index).copied());
+            }
         }
     }
-    // Logits are real numbers and vary with the input.
-    let first = steps[window_at[0]].activity.unwrap().logits;
-    assert!(first.iter().all(|x| x.is_finite()));
-    assert_ne!(first, steps[window_at[1]].activity.unwrap().logits);
+    for &(h, trunks) in &net.heads {
+        assert!(trunks >= 1, "head {h} before any trunk run");
+    }
+    // Every head ran at least once, and outputs vary with the input.
+    for h in 0..H {
+        assert!(net.heads.iter().any(|&(x, _)| x == h), "head {h} never ran");
+    }
+    let first = &heads_at[window_at[0]][0].2;
+    assert_ne!(first, &heads_at[window_at[1]][0].2);
 }
 
 fn mpu6050_chip(raw: &[[i16; 6]]) -> Chip {
@@ -261,17 +407,23 @@ fn mpu6050_chip(raw: &[[i16; 6]]) -> Chip {
 
 #[test]
 fn mpu6050_registers_to_predictions() {
-    let raw = raw_counts(STEPS + 8 * HOP, 4096.0, 65.5);
-    let chip = mpu6050_chip(&raw);
-    let mut bus = chip.mock();
-    let src = Mpu6050::new(bus.clone(), 0x68).expect("init");
-    check_pipeline(src, &expected(&raw, 4096.0, 65.5), 1e-6);
-    bus.done();
+    for fixture in ["har", "keras"] {
+        let raw = raw_counts(64 + 8 * 32, 4096.0, 65.5);
+        let chip = mpu6050_chip(&raw);
+        let mut bus = chip.mock();
+        let src = Mpu6050::new(bus.clone(), 0x68).expect("init");
+        let want = expected(&raw, 4096.0, 65.5);
+        match fixture {
+            "har" => check_pipeline(&har(), src, &want, 1e-6),
+            _ => check_pipeline(&keras(), src, &want, 1e-6),
+        }
+        bus.done();
+    }
 }
 
 #[test]
 fn lsm6dso_registers_to_predictions() {
-    let raw = raw_counts(STEPS + 4 * HOP, 1000.0 / 0.244, 1000.0 / 17.5);
+    let raw = raw_counts(64 + 4 * 32, 1000.0 / 0.244, 1000.0 / 17.5);
     let mut c = Chip::new(0x6B);
     c.poke(0x0F, 0x6C); // WHO_AM_I
     c.read(0x0F, 1);
@@ -293,13 +445,18 @@ fn lsm6dso_registers_to_predictions() {
     let mut bus = c.mock();
     let src = Lsm6dso::new(bus.clone(), 0x6B).expect("init");
     // The driver goes through m/s² (0.244 mg/LSB, 17.5 mdps/LSB): float rounding.
-    check_pipeline(src, &expected(&raw, 1000.0 / 0.244, 1000.0 / 17.5), 1e-5);
+    check_pipeline(
+        &har(),
+        src,
+        &expected(&raw, 1000.0 / 0.244, 1000.0 / 17.5),
+        1e-5,
+    );
     bus.done();
 }
 
 #[test]
 fn icm42670_registers_to_predictions() {
-    let raw = raw_counts(STEPS + 4 * HOP, 4096.0, 65.5);
+    let raw = raw_counts(64 + 4 * 16, 4096.0, 65.5);
     let mut c = Chip::new(0x68);
     c.poke(0x75, 0x67); // WHO_AM_I
     c.poke(0x20, 0x06); // GYRO_CONFIG0 reset value
@@ -326,7 +483,7 @@ fn icm42670_registers_to_predictions() {
     }
     let mut bus = c.mock();
     let src = Icm42670::new(bus.clone(), Icm42670Address::Primary).expect("init");
-    check_pipeline(src, &expected(&raw, 4096.0, 65.5), 1e-6);
+    check_pipeline(&keras(), src, &expected(&raw, 4096.0, 65.5), 1e-6);
     bus.done();
 }
 
@@ -355,29 +512,43 @@ fn wrong_chip_is_refused() {
 
 #[test]
 fn bus_error_is_reported_and_pipeline_restarts_cleanly() {
-    let raw = raw_counts(STEPS + 1, 4096.0, 65.5);
-    let mut chip = mpu6050_chip(&raw[..STEPS]);
+    const T: usize = har::app::STEPS;
+    let raw = raw_counts(T + 1, 4096.0, 65.5);
+    let mut chip = mpu6050_chip(&raw[..T]);
     let nack = ErrorKind::NoAcknowledge(NoAcknowledgeSource::Address);
     chip.tx
         .push(Transaction::write_read(0x68, vec![0x3B], vec![0; 14]).with_error(nack));
     let mut bus = chip.mock();
     let mut src = Mpu6050::new(bus.clone(), 0x68).expect("init");
-    let mut pipe = Pipeline::new(HOP, Schedule::DEFAULT);
-    let mut model = har::Model::new();
-    for i in 0..STEPS - 1 {
+    let mut pipe = har::app::pipeline();
+    let mut net = Recording::new(har::app::App::new());
+    let mut events = 0;
+    for _ in 0..T - 1 {
         let s = src.read().expect("read");
-        assert!(pipe.step(&mut model, s).is_idle(), "sample {i}");
+        pipe.step(&mut net, har::app::frame(&s), |_| events += 1);
     }
+    assert_eq!(events, 0, "nothing runs before the window is full");
     let last = src.read().expect("read");
     assert_eq!(src.read(), Err(ImuError::Bus(nack)));
     // After the gap the window starts over: no window mixes samples across it.
     pipe.reset();
-    for i in 0..STEPS - 1 {
-        assert!(pipe.step(&mut model, last).window.is_none(), "sample {i}");
+    for _ in 0..T - 1 {
+        pipe.step(&mut net, har::app::frame(&last), |_| events += 1);
     }
-    assert_eq!(pipe.step(&mut model, last).window, Some(0));
-    assert!(pipe.input()[0]
-        .iter()
-        .all(|ch| ch.iter().all(|&v| v == ch[0])));
+    assert_eq!(events, 0);
+    let mut window = None;
+    pipe.step(&mut net, har::app::frame(&last), |e| {
+        if let Event::Trunk { window: w } = e {
+            window = Some(w);
+        }
+    });
+    assert_eq!(window, Some(0));
+    let input = &net.inputs[0];
+    let f = har::app::frame(&last);
+    for t in 0..T {
+        for c in 0..har::app::CHANNELS {
+            assert_eq!(input[at(Layout::ChannelsFirst, T, 6, c, t)], f[c]);
+        }
+    }
     bus.done();
 }
