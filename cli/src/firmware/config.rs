@@ -148,12 +148,11 @@ pub fn resolve(c: &Compiled, cfg: &Config, file: &Path) -> Result<AppSpec> {
         let what = |m: &str| err(format!("[heads.{}]: {m}", line(&val.name)));
         let n = val.numel();
         let ending = p.ending(v);
-        let default = if n > 1 {
-            "class"
-        } else if ending == Some(Ending::Sigmoid) {
-            "probability"
-        } else {
-            "values"
+        // Many sigmoids are independent yes/no outputs (multi-label): shown as values.
+        let default = match (n, ending) {
+            (1, Some(Ending::Sigmoid)) => "probability",
+            (1, _) | (_, Some(Ending::Sigmoid)) => "values",
+            _ => "class",
         };
         let show = match hc.show.as_deref().unwrap_or(default) {
             "class" => {
@@ -161,9 +160,10 @@ pub fn resolve(c: &Compiled, cfg: &Config, file: &Path) -> Result<AppSpec> {
                 if labels.len() > n {
                     return Err(what(&format!("{} labels for {n} outputs", labels.len())));
                 }
+                // Logits (or log-probabilities) get softmax; probabilities do not.
                 ShowSpec::Class {
                     labels,
-                    softmax: ending != Some(Ending::Softmax),
+                    softmax: ending.is_none(),
                 }
             }
             "probability" if n == 1 => ShowSpec::Probability {
@@ -219,7 +219,8 @@ fn window(c: &Compiled, cfg: &InputConfig) -> std::result::Result<Option<WindowS
                 line(other)
             ))
         }
-        None => window_dims.is_some_and(imu_like),
+        // Channels named: the user means the IMU (a wrong count is an error below).
+        None => window_dims.is_some_and(|d| imu_like(d) || cfg.channels.is_some()),
     };
     if !source {
         return Ok(None);
