@@ -92,6 +92,12 @@ enum Cmd {
         /// Default: `<model>.inputs.npz` beside the model, if there is one.
         #[arg(long)]
         sample: Option<PathBuf>,
+        /// A tinymtl.toml to start from (labels, rates, channels); the rest is derived.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Reference the model and sample where they are instead of copying them in.
+        #[arg(long)]
+        no_copy: bool,
         /// Overwrite the files tinymtl writes in a folder that is not empty.
         #[arg(long)]
         force: bool,
@@ -149,6 +155,8 @@ fn real_main(cli: Cli) -> Result<()> {
             output,
             tinymtl,
             sample,
+            config,
+            no_copy,
             force,
             saturate,
         } => {
@@ -171,6 +179,8 @@ fn real_main(cli: Cli) -> Result<()> {
                 dir: output.clone(),
                 tinymtl,
                 sample,
+                config,
+                no_copy,
                 force,
                 saturate,
             };

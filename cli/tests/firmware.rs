@@ -182,7 +182,12 @@ fn defaults_follow_the_model() {
     let spec = resolve(&g.compiled, &none, file).unwrap();
     let shows: Vec<&ShowSpec> = spec.heads.iter().map(|h| &h.show).collect();
     let p = &g.compiled.program;
-    let head = |n: &str| p.outputs.iter().position(|&v| p.values[v].name == n).unwrap();
+    let head = |n: &str| {
+        p.outputs
+            .iter()
+            .position(|&v| p.values[v].name == n)
+            .unwrap()
+    };
     let at = |n: &str| shows[head(n)];
     assert_eq!(
         at("activity"),
@@ -194,12 +199,7 @@ fn defaults_follow_the_model() {
     assert_eq!(at("events"), &ShowSpec::Values);
     let g = compiled("activation_heads.onnx");
     let spec = resolve(&g.compiled, &none, file).unwrap();
-    let h = g
-        .names
-        .heads
-        .iter()
-        .position(|h| h == "occupancy")
-        .unwrap();
+    let h = g.names.heads.iter().position(|h| h == "occupancy").unwrap();
     assert_eq!(spec.heads[h].show, ShowSpec::Probability { sigmoid: false });
     let g = compiled("keras_conv1d_imu.onnx");
     let spec = resolve(&g.compiled, &none, file).unwrap();

@@ -18,7 +18,8 @@ use tinymtl_codegen::{Error, Result};
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The ONNX model, relative to `tinymtl.toml`.
+    /// The ONNX model, relative to `tinymtl.toml` (required by the build script).
+    #[serde(default)]
     pub model: String,
     /// One sample of every input (npz, keyed by input name, `[N, *shape]`; the first
     /// is used), relative to `tinymtl.toml`: the firmware's compiled-in sample.

@@ -92,6 +92,13 @@ pub struct CrateOptions {
     /// An npz whose first sample is compiled in (default: `<model>.inputs.npz`
     /// beside the model when there is one, else zeros).
     pub sample: Option<PathBuf>,
+    /// A `tinymtl.toml` to start from (its `[input]` and `[heads]`: labels, rates);
+    /// what it leaves out is derived from the model. Its `model` and `sample` are
+    /// ignored: the model and sample given here are used.
+    pub config: Option<PathBuf>,
+    /// Reference the model and sample where they are (by a path relative to `dir`)
+    /// instead of copying them into `model/`.
+    pub no_copy: bool,
     /// Write into a folder that is not empty.
     pub force: bool,
     /// Clamp weights beyond f16's range.
@@ -115,15 +122,10 @@ pub fn write_crate(o: &CrateOptions) -> Result<Vec<PathBuf>> {
         .file_name()
         .ok_or_else(|| Error::new("the model path has no file name").in_file(&o.model))?;
     let in_crate = Path::new("model").join(name);
-    let mut cfg = Config {
-        model: in_crate.to_string_lossy().into_owned(),
-        ..Config::default()
+    let mut cfg = match &o.config {
+        Some(p) => Config::read(p)?,
+        None => Config::default(),
     };
-    let mut copies = vec![(o.model.clone(), in_crate.clone())];
-    let data = o.model.with_extension("onnx.data");
-    if data.is_file() {
-        copies.push((data, in_crate.with_extension("onnx.data")));
-    }
     let sample = o
         .sample
         .clone()
@@ -132,8 +134,26 @@ pub fn write_crate(o: &CrateOptions) -> Result<Vec<PathBuf>> {
         // Checked now, so a bad sample fails here and not in the first build.
         let (ins, _) = crate::contract::specs(&g.compiled);
         crate::npz::read(s, &ins)?;
-        cfg.sample = Some("model/sample.npz".into());
-        copies.push((s.clone(), "model/sample.npz".into()));
+    }
+    let mut copies = Vec::new();
+    if o.no_copy {
+        cfg.model = relative_to(&o.model, &o.dir)?;
+        cfg.sample = sample
+            .as_deref()
+            .map(|s| relative_to(s, &o.dir))
+            .transpose()?;
+    } else {
+        cfg.model = in_crate.to_string_lossy().into_owned();
+        copies.push((o.model.clone(), in_crate.clone()));
+        let data = o.model.with_extension("onnx.data");
+        if data.is_file() {
+            copies.push((data, in_crate.with_extension("onnx.data")));
+        }
+        cfg.sample = None;
+        if let Some(s) = &sample {
+            cfg.sample = Some("model/sample.npz".into());
+            copies.push((s.clone(), "model/sample.npz".into()));
+        }
     }
     let toml_path = o.dir.join("tinymtl.toml");
     let spec = config::resolve(&g.compiled, &cfg, &toml_path)?;
@@ -146,6 +166,44 @@ pub fn write_crate(o: &CrateOptions) -> Result<Vec<PathBuf>> {
     }
     write_all(&o.dir, &files, o.force)?;
     Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// `path` relative to the folder `dir` (which need not exist yet), with `/`.
+fn relative_to(path: &Path, dir: &Path) -> Result<String> {
+    let abs = |p: &Path| -> Result<PathBuf> {
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir()
+                .map_err(|e| Error::new(format!("cannot read the current folder: {e}")))?
+                .join(p)
+        };
+        // Lexically: `..` and `.` resolved without touching the file system.
+        let mut out = PathBuf::new();
+        for c in p.components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                std::path::Component::CurDir => {}
+                c => out.push(c),
+            }
+        }
+        Ok(out)
+    };
+    let (p, d) = (abs(path)?, abs(dir)?);
+    let common = p
+        .components()
+        .zip(d.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut parts: Vec<String> = vec!["..".into(); d.components().count() - common];
+    parts.extend(
+        p.components()
+            .skip(common)
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Ok(parts.join("/"))
 }
 
 /// A crate-name part made of `[a-z0-9-]` (others become `-`), at most 40 long.
@@ -170,7 +228,7 @@ fn crate_safe(s: &str) -> String {
 }
 
 /// Writes `files` under `dir`: into a fresh folder renamed into place, or (`force`)
-/// each file atomically over what is there.
+/// each file atomically over what is there (but an existing `Cargo.lock`).
 fn write_all(dir: &Path, files: &[(PathBuf, Vec<u8>)], force: bool) -> Result<()> {
     let io = |what: &str, p: &Path| {
         let (what, p) = (what.to_string(), p.to_path_buf());
@@ -190,6 +248,10 @@ fn write_all(dir: &Path, files: &[(PathBuf, Vec<u8>)], force: bool) -> Result<()
         }
         for (rel, bytes) in files {
             let p = dir.join(rel);
+            if rel == Path::new("Cargo.lock") && p.exists() {
+                // The crate's own lock file, kept as cargo maintains it.
+                continue;
+            }
             if let Some(parent) = p.parent() {
                 std::fs::create_dir_all(parent).map_err(io("create", parent))?;
             }
@@ -263,9 +325,16 @@ pub fn generate(toml: &Path, model: Option<&Path>, out: &Path) -> Result<Generat
     println!("cargo:rerun-if-changed={}", toml.display());
     let cfg = Config::read(toml)?;
     let base = toml.parent().unwrap_or(Path::new("."));
-    let model = model
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| base.join(&cfg.model));
+    let model = match model {
+        Some(m) => m.to_path_buf(),
+        None if cfg.model.is_empty() => {
+            return Err(
+                Error::new("no `model = \"...\"` (the ONNX file, relative to this file)")
+                    .in_file(toml),
+            )
+        }
+        None => base.join(&cfg.model),
+    };
     println!("cargo:rerun-if-changed={}", model.display());
     let data = model.with_extension("onnx.data");
     if data.is_file() {

@@ -19,6 +19,8 @@ struct Template {
     run_imu: &'static str,
     run_source: &'static str,
     link: &'static [&'static str],
+    /// Versions known to build (the repository board's own lock file).
+    lock: Option<&'static str>,
 }
 
 macro_rules! t {
@@ -37,6 +39,7 @@ fn files(board: &Board) -> Result<Template> {
             config: t!("qemu-m4", "config.toml"),
             memory: Some(t!("qemu-m4", "memory.x")),
             main: t!("qemu-m4", "main.rs"),
+            lock: None,
             uses_imu: "",
             run_imu: t!("qemu-m4", "run_imu.rs"),
             run_source: t!("qemu-m4", "run_source.rs"),
@@ -47,6 +50,7 @@ fn files(board: &Board) -> Result<Template> {
             config: t!("nrf52840-dk", "config.toml"),
             memory: Some(t!("nrf52840-dk", "memory.x")),
             main: t!("nrf52840-dk", "main.rs"),
+            lock: Some(include_str!("../../../boards/nrf52840-dk/Cargo.lock")),
             uses_imu: t!("nrf52840-dk", "uses_imu.rs"),
             run_imu: t!("nrf52840-dk", "run_imu.rs"),
             run_source: COMMON_SOURCE,
@@ -58,6 +62,7 @@ fn files(board: &Board) -> Result<Template> {
             // embassy-stm32's `memory-x` feature writes it for the chip.
             memory: None,
             main: t!("stm32f411", "main.rs"),
+            lock: Some(include_str!("../../../boards/stm32f411/Cargo.lock")),
             uses_imu: t!("stm32f411", "uses_imu.rs"),
             run_imu: t!("stm32f411", "run_imu.rs"),
             run_source: COMMON_SOURCE,
@@ -68,6 +73,7 @@ fn files(board: &Board) -> Result<Template> {
             config: t!("rp2350", "config.toml"),
             memory: Some(t!("rp2350", "memory.x")),
             main: t!("rp2350", "main.rs"),
+            lock: Some(include_str!("../../../boards/rp2350/Cargo.lock")),
             uses_imu: t!("rp2350", "uses_imu.rs"),
             run_imu: t!("rp2350", "run_imu.rs"),
             run_source: COMMON_SOURCE,
@@ -79,6 +85,7 @@ fn files(board: &Board) -> Result<Template> {
             // esp-hal's linker scripts hold the memory map.
             memory: None,
             main: t!("esp32c3", "main.rs"),
+            lock: Some(include_str!("../../../boards/esp32c3/Cargo.lock")),
             uses_imu: t!("esp32c3", "uses_imu.rs"),
             run_imu: t!("esp32c3", "run_imu.rs"),
             run_source: t!("esp32c3", "run_source.rs"),
@@ -206,6 +213,9 @@ pub(super) fn render(
         ("tinymtl.toml".into(), cfg.to_toml().into_bytes()),
         (".gitignore".into(), b"/target\n".to_vec()),
     ];
+    if let Some(l) = f.lock {
+        out.push(("Cargo.lock".into(), l.as_bytes().to_vec()));
+    }
     if let Some(m) = f.memory {
         out.push(("memory.x".into(), m.as_bytes().to_vec()));
     }
