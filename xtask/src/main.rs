@@ -28,6 +28,9 @@
 //!   accuracy per task, instructions per part, shared vs single-task costs (`demo/`).
 //! - `build-boards [--bless]`: builds every dev-board firmware crate in `boards/` and
 //!   reports flash/RAM (`--bless` writes `boards/<board>/size.golden`).
+//! - `code-table [--check]`: measures the inference-path code and stack of every
+//!   fixture model's firmware (emulated board) and writes the per-kernel-family table
+//!   `tinymtl inspect --board` estimates from (`cli/src/fit/kernel_code.txt`).
 //! - `miri [--full]`: the runtime's tests under Miri (`robust.rs`); `test` runs it.
 //! - `test-boards`: the board-independent `boards/imu-pipeline` host tests (mocked
 //!   I2C sensors through a generated model), clippy, rustfmt of the board crates.
@@ -35,6 +38,7 @@
 //! Each step does its own set-up (rustup components and targets, pip packages).
 
 mod boards;
+mod codetable;
 mod demo;
 mod qemu;
 mod robust;
@@ -206,8 +210,9 @@ fn main() -> ExitCode {
         Some("demo") => demo::demo(&args[1..]),
         Some("build-boards") => boards::build_boards(args.iter().any(|a| a == "--bless")),
         Some("test-boards") => boards::test_boards(),
+        Some("code-table") => codetable::code_table(args.iter().any(|a| a == "--check")),
         _ => {
-            eprintln!("usage: cargo xtask <test | lint | test-host | test-browser | test-conformance | fixtures | build-targets | qemu | qemu-dot | size [--bless] | build-boards [--bless] | test-boards | demo [--host] | miri [--full]>");
+            eprintln!("usage: cargo xtask <test | lint | test-host | test-browser | test-conformance | fixtures | build-targets | qemu | qemu-dot | size [--bless] | build-boards [--bless] | test-boards | code-table [--check] | demo [--host] | miri [--full]>");
             return ExitCode::from(2);
         }
     };

@@ -31,9 +31,14 @@ pub struct CallGraph {
     pub max_stack: u64,
     /// The deepest chain.
     pub deepest: Vec<String>,
+    /// The frame of each function of `deepest`, in bytes.
+    pub deepest_frames: Vec<u64>,
     /// Every reachable function, as the ELF's symbol table names it (mangled), for
     /// [`code_bytes`].
     pub functions: Vec<String>,
+    /// The deepest stack from each of `functions` on (its frame and its deepest
+    /// callee chain), in bytes.
+    pub stack_from: Vec<u64>,
 }
 
 /// One way the inference path can reach a panic.
@@ -121,16 +126,13 @@ fn call_graph(elf: &Path, roots: Roots<'_>) -> Result<CallGraph> {
 }
 
 /// Bytes of code of `g`'s reachable functions (their sizes in `elf`'s symbol
-/// table), each as (demangled name without its crate hash, bytes), largest first.
+/// table), each as (demangled name without its hash, bytes), in `functions` order.
 pub fn code_bytes(elf: &Path, g: &CallGraph) -> Result<Vec<(String, u64)>> {
     let sizes = crate::elf::symbol_sizes(elf)?;
-    let mut v: Vec<(String, u64)> = g
-        .functions
+    Ok(g.functions
         .iter()
         .map(|f| (demangle(f), sizes.get(f).copied().unwrap_or(0)))
-        .collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Ok(v)
+        .collect())
 }
 
 /// The call graph of the inference path from the text of `arm-none-eabi-objdump -d
@@ -182,6 +184,10 @@ fn analyze_from(disassembly: &str, from: Roots<'_>) -> Result<(CallGraph, Vec<u6
             .filter(|&i| walk.state[i] == DONE)
             .map(|i| funcs[i].name.clone())
             .collect(),
+        stack_from: (0..funcs.len())
+            .filter(|&i| walk.state[i] == DONE)
+            .map(|i| walk.depth[i].0)
+            .collect(),
         indirect: (0..funcs.len())
             .filter(|&i| walk.state[i] == DONE && funcs[i].indirect)
             .map(|i| names[i].clone())
@@ -210,6 +216,7 @@ fn analyze_from(disassembly: &str, from: Roots<'_>) -> Result<(CallGraph, Vec<u6
         while let Some(v) = u {
             g.deepest
                 .push(format!("{} ({} B)", names[v], funcs[v].frame));
+            g.deepest_frames.push(funcs[v].frame);
             u = walk.depth[v].1;
         }
     }
@@ -849,6 +856,8 @@ Disassembly of section .text:
         assert_eq!(g.roots, ["tinymtl_nrf52840_dk::har::trunk"]);
         assert_eq!(g.reachable, 2);
         assert_eq!(g.max_stack, 24 + 8);
+        assert_eq!(g.deepest_frames, [24, 8]);
+        assert_eq!(g.stack_from, [32, 8]);
         let e = analyze_from(listing, Roots::Module("model")).unwrap_err();
         assert!(e.0.contains("no function of a module `model`"), "{e}");
         assert!(analyze(listing).is_err());
