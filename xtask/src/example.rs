@@ -24,6 +24,7 @@ pub fn own_model() -> Result<(), String> {
                 .env("CARGO_TARGET_DIR", &target),
         )
     };
+    check_readme()?;
     cargo(&["fmt", "--", "--check"])?;
     cargo(&["clippy", "--release", "--", "-D", "warnings"])?;
     cargo(&["run", "--release"])
@@ -59,28 +60,36 @@ fn readme_blocks(readme: &str) -> Vec<(String, String)> {
     out
 }
 
+/// `Err` unless the README shows each of [`FILES`], in that order, exactly as it is.
+fn check_readme() -> Result<(), String> {
+    let root = crate::root();
+    let read = |p: &std::path::Path| {
+        std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+    };
+    let blocks = readme_blocks(&read(&root.join("README.md"))?);
+    let shown: Vec<&str> = blocks.iter().map(|b| b.0.as_str()).collect();
+    if shown != FILES {
+        return Err(format!(
+            "README.md shows the example files {shown:?}; it should show {FILES:?}, in that order"
+        ));
+    }
+    for (file, block) in &blocks {
+        if *block != read(&root.join(DIR).join(file))? {
+            return Err(format!(
+                "README.md's block for {DIR}/{file} differs from the file: copy the file into the README"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_readme_shows_exactly_the_example_files() {
-        let root = crate::root();
-        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-        let blocks = readme_blocks(&readme);
-        let shown: Vec<&str> = blocks.iter().map(|b| b.0.as_str()).collect();
-        assert_eq!(
-            shown, FILES,
-            "the README shows these example files, in this order"
-        );
-        for (file, block) in &blocks {
-            let path = root.join(DIR).join(file);
-            let text = std::fs::read_to_string(&path).unwrap();
-            assert!(
-                *block == text,
-                "README.md's block for {DIR}/{file} differs from the file: copy the file into the README"
-            );
-        }
+        check_readme().unwrap_or_else(|e| panic!("{e}"));
     }
 
     #[test]

@@ -12,8 +12,8 @@
 //! ```
 //! use tinymtl::{board, fit};
 //! # let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/har/har_mtl.onnx");
-//! let g = tinymtl_codegen::Builder::new(model).build().unwrap();
-//! let memory = fit::Memory::board(board::board("stm32f411")?;
+//! let g = tinymtl_codegen::Builder::new(model).build()?;
+//! let memory = fit::Memory::board(board::board("stm32f411")?);
 //! let f = fit::fit(&g.compiled, &memory, &fit::estimate_code(&g.compiled));
 //! assert!(f.fits(), "{}", f.render());
 //! # Ok::<(), tinymtl_codegen::Error>(())
