@@ -3,8 +3,8 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tinymtl::{firmware, host, qemu};
-use tinymtl_codegen::{report, Builder, Result};
+use tinymtl::{firmware, fit, host, qemu};
+use tinymtl_codegen::{report, Builder, Error, Result};
 
 #[derive(Parser)]
 #[command(
@@ -115,7 +115,38 @@ enum Cmd {
         /// Clamp weights beyond f16's range instead of refusing them.
         #[arg(long)]
         saturate: bool,
+        /// Add a fit report against this board's application flash and RAM
+        /// (qemu-m4, nrf52840-dk, stm32f411, rp2350, esp32c3).
+        #[arg(long, conflicts_with_all = ["flash", "ram"])]
+        board: Option<String>,
+        /// Add a fit report against this much flash (bytes; K and M suffixes: 512K).
+        #[arg(long, requires = "ram")]
+        flash: Option<String>,
+        /// RAM for the fit report (bytes; K and M suffixes: 128K).
+        #[arg(long, requires = "flash")]
+        ram: Option<String>,
+        /// A firmware ELF built from this model: the fit report measures code and
+        /// stack of the inference path from it instead of estimating them.
+        #[arg(long)]
+        elf: Option<PathBuf>,
+        /// The generated module's name in that firmware (`mod har`); default: the
+        /// model's file stem.
+        #[arg(long, requires = "elf")]
+        module: Option<String>,
     },
+}
+
+/// Code and stack measured from a firmware ELF (`inspect --elf`).
+#[cfg(feature = "qemu")]
+fn fit_elf(elf: &std::path::Path, module: &str) -> Result<fit::CodeStack> {
+    fit::elf::measure(elf, module)
+}
+
+#[cfg(not(feature = "qemu"))]
+fn fit_elf(_: &std::path::Path, _: &str) -> Result<fit::CodeStack> {
+    Err(Error::new(
+        "tinymtl was built without the `qemu` feature (--elf reads firmware with it)",
+    ))
 }
 
 fn warn(ws: &[String]) {
@@ -197,15 +228,47 @@ fn real_main(cli: Cli) -> Result<()> {
             model,
             html,
             saturate,
+            board,
+            flash,
+            ram,
+            elf,
+            module,
         } => {
-            let g = Builder::new(&model).saturate(saturate).build()?;
+            let memory = match (board, flash, ram) {
+                (Some(b), _, _) => Some(fit::Memory::board(tinymtl::board::board(&b)?)),
+                (None, Some(f), Some(r)) => Some(fit::Memory::custom(
+                    fit::parse_bytes(&f).map_err(|e| Error::new(format!("--flash: {e}")))?,
+                    fit::parse_bytes(&r).map_err(|e| Error::new(format!("--ram: {e}")))?,
+                )),
+                _ => None,
+            };
+            let b = Builder::new(&model).saturate(saturate);
+            let g = b.build()?;
             let name = model.display().to_string();
-            print!("{}", report::text(&g, &name));
-            match html {
-                Some(path) => {
-                    tinymtl_codegen::write_atomic(&path, report::html(&g, &name).as_bytes())
+            let fit = match &memory {
+                Some(m) => {
+                    let cs = match &elf {
+                        Some(e) => fit_elf(e, module.as_deref().unwrap_or(&b.module_stem()))?,
+                        None => fit::estimate_code(&g.compiled),
+                    };
+                    Some(fit::fit(&g.compiled, m, &cs))
                 }
-                None => Ok(()),
+                None if elf.is_some() => {
+                    return Err(Error::new("--elf needs --board or --flash/--ram"))
+                }
+                None => None,
+            };
+            print!("{}", report::text(&g, &name));
+            if let Some(f) = &fit {
+                print!("\n{}", f.render());
+            }
+            if let Some(path) = html {
+                tinymtl_codegen::write_atomic(&path, report::html(&g, &name).as_bytes())?;
+            }
+            match fit {
+                // The report is printed; the exit code says it does not fit.
+                Some(f) if !f.fits() => Err(Error::new(f.verdict()).in_file(&model)),
+                _ => Ok(()),
             }
         }
         Cmd::Run {

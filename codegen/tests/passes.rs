@@ -147,6 +147,9 @@ fn assert_plan_valid(c: &Compiled) {
     }
     let p = &c.program;
     for (s, step) in p.steps.iter().enumerate() {
+        if c.parts.step_segment[s] == usize::MAX {
+            continue; // no head needs it (a model cut to some heads)
+        }
         let out = c.plan.offset[step.out].expect("outputs are in the arena");
         for (i, a) in step.args.iter().enumerate() {
             if let (Arg::Value(v), Some(off)) = (
@@ -194,6 +197,25 @@ fn partitions_trunk_branch_and_heads() {
     );
     assert_eq!(c.cost.total.macs, 16 * 32 + 32 * 24 + 32 * 4 + 24 * 2 + 24);
     assert_plan_valid(&c);
+}
+
+#[test]
+fn a_subset_of_heads_is_planned_and_costed_as_its_own_model() {
+    let c = three_heads().compile();
+    // Head 0 alone: the trunk becomes everything head 0 needs; the branch drops out.
+    let one = c.with_heads(&[0]);
+    assert_eq!(one.program.outputs, [c.program.outputs[0]]);
+    assert_eq!(one.cost.total, c.cost.head_alone(&c.parts, 0));
+    assert!(one.parts.branches().next().is_none());
+    assert!(one.plan.arena_len <= c.plan.arena_len);
+    assert_plan_valid(&one);
+    // Heads 1 and 2: their shared branch becomes their trunk.
+    let two = c.with_heads(&[1, 2]);
+    assert_eq!(two.cost.total.macs, c.cost.total.macs - 32 * 4);
+    assert_eq!(two.parts.segments[0].steps.len(), 2);
+    assert_plan_valid(&two);
+    // All heads: the same plan.
+    assert_eq!(c.with_heads(&[0, 1, 2]).plan, c.plan);
 }
 
 #[test]

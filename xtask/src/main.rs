@@ -2,7 +2,7 @@
 //!
 //! - `test`: every test: `lint`, `test-host`, `qemu`, `test-browser`,
 //!   `test-conformance`, `miri`, `fixtures`, `build-targets`, `test-boards`,
-//!   `build-boards`, then `demo` (fails if the generated code disagrees with
+//!   `build-boards`, `own-model`, then `demo` (fails if the generated code disagrees with
 //!   onnxruntime on the board).
 //! - `lint`: `cargo fmt --check`, `clippy -D warnings`, rustdoc with `-D warnings`.
 //! - `test-host`: the tests that need nothing but cargo (`cargo test --release`: the
@@ -28,6 +28,12 @@
 //!   accuracy per task, instructions per part, shared vs single-task costs (`demo/`).
 //! - `build-boards [--bless]`: builds every dev-board firmware crate in `boards/` and
 //!   reports flash/RAM (`--bless` writes `boards/<board>/size.golden`).
+//! - `own-model`: the README's "Using your own model" crate (`examples/own-model`:
+//!   `build.rs` with `Builder`, a static model, `run` and `trunk` + `features`),
+//!   rustfmt, clippy, built and run; `cargo test` checks the README shows its files.
+//! - `code-table [--check]`: measures the inference-path code and stack of every
+//!   fixture model's firmware (emulated board) and writes the per-kernel-family table
+//!   `tinymtl inspect --board` estimates from (`cli/src/fit/kernel_code.txt`).
 //! - `miri [--full]`: the runtime's tests under Miri (`robust.rs`); `test` runs it.
 //! - `test-boards`: the board-independent `boards/imu-pipeline` host tests (mocked
 //!   I2C sensors through a generated model), clippy, rustfmt of the board crates.
@@ -35,7 +41,9 @@
 //! Each step does its own set-up (rustup components and targets, pip packages).
 
 mod boards;
+mod codetable;
 mod demo;
+mod example;
 mod qemu;
 mod robust;
 mod size;
@@ -192,6 +200,7 @@ fn main() -> ExitCode {
             .and_then(|_| build_targets())
             .and_then(|_| boards::test_boards())
             .and_then(|_| boards::build_boards(false))
+            .and_then(|_| example::own_model())
             .and_then(|_| demo::demo(&[])),
         Some("lint") => lint(),
         Some("test-host") => test_host(),
@@ -206,8 +215,10 @@ fn main() -> ExitCode {
         Some("demo") => demo::demo(&args[1..]),
         Some("build-boards") => boards::build_boards(args.iter().any(|a| a == "--bless")),
         Some("test-boards") => boards::test_boards(),
+        Some("own-model") => example::own_model(),
+        Some("code-table") => codetable::code_table(args.iter().any(|a| a == "--check")),
         _ => {
-            eprintln!("usage: cargo xtask <test | lint | test-host | test-browser | test-conformance | fixtures | build-targets | qemu | qemu-dot | size [--bless] | build-boards [--bless] | test-boards | demo [--host] | miri [--full]>");
+            eprintln!("usage: cargo xtask <test | lint | test-host | test-browser | test-conformance | fixtures | build-targets | qemu | qemu-dot | size [--bless] | build-boards [--bless] | test-boards | own-model | code-table [--check] | demo [--host] | miri [--full]>");
             return ExitCode::from(2);
         }
     };

@@ -54,6 +54,27 @@ impl Compiled {
         }
         used
     }
+
+    /// The model as if its graph had only the outputs `keep` (head indices, in the
+    /// order given): the same kernel steps partitioned again, the arena planned again
+    /// (steps no kept head needs drop out) and the costs counted again. What a model
+    /// exported with only those heads takes, within fusion: epilogues were fused
+    /// with every head present, which a smaller model can only improve on. Used by
+    /// the fit report to say which heads alone would fit a board.
+    pub fn with_heads(&self, keep: &[usize]) -> Compiled {
+        let mut program = self.program.clone();
+        program.outputs = keep.iter().map(|&h| self.program.outputs[h]).collect();
+        let parts = partition::partition(&program);
+        let plan = plan::plan(&program, &parts);
+        let cost = cost::cost(&program, &parts);
+        Compiled {
+            program,
+            parts,
+            plan,
+            cost,
+            warnings: self.warnings.clone(),
+        }
+    }
 }
 
 /// Most heads a model may have: the generated `Heads` set is one bit per head in a

@@ -31,6 +31,14 @@ pub struct CallGraph {
     pub max_stack: u64,
     /// The deepest chain.
     pub deepest: Vec<String>,
+    /// The frame of each function of `deepest`, in bytes.
+    pub deepest_frames: Vec<u64>,
+    /// Every reachable function, as the ELF's symbol table names it (mangled), for
+    /// [`code_bytes`].
+    pub functions: Vec<String>,
+    /// The deepest stack from each of `functions` on (its frame and its deepest
+    /// callee chain), in bytes.
+    pub stack_from: Vec<u64>,
 }
 
 /// One way the inference path can reach a panic.
@@ -74,6 +82,26 @@ pub fn is_panic(name: &str) -> bool {
 /// `model` module: panicking functions reached, recursion, indirect calls, and the
 /// worst-case stack depth.
 pub fn inference_call_graph(elf: &Path) -> Result<CallGraph> {
+    call_graph(elf, Roots::Inference)
+}
+
+/// [`inference_call_graph`] of any firmware: the walk starts from the functions of
+/// the generated module included as `mod <module>` (a board crate's `mod har`), and
+/// needs no `tinymtl_infer`.
+pub fn module_call_graph(elf: &Path, module: &str) -> Result<CallGraph> {
+    call_graph(elf, Roots::Module(module))
+}
+
+/// Where the walk starts.
+#[derive(Clone, Copy)]
+enum Roots<'a> {
+    /// `tinymtl_infer` (required) and the functions of `mod model`.
+    Inference,
+    /// The functions of `mod <name>`.
+    Module(&'a str),
+}
+
+fn call_graph(elf: &Path, roots: Roots<'_>) -> Result<CallGraph> {
     let objdump = require(
         "arm-none-eabi-objdump",
         "the call-graph check disassembles the firmware",
@@ -86,10 +114,10 @@ pub fn inference_call_graph(elf: &Path) -> Result<CallGraph> {
     if !out.status.success() {
         return Err(Error::new(format!(
             "arm-none-eabi-objdump failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+            String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let (mut g, sites) = analyze(&String::from_utf8_lossy(&out.stdout))
+    let (mut g, sites) = analyze_from(&String::from_utf8_lossy(&out.stdout), roots)
         .map_err(|e| Error::new(format!("{}: {e}", elf.display())))?;
     for (p, lines) in g.panics.iter_mut().zip(source_lines(elf, &sites)) {
         p.site = lines;
@@ -97,21 +125,51 @@ pub fn inference_call_graph(elf: &Path) -> Result<CallGraph> {
     Ok(g)
 }
 
+/// Bytes of code of `g`'s reachable functions (their sizes in `elf`'s symbol
+/// table), each as (demangled name without its hash, bytes), in `functions` order.
+pub fn code_bytes(elf: &Path, g: &CallGraph) -> Result<Vec<(String, u64)>> {
+    let sizes = crate::elf::symbol_sizes(elf)?;
+    Ok(g.functions
+        .iter()
+        .map(|f| (demangle(f), sizes.get(f).copied().unwrap_or(0)))
+        .collect())
+}
+
 /// The call graph of the inference path from the text of `arm-none-eabi-objdump -d
 /// --no-show-raw-insn`, and the address of each panic path's call into its panic
 /// entry point (in `panics` order; the paths' `site` is left empty).
+#[cfg(test)]
 fn analyze(disassembly: &str) -> Result<(CallGraph, Vec<u64>)> {
+    analyze_from(disassembly, Roots::Inference)
+}
+
+fn analyze_from(disassembly: &str, from: Roots<'_>) -> Result<(CallGraph, Vec<u64>)> {
     let funcs = parse(disassembly);
     let names: Vec<String> = funcs.iter().map(|f| demangle(&f.name)).collect();
+    let module = match from {
+        Roots::Inference => "::model::".to_string(),
+        Roots::Module(m) => format!("::{m}::"),
+    };
     let mut roots: Vec<usize> = (0..funcs.len())
-        .filter(|&i| names[i] == "tinymtl_infer" || names[i].contains("::model::"))
+        .filter(|&i| {
+            (matches!(from, Roots::Inference) && names[i] == "tinymtl_infer")
+                || names[i].contains(&module)
+        })
         .collect();
     // The entry point first: panic chains start there when it reaches them.
     roots.sort_by_key(|&i| names[i] != "tinymtl_infer");
-    if roots.first().is_none_or(|&i| names[i] != "tinymtl_infer") {
-        return Err(Error::new(
-            "no `tinymtl_infer` function (not a tinymtl firmware?)",
-        ));
+    match from {
+        Roots::Inference if roots.first().is_none_or(|&i| names[i] != "tinymtl_infer") => {
+            return Err(Error::new(
+                "no `tinymtl_infer` function (not a tinymtl firmware?)",
+            ));
+        }
+        Roots::Module(m) if roots.is_empty() => {
+            return Err(Error::new(format!(
+                "no function of a module `{m}` (the generated module as the firmware names it)"
+            )));
+        }
+        _ => {}
     }
     let mut walk = Walk::new(&funcs, &names);
     for &r in &roots {
@@ -122,6 +180,14 @@ fn analyze(disassembly: &str) -> Result<(CallGraph, Vec<u64>)> {
     let mut g = CallGraph {
         roots: roots.iter().map(|&i| names[i].clone()).collect(),
         reachable: walk.state.iter().filter(|&&s| s == DONE).count(),
+        functions: (0..funcs.len())
+            .filter(|&i| walk.state[i] == DONE)
+            .map(|i| funcs[i].name.clone())
+            .collect(),
+        stack_from: (0..funcs.len())
+            .filter(|&i| walk.state[i] == DONE)
+            .map(|i| walk.depth[i].0)
+            .collect(),
         indirect: (0..funcs.len())
             .filter(|&i| walk.state[i] == DONE && funcs[i].indirect)
             .map(|i| names[i].clone())
@@ -150,6 +216,7 @@ fn analyze(disassembly: &str) -> Result<(CallGraph, Vec<u64>)> {
         while let Some(v) = u {
             g.deepest
                 .push(format!("{} ({} B)", names[v], funcs[v].frame));
+            g.deepest_frames.push(funcs[v].frame);
             u = walk.depth[v].1;
         }
     }
@@ -517,6 +584,13 @@ Disassembly of section .text:
         assert_eq!(sites, [0x12b2]);
         // The panic machinery itself is not walked.
         assert_eq!(g.reachable, 2);
+        assert_eq!(
+            g.functions,
+            [
+                "_ZN15tinymtl_qemu_m45model5trunk17h75a7f3b1d8bb26a7E",
+                "tinymtl_infer"
+            ]
+        );
     }
 
     #[test]
@@ -757,6 +831,36 @@ Disassembly of section .text:
             let e = analyze(text).unwrap_err();
             assert!(e.0.contains("no `tinymtl_infer`"), "{e}");
         }
+    }
+
+    #[test]
+    fn h_a_board_firmware_is_walked_from_its_module() {
+        // A board crate's `mod har`: no `tinymtl_infer`, the module's functions are
+        // the roots; what they call is reached, other functions are not.
+        let listing = "
+000011c2 <_ZN19tinymtl_nrf52840_dk3har5trunk17h0123456789abcdefE>:
+    11c2:\tpush\t{r4, r5, r7, lr}
+    11c4:\tsub\tsp, #8
+    11c6:\tbl\t1300 <_ZN15tinymtl_runtime7kernels5dense5dense17h0123456789abcdefE>
+    11ca:\tpop\t{r4, r5, r7, pc}
+
+00001300 <_ZN15tinymtl_runtime7kernels5dense5dense17h0123456789abcdefE>:
+    1300:\tpush\t{r7, lr}
+    1302:\tpop\t{r7, pc}
+
+00001400 <main>:
+    1400:\tpush\t{r4, r5, r6, r7, lr}
+    1402:\tbl\t11c2 <_ZN19tinymtl_nrf52840_dk3har5trunk17h0123456789abcdefE>
+";
+        let (g, _) = analyze_from(listing, Roots::Module("har")).unwrap();
+        assert_eq!(g.roots, ["tinymtl_nrf52840_dk::har::trunk"]);
+        assert_eq!(g.reachable, 2);
+        assert_eq!(g.max_stack, 24 + 8);
+        assert_eq!(g.deepest_frames, [24, 8]);
+        assert_eq!(g.stack_from, [32, 8]);
+        let e = analyze_from(listing, Roots::Module("model")).unwrap_err();
+        assert!(e.0.contains("no function of a module `model`"), "{e}");
+        assert!(analyze(listing).is_err());
     }
 
     #[test]

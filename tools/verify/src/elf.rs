@@ -73,3 +73,16 @@ pub fn symbol_address(elf: &[u8], name: &str) -> Result<u64> {
         .map(|s| s.address())
         .ok_or_else(|| Error::new(format!("symbol `{name}` not found in the firmware")))
 }
+
+/// Size of every function symbol of `elf`, by (mangled) name.
+pub fn symbol_sizes(elf: &Path) -> Result<std::collections::HashMap<String, u64>> {
+    use object::{Object, ObjectSymbol, SymbolKind};
+    let bytes = std::fs::read(elf).map_err(io_err("cannot read", elf))?;
+    let file = object::File::parse(&*bytes)
+        .map_err(|e| Error::new(format!("{}: not an ELF file: {e}", elf.display())))?;
+    Ok(file
+        .symbols()
+        .filter(|s| s.kind() == SymbolKind::Text)
+        .filter_map(|s| Some((s.name().ok()?.to_string(), s.size())))
+        .collect())
+}

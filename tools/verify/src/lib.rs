@@ -13,8 +13,10 @@ pub mod callgraph;
 pub mod elf;
 pub mod golden;
 
-pub use callgraph::{inference_call_graph, is_panic, CallGraph, PanicPath};
-pub use elf::{elf_sizes, symbol_address, ElfSizes};
+pub use callgraph::{
+    code_bytes, inference_call_graph, is_panic, module_call_graph, CallGraph, PanicPath,
+};
+pub use elf::{elf_sizes, symbol_address, symbol_sizes, ElfSizes};
 
 use std::path::{Path, PathBuf};
 
