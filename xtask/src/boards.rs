@@ -7,9 +7,9 @@
 //!   (`tinymtl_verify::golden`; checking them is `cargo xtask size`'s job). All boards share one target folder
 //!   (`target/boards`, or `$TINYMTL_BOARDS_TARGET_DIR`), so the host build of
 //!   tinymtl-codegen that their build scripts use is compiled once.
-//! - `test-boards`: rustfmt on the board crates, clippy and the host tests of
-//!   `boards/imu-pipeline` (mocked I2C register traffic through a model generated
-//!   from the IMU fixture).
+//! - `test-boards`: the board crates are what `tinymtl firmware` writes for the example
+//!   model (`gen-boards --check`) and rustfmt-clean; clippy and the host tests of
+//!   `boards/pipeline` (mocked I2C register traffic through two generated models).
 //!
 //! Flash and RAM come from the ELF's section headers (`tinymtl_verify::elf`).
 
@@ -18,36 +18,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use tinymtl_verify::{board, elf_sizes, golden};
 
-/// One firmware crate.
-pub struct Board {
-    /// Folder under `boards/`.
-    pub dir: &'static str,
-    /// Target triple (also set in the crate's `.cargo/config.toml`).
-    pub target: &'static str,
-}
-
-/// Every firmware crate `build-boards` builds.
-pub const BOARDS: &[Board] = &[
-    Board {
-        dir: "nrf52840-dk",
-        target: "thumbv7em-none-eabihf",
-    },
-    Board {
-        dir: "stm32f411",
-        target: "thumbv7em-none-eabihf",
-    },
-    Board {
-        dir: "rp2350",
-        target: "thumbv8m.main-none-eabihf",
-    },
-    Board {
-        dir: "esp32c3",
-        target: "riscv32imc-unknown-none-elf",
-    },
-];
+/// Every firmware crate `build-boards` builds: one per board of `tinymtl::board`
+/// (the folder is the board's name).
+pub use tinymtl::board::BOARDS;
 
 /// The board-independent crate and its host tests.
-const PIPELINE: &str = "imu-pipeline";
+const PIPELINE: &str = "pipeline";
 
 fn boards_dir() -> PathBuf {
     crate::root().join("boards")
@@ -76,10 +52,10 @@ pub fn build_boards(bless: bool) -> Result<(), String> {
     run_in(&crate::root(), &mut add)?;
     let mut report = Vec::new();
     for b in BOARDS {
-        let dir = boards_dir().join(b.dir);
+        let dir = boards_dir().join(b.name);
         eprintln!(
             "\x1b[1m$ (in boards/{}) cargo build --release\x1b[0m",
-            b.dir
+            b.name
         );
         let elf = board::build(&dir).map_err(|e| e.to_string())?;
         let s = elf_sizes(&elf).map_err(|e| e.to_string())?;
@@ -96,7 +72,7 @@ pub fn build_boards(bless: bool) -> Result<(), String> {
             values.extend(measured.clone());
             std::fs::write(
                 &golden_path,
-                golden::render(b.dir, &values, old.tolerance_percent),
+                golden::render(b.name, &values, old.tolerance_percent),
             )
             .map_err(|e| format!("cannot write {}: {e}", golden_path.display()))?;
         }
@@ -120,18 +96,20 @@ pub fn build_boards(bless: bool) -> Result<(), String> {
             (false, n) if n.is_empty() => "same".to_string(),
             (false, n) => n.trim().to_string(),
         };
-        eprintln!("{:<14} {:>9} {:>9}   {note}", b.dir, m["flash"], m["ram"]);
+        eprintln!("{:<14} {:>9} {:>9}   {note}", b.name, m["flash"], m["ram"]);
     }
     Ok(())
 }
 
-/// `test-boards`: rustfmt on the board crates; clippy and host tests of imu-pipeline.
+/// `test-boards`: the board crates are fresh (`gen-boards --check`) and rustfmt-clean;
+/// clippy and host tests of `boards/pipeline`.
 pub fn test_boards() -> Result<(), String> {
-    crate::step("test-boards: imu-pipeline host tests (mocked I2C -> window -> generated model)");
+    crate::firmware::gen_boards(true)?;
+    crate::step("test-boards: tinymtl-pipeline host tests (mocked I2C -> window in the model's layout -> two generated models)");
     // Not `--all`: that would also format the path dependencies (runtime, codegen).
     for b in BOARDS {
         run_in(
-            &boards_dir().join(b.dir),
+            &boards_dir().join(b.name),
             Command::new(crate::cargo()).args(["fmt", "--", "--check"]),
         )?;
     }
@@ -141,9 +119,9 @@ pub fn test_boards() -> Result<(), String> {
         Command::new(crate::cargo()).args([
             "fmt",
             "-p",
-            "imu-pipeline",
+            "tinymtl-pipeline",
             "-p",
-            "imu-pipeline-host-tests",
+            "tinymtl-pipeline-host-tests",
             "--",
             "--check",
         ]),
@@ -163,7 +141,7 @@ pub fn test_boards() -> Result<(), String> {
     // The lib on its own, as the firmware crates see it (no driver, no defmt).
     run_in(
         &pipeline,
-        Command::new(crate::cargo()).args(["check", "-p", "imu-pipeline"]),
+        Command::new(crate::cargo()).args(["check", "-p", "tinymtl-pipeline"]),
     )?;
     run_in(
         &pipeline,

@@ -44,6 +44,7 @@ mod boards;
 mod codetable;
 mod demo;
 mod example;
+mod firmware;
 mod qemu;
 mod robust;
 mod size;
@@ -200,6 +201,7 @@ fn main() -> ExitCode {
             .and_then(|_| build_targets())
             .and_then(|_| boards::test_boards())
             .and_then(|_| boards::build_boards(false))
+            .and_then(|_| firmware::test_firmware())
             .and_then(|_| example::own_model())
             .and_then(|_| demo::demo(&[])),
         Some("lint") => lint(),
@@ -216,9 +218,11 @@ fn main() -> ExitCode {
         Some("build-boards") => boards::build_boards(args.iter().any(|a| a == "--bless")),
         Some("test-boards") => boards::test_boards(),
         Some("own-model") => example::own_model(),
+        Some("gen-boards") => firmware::gen_boards(args.iter().any(|a| a == "--check")),
+        Some("test-firmware") => firmware::test_firmware(),
         Some("code-table") => codetable::code_table(args.iter().any(|a| a == "--check")),
         _ => {
-            eprintln!("usage: cargo xtask <test | lint | test-host | test-browser | test-conformance | fixtures | build-targets | qemu | qemu-dot | size [--bless] | build-boards [--bless] | test-boards | own-model | code-table [--check] | demo [--host] | miri [--full]>");
+            eprintln!("usage: cargo xtask <test | lint | test-host | test-browser | test-conformance | fixtures | build-targets | qemu | qemu-dot | size [--bless] | build-boards [--bless] | test-boards | gen-boards [--check] | test-firmware | own-model | code-table [--check] | demo [--host] | miri [--full]>");
             return ExitCode::from(2);
         }
     };

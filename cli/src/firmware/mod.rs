@@ -109,6 +109,14 @@ pub struct CrateOptions {
 /// model is compiled and the configuration resolved first: on any error nothing is
 /// written.
 pub fn write_crate(o: &CrateOptions) -> Result<Vec<PathBuf>> {
+    let files = render_crate(o)?;
+    write_all(&o.dir, &files, o.force)?;
+    Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// The files of the firmware crate, as (path in the crate, bytes), without writing
+/// anything (what `cargo xtask gen-boards --check` compares with `boards/`).
+pub fn render_crate(o: &CrateOptions) -> Result<Vec<(PathBuf, Vec<u8>)>> {
     let g = Builder::new(&o.model).saturate(o.saturate).build()?;
     let stem = o
         .model
@@ -164,8 +172,7 @@ pub fn write_crate(o: &CrateOptions) -> Result<Vec<PathBuf>> {
             .map_err(|e| Error::new(format!("cannot read: {e}")).in_file(&from))?;
         files.push((to, bytes));
     }
-    write_all(&o.dir, &files, o.force)?;
-    Ok(files.into_iter().map(|(p, _)| p).collect())
+    Ok(files)
 }
 
 /// `path` relative to the folder `dir` (which need not exist yet), with `/`.
