@@ -83,7 +83,7 @@ fn show(path: &Path) -> String {
 /// The Rust target and QEMU for the emulated board.
 fn setup_board() -> Result<(), String> {
     step("demo: set-up for the emulated Cortex-M4F");
-    crate::qemu::add_targets(&[tinymtl::qemu::TARGET])?;
+    crate::qemu::add_targets(&[tinymtl::qemu::QEMU_M4.rust_target])?;
     crate::qemu::install(&[
         ("qemu-system-arm", "qemu-system-arm"),
         ("timeout", "coreutils"),
