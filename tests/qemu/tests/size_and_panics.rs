@@ -90,7 +90,7 @@ fn firmware_sizes_match_their_goldens() {
             );
         }
         if bless {
-            let text = golden::render(&name, &m, golden.tolerance_percent);
+            let text = golden::render(name, &m, golden.tolerance_percent);
             std::fs::write(&golden_path, text).unwrap();
             println!("  blessed {}", golden_path.display());
             continue;
