@@ -80,7 +80,7 @@ fn show(path: &Path) -> String {
         .to_string()
 }
 
-/// The Rust target and QEMU for the emulated board.
+/// The Rust target and QEMU for the emulated Cortex-M4F (qemu-m4).
 fn setup_board() -> Result<(), String> {
     step("demo: set-up for the emulated Cortex-M4F");
     crate::qemu::add_targets(&[tinymtl::qemu::QEMU_M4.rust_target])?;
