@@ -21,9 +21,31 @@ struct Cli {
 enum Target {
     /// x86/ARM host, generated code compiled natively.
     Host,
-    /// QEMU mps2-an386 (Cortex-M4F), the default embedded board.
+    /// QEMU mps2-an386 (Cortex-M4F), the default embedded target.
     #[value(name = "qemu-m4")]
     QemuM4,
+    /// ARMv6-M code (Cortex-M0, soft float) on QEMU mps2-an385.
+    #[value(name = "qemu-m0")]
+    QemuM0,
+    /// QEMU mps2-an505 (Cortex-M33).
+    #[value(name = "qemu-m33")]
+    QemuM33,
+    /// RV32IMC (soft float) on QEMU virt.
+    #[value(name = "qemu-rv32")]
+    QemuRv32,
+}
+
+impl Target {
+    /// The emulated target, `None` for the host.
+    fn qemu(self) -> Option<qemu::QemuTarget> {
+        match self {
+            Target::Host => None,
+            Target::QemuM4 => Some(qemu::QEMU_M4),
+            Target::QemuM0 => Some(qemu::QEMU_M0),
+            Target::QemuM33 => Some(qemu::QEMU_M33),
+            Target::QemuRv32 => Some(qemu::QEMU_RV32),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -55,12 +77,12 @@ enum Cmd {
         /// Clamp weights beyond f16's range instead of refusing them.
         #[arg(long)]
         saturate: bool,
-        /// Where the generated code runs: the host, or the emulated Cortex-M4F board.
+        /// Where the generated code runs: the host, or an emulated target under QEMU.
         #[arg(long, value_enum, default_value_t = Target::Host)]
         target: Target,
     },
     /// Measure the generated code: ns per inference per head set on the host, or
-    /// executed instructions per part on the emulated Cortex-M4F.
+    /// executed instructions per part on an emulated target.
     Bench {
         /// The ONNX model.
         model: PathBuf,
@@ -280,9 +302,9 @@ fn real_main(cli: Cli) -> Result<()> {
             target,
         } => {
             let b = Builder::new(&model).saturate(saturate);
-            let g = match target {
-                Target::Host => host::run_files(&b, &inputs, &output, &heads)?,
-                Target::QemuM4 => qemu::run_files(&b, &inputs, &output, &heads)?,
+            let g = match target.qemu() {
+                None => host::run_files(&b, &inputs, &output, &heads)?,
+                Some(q) => qemu::run_files(&q, &b, &inputs, &output, &heads)?,
             };
             warn(&g.warnings);
             Ok(())
@@ -293,9 +315,9 @@ fn real_main(cli: Cli) -> Result<()> {
             saturate,
         } => {
             let b = Builder::new(&model).saturate(saturate);
-            let text = match target {
-                Target::Host => host::bench(&b)?,
-                Target::QemuM4 => qemu::bench(&b)?,
+            let text = match target.qemu() {
+                None => host::bench(&b)?,
+                Some(q) => qemu::bench(&q, &b)?,
             };
             print!("{text}");
             Ok(())

@@ -100,7 +100,10 @@ fn generated_code_matches_the_snapshots() {
     check("glue/host_bench.rs".into(), &glue::host_bench());
     check(
         "glue/firmware_build.rs".into(),
-        &glue::firmware_build_rs(&["model.rs", "glue.rs", "demo.bin", "memory.x"]),
+        &glue::firmware_build_rs(
+            &["model.rs", "glue.rs", "demo.bin", "memory.x"],
+            &["--nmagic", "-Tlink.x", "-Tdefmt.x"],
+        ),
     );
     for m in MODELS {
         let model = root.join("../tests/fixtures").join(format!("{m}.onnx"));

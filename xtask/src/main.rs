@@ -15,14 +15,16 @@
 //!   if they are missing).
 //! - `build-targets`: builds the runtime, and generated fixture models with it
 //!   (`tools/target-check`), for every embedded target it claims.
-//! - `qemu`: the emulated Cortex-M4F tests (`tests/qemu`: fixtures on QEMU vs host,
+//! - `qemu`: the emulated-target tests (`tests/qemu`: fixtures on QEMU vs host on
+//!   qemu-m4, qemu-m0, qemu-m33 and qemu-rv32,
 //!   instruction counts, size goldens, panic-free inference path), after its set-up
 //!   (targets, QEMU and binutils, installed with apt-get as root) and `qemu-dot`.
 //! - `qemu-dot`: the Cortex-M4F assembly dot product against the portable loop on
 //!   QEMU (`tests/qemu-dot`: every length 0..=300 and alignment, NaN/inf); `test` and
 //!   `qemu` run it.
 //! - `size [--bless]`: firmware sizes (flash, RAM, QEMU stack) against
-//!   `boards/*/size.golden`; `--bless` rewrites the goldens.
+//!   `boards/*/size.golden` and `tools/qemu-firmware/size.golden`; `--bless` rewrites
+//!   the goldens.
 //! - `demo [--host]`: the example multi-task sensor model (`examples/har`) end to end:
 //!   generated code run on the emulated Cortex-M4F (or the host) on held-out windows,
 //!   accuracy per task, instructions per part, shared vs single-task costs (`demo/`).

@@ -1,10 +1,12 @@
-//! The emulated board and the every-target build:
+//! The emulated targets and the every-target build:
 //!
-//! - `setup` (run by `test` before `test-host`): the Rust targets, QEMU, binutils and
-//!   gcc (installed with apt-get as root; else a clear error naming the packages); rustfmt and clippy of
-//!   the QEMU firmware and the tools (their own workspaces, outside `lint`).
+//! - `setup` (run by `test` before `test-host`): the Rust targets, QEMU (Arm and
+//!   RISC-V), binutils and gcc (installed with apt-get as root; else a clear error
+//!   naming the packages); rustfmt of the runner firmware and the tools (their own
+//!   workspaces, outside `lint`), clippy of the runner firmware for every emulated
+//!   target.
 //! - `qemu` (run by `test`): the `tests/qemu` crate (`fixtures_on_qemu.rs`: every
-//!   fitting fixture on the board vs the host and the references;
+//!   fitting fixture on every emulated target vs the host and the references;
 //!   `instruction_counts.rs`: deterministic instruction counts; `size_and_panics.rs`:
 //!   size goldens and the panic-free check), after `setup` and `dot`.
 //! - `dot` (`cargo xtask qemu-dot`, run by `qemu` and `test`): `tests/qemu-dot`, the
@@ -17,8 +19,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// Programs the QEMU tests run, with the Debian package that has each.
-const PROGRAMS: [(&str, &str); 4] = [
+const PROGRAMS: [(&str, &str); 5] = [
     ("qemu-system-arm", "qemu-system-arm"),
+    ("qemu-system-riscv32", "qemu-system-misc"),
     ("arm-none-eabi-objdump", "binutils-arm-none-eabi"),
     ("gcc", "gcc"),
     ("timeout", "coreutils"),
@@ -87,33 +90,43 @@ fn is_root() -> bool {
 /// Rust targets and the host programs the embedded tests need (installed with
 /// [`install`] where it can); lint of the crates outside the workspace.
 pub fn setup() -> Result<(), String> {
-    step("qemu setup: Rust targets, QEMU and binutils, lint of boards/qemu-m4 and tools/");
+    step("qemu setup: Rust targets, QEMU and binutils, lint of tools/qemu-firmware and tools/");
     add_targets(TARGETS)?;
     install(&PROGRAMS)?;
-    for dir in ["boards/qemu-m4", "tools/qemu-run", "tools/target-check"] {
+    for dir in [FIRMWARE, "tools/qemu-run", "tools/target-check"] {
         run(Command::new(cargo())
             .args(["fmt", "--manifest-path"])
             .arg(root().join(dir).join("Cargo.toml"))
             .args(["--", "--check"]))?;
     }
-    // Clippy on the firmware, from its folder so its target and rustflags apply.
-    let status = Command::new(cargo())
-        .args(["clippy", "--release", "--quiet", "--", "-D", "warnings"])
-        .current_dir(root().join("boards/qemu-m4"))
-        .env("CARGO_TARGET_DIR", boards_target())
-        .status()
-        .map_err(|e| format!("cannot run cargo clippy: {e}"))?;
-    if !status.success() {
-        return Err("clippy found problems in boards/qemu-m4".into());
+    // Clippy on the firmware for every emulated target, from its folder so its
+    // configuration applies.
+    for t in tinymtl::qemu::TARGETS {
+        let status = Command::new(cargo())
+            .args(["clippy", "--release", "--quiet", "--target", t.rust_target])
+            .args(["--", "-D", "warnings"])
+            .current_dir(root().join(FIRMWARE))
+            .env("CARGO_TARGET_DIR", boards_target())
+            .status()
+            .map_err(|e| format!("cannot run cargo clippy: {e}"))?;
+        if !status.success() {
+            return Err(format!(
+                "clippy found problems in {FIRMWARE} for {}",
+                t.rust_target
+            ));
+        }
     }
     Ok(())
 }
+
+/// The runner firmware of `tinymtl run/bench --target qemu-*`.
+const FIRMWARE: &str = "tools/qemu-firmware";
 
 /// `cargo xtask qemu`: the QEMU tests only.
 pub fn qemu() -> Result<(), String> {
     setup()?;
     dot()?;
-    step("qemu: fixtures on the emulated Cortex-M4F, instruction counts, sizes, panic-free check");
+    step("qemu: fixtures on every emulated target (qemu-m4, qemu-m0, qemu-m33, qemu-rv32), instruction counts, sizes, panic-free check");
     run(Command::new(cargo()).args(["test", "--release", "-p", "tinymtl-qemu-tests"]))
 }
 

@@ -1,8 +1,8 @@
-//! `cargo xtask size [--bless]`: the firmware size goldens (`boards/*/size.golden`):
-//! flash and RAM of every board's release ELF, and for the QEMU board the stack
-//! high-water mark measured under QEMU, against the goldens with their tolerance
-//! (`tests/qemu/tests/size_and_panics.rs`, which `qemu` runs as well). `--bless`
-//! rewrites the goldens with the measured figures.
+//! `cargo xtask size [--bless]`: the firmware size goldens (`boards/*/size.golden`,
+//! `tools/qemu-firmware/size.golden`): flash and RAM of every board's release ELF, and
+//! for the runner firmware the stack high-water mark measured under QEMU, against the
+//! goldens with their tolerance (`tests/qemu/tests/size_and_panics.rs`, which `qemu`
+//! runs as well). `--bless` rewrites the goldens with the measured figures.
 
 use crate::{cargo, run, step};
 use std::process::Command;
@@ -11,9 +11,9 @@ use std::process::Command;
 pub fn size(bless: bool) -> Result<(), String> {
     crate::qemu::setup()?;
     step(if bless {
-        "size --bless: measuring every board and rewriting boards/*/size.golden"
+        "size --bless: measuring every board and rewriting boards/*/size.golden and tools/qemu-firmware/size.golden"
     } else {
-        "size: every board against boards/*/size.golden"
+        "size: every board against boards/*/size.golden and tools/qemu-firmware/size.golden"
     });
     let mut cmd = Command::new(cargo());
     cmd.args([

@@ -4,7 +4,7 @@
 
 use super::firmware::{build, Firmware};
 use super::run::run_qemu;
-use super::{io_err, require, verify_err, MACHINE};
+use super::{io_err, require, verify_err, QemuTarget};
 use crate::cache::{cache_dir, digest};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,9 +25,11 @@ pub struct Window {
     pub macs: u64,
 }
 
-/// Instruction counts of one model on the board.
+/// Instruction counts of one model on one target.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Measured {
+    /// The target counted on.
+    pub target: QemuTarget,
     /// The trunk, each shared branch and each head's own layers, in `PARTS` order.
     pub parts: Vec<Window>,
     /// Each head alone, then all heads (whole `Model::run`).
@@ -36,14 +38,14 @@ pub struct Measured {
     pub stack_used: u64,
 }
 
-/// The plugin API version to declare for the installed QEMU (`qemu-system-arm
-/// --version`): 1 up to 8.1, 2 for 8.2, 3 for 9.0 and 9.1, 4 after.
-pub fn plugin_api_version() -> Result<(String, u32)> {
-    let qemu = require("qemu-system-arm", "QEMU runs the firmware")?;
+/// The version of target `t`'s QEMU and the plugin API version to declare for it
+/// (`qemu-system-* --version`): 1 up to 8.1, 2 for 8.2, 3 for 9.0 and 9.1, 4 after.
+pub fn plugin_api_version(t: &QemuTarget) -> Result<(String, u32)> {
+    let qemu = require(t, t.qemu, "QEMU runs the firmware")?;
     let out = Command::new(qemu)
         .arg("--version")
         .output()
-        .map_err(|e| Error::new(format!("cannot run qemu-system-arm --version: {e}")))?;
+        .map_err(|e| Error::new(format!("cannot run {} --version: {e}", t.qemu)))?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let version = text
         .split_whitespace()
@@ -62,10 +64,11 @@ pub fn plugin_api_version() -> Result<(String, u32)> {
     Ok((version, api))
 }
 
-/// Compiles the plugin (once per source and API version) and returns its path.
-pub fn plugin() -> Result<PathBuf> {
-    let (_, api) = plugin_api_version()?;
-    let gcc = require("gcc", "it compiles the instruction-counting QEMU plugin")?;
+/// Compiles the plugin for target `t`'s QEMU (once per source and API version) and
+/// returns its path.
+pub fn plugin(t: &QemuTarget) -> Result<PathBuf> {
+    let (_, api) = plugin_api_version(t)?;
+    let gcc = require(t, "gcc", "it compiles the instruction-counting QEMU plugin")?;
     let dir = cache_dir().join(format!(
         "qemu-insn-{}",
         digest(&[PLUGIN_SOURCE.as_bytes(), &api.to_le_bytes()])
@@ -113,11 +116,12 @@ pub fn measure_firmware(fw: &Firmware) -> Result<Measured> {
     let bytes = std::fs::read(&fw.elf).map_err(io_err("cannot read", &fw.elf))?;
     let start = symbol_address(&bytes, "tinymtl_window_start").map_err(verify_err)?;
     let stop = symbol_address(&bytes, "tinymtl_window_stop").map_err(verify_err)?;
-    let so = plugin()?;
+    let t = &fw.target;
+    let so = plugin(t)?;
     let spec = format!("{},start={start:#x},stop={stop:#x}", so.display());
     let dir = tempfile::tempdir()
         .map_err(|e| Error::new(format!("cannot make a temporary folder: {e}")))?;
-    let run = run_qemu(&fw.elf, dir.path(), &["bench"], Some(&spec))?.check("the bench")?;
+    let run = run_qemu(t, &fw.elf, dir.path(), &["bench"], Some(&spec))?.check("the bench")?;
     let counts: Vec<u64> = run
         .stderr
         .lines()
@@ -163,15 +167,16 @@ pub fn measure_firmware(fw: &Firmware) -> Result<Measured> {
         macs: c.cost.total.macs,
     });
     Ok(Measured {
+        target: *t,
         parts,
         head_sets,
         stack_used: run.stack_used().unwrap_or(0),
     })
 }
 
-/// Builds the firmware for `builder`'s model and counts its instructions.
-pub fn measure(builder: &Builder) -> Result<Measured> {
-    measure_firmware(&build(builder)?)
+/// Builds the firmware of `builder`'s model for `t` and counts its instructions.
+pub fn measure(t: &QemuTarget, builder: &Builder) -> Result<Measured> {
+    measure_firmware(&build(t, builder)?)
 }
 
 fn table(out: &mut String, head: &str, rows: &[Window]) {
@@ -195,19 +200,23 @@ fn table(out: &mut String, head: &str, rows: &[Window]) {
     }
 }
 
-/// `tinymtl bench --target qemu-m4`: executed instructions per part and per head set.
-pub fn bench(builder: &Builder) -> Result<String> {
-    let fw = build(builder)?;
+/// `tinymtl bench --target qemu-*`: executed instructions per part and per head set.
+pub fn bench(t: &QemuTarget, builder: &Builder) -> Result<String> {
+    let fw = build(t, builder)?;
     bench_text(builder.model_path(), &measure_firmware(&fw)?)
 }
 
-/// `tinymtl bench --target qemu-m4`'s text for the counts [`measure`] took of `model`
+/// `tinymtl bench --target qemu-*`'s text for the counts [`measure`] took of `model`
 /// (the QEMU version in its title line is asked of QEMU).
 pub fn bench_text(model: &Path, m: &Measured) -> Result<String> {
-    let (qemu, _) = plugin_api_version()?;
+    let t = &m.target;
+    let (qemu, _) = plugin_api_version(t)?;
     let mut s = format!(
-        "{}: executed instructions per inference on QEMU {qemu} {MACHINE} (Cortex-M4F), counted by a TCG plugin (deterministic)\n\n",
-        model.display()
+        "{}: executed instructions per inference on QEMU {qemu} {} ({}, {}), counted by a TCG plugin (deterministic)\n\n",
+        model.display(),
+        t.machine,
+        t.core,
+        t.name
     );
     table(&mut s, "part", &m.parts);
     s.push('\n');

@@ -1,58 +1,58 @@
-//! Running generated code on the emulated Cortex-M4F board (`--target qemu-m4`):
-//! the firmware crate in `boards/qemu-m4` embeds the generated module through its
-//! `build.rs`, QEMU (`mps2-an386`) runs it, results come back over semihosting.
+//! Running generated code on the emulated targets (`--target qemu-m4`, `qemu-m0`,
+//! `qemu-m33`, `qemu-rv32`; their facts are in [`targets`], one row each): the runner
+//! firmware in `tools/qemu-firmware` embeds the generated module through its
+//! `build.rs`, QEMU runs it, results come back over semihosting.
 //!
-//! `tinymtl run/bench --target qemu-m4` builds the board's `src/main.rs` in a cache
-//! crate per model (`<cache>/qemu-m4-<hash>`, one shared target folder, the board's
-//! `Cargo.lock` and `.cargo/config.toml`), with the model, its glue
-//! ([`tinymtl_codegen::emit::glue::firmware_glue`]) and a demo sample generated here, so any [`Builder`] option
-//! applies. Samples go in as raw f32 through a semihosting file (`in.bin`) and the
-//! heads come back the same way (`out.bin`): bit-exact. The firmware's defmt log
-//! (semihosting stdout) is decoded on the host.
+//! `tinymtl run/bench --target qemu-*` builds the firmware's `src/main.rs` in a cache
+//! crate per model and target (`<cache>/qemu-m4-<hash>`, one shared target folder, the
+//! firmware's `Cargo.lock`), with the model, its glue
+//! ([`tinymtl_codegen::emit::glue::firmware_glue`]), a demo sample and `memory.x`
+//! generated here, so any [`Builder`] option applies. Samples go in as raw f32
+//! through a semihosting file (`in.bin`) and the heads come back the same way
+//! (`out.bin`): bit-exact. The firmware's defmt log (semihosting stdout) is decoded
+//! on the host.
 //!
 //! Cost is counted, not timed: a TCG plugin (`tools/qemu-insn/insn_count.c`,
 //! compiled here with gcc) counts the instructions executed between two marker
 //! functions the firmware calls around each part and head set. The same ELF on the
 //! same QEMU gives the same counts on every run.
 //!
-//! This file holds what the board's `build.rs` needs too (built without the `qemu`
-//! feature): the board's constants, [`fits`] and
-//! [`write_firmware_files`]. With the feature, one file per concept, all re-exported
-//! here: `firmware` (building the firmware of a model), `run` (running it on QEMU,
-//! decoding its defmt log) and `bench` (instruction counts). ELF sizes, symbols and
-//! the panic-free check are `tinymtl-verify`'s.
+//! This file holds what the firmware's `build.rs` needs too (built without the `qemu`
+//! feature): the target table, [`fits`] and [`write_firmware_files`]. With the
+//! feature, one file per concept, all re-exported here: `firmware` (building the
+//! firmware of a model), `run` (running it on QEMU, decoding its defmt log) and
+//! `bench` (instruction counts). ELF sizes, symbols and the panic-free check are
+//! `tinymtl-verify`'s.
 
 use std::path::{Path, PathBuf};
 use tinymtl_codegen::passes::Compiled;
 use tinymtl_codegen::{Builder, Error, Generated, Result};
 
-/// Rust target of the board.
-pub const TARGET: &str = "thumbv7em-none-eabihf";
-/// QEMU machine.
-pub const MACHINE: &str = "mps2-an386";
-/// Code memory of the machine (flash).
-pub const FLASH_BYTES: usize = 4 << 20;
-/// SRAM of the machine.
-pub const RAM_BYTES: usize = 4 << 20;
+pub mod targets;
+pub use targets::{Arch, QemuTarget, QEMU_M0, QEMU_M33, QEMU_M4, QEMU_RV32, TARGETS};
+
 /// Flash kept for the firmware's own code and the kernels when checking a model fits.
 const CODE_RESERVE: usize = 256 << 10;
 /// RAM kept for the stack and the firmware's statics when checking a model fits.
 const STACK_RESERVE: usize = 256 << 10;
 
-/// How to install what the board needs, for error messages.
-pub const INSTALL_HINT: &str = "install the emulated board's tools: `apt-get install qemu-system-arm binutils-arm-none-eabi` and `rustup target add thumbv7em-none-eabihf`";
-
-/// The board crate (`$TINYMTL_BOARDS/qemu-m4`, default `boards/qemu-m4` of this repository).
-pub fn board_dir() -> PathBuf {
-    std::env::var_os("TINYMTL_BOARDS")
+/// The runner firmware crate: `$TINYMTL_QEMU_FIRMWARE`, default `tools/qemu-firmware`
+/// of this repository.
+pub fn firmware_dir() -> PathBuf {
+    std::env::var_os("TINYMTL_QEMU_FIRMWARE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../boards")))
-        .join("qemu-m4")
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../tools/qemu-firmware"
+            ))
+        })
 }
 
-/// Whether a compiled model fits the board: weights (flash) and arena plus input
+/// Whether a compiled model fits target `t`: weights (flash) and arena plus input
 /// buffers (RAM), with room kept for code and stack. `Err` says what does not fit.
-pub fn fits(c: &Compiled) -> std::result::Result<(), String> {
+pub fn fits(t: &QemuTarget, c: &Compiled) -> std::result::Result<(), String> {
+    let (flash, ram_size) = (t.flash_bytes, t.ram_bytes);
     let p = &c.program;
     let weights = c.cost.total.weight_bytes;
     let io: usize = p
@@ -63,21 +63,22 @@ pub fn fits(c: &Compiled) -> std::result::Result<(), String> {
         .sum();
     let ram = c.plan.arena_len * 4 + 2 * io;
     let mut why = Vec::new();
-    if weights + CODE_RESERVE > FLASH_BYTES {
+    if weights + CODE_RESERVE > flash {
         why.push(format!(
-            "weights take {weights} bytes of flash (the board has {FLASH_BYTES}, {CODE_RESERVE} kept for code)"
+            "weights take {weights} bytes of flash (the target has {flash}, {CODE_RESERVE} kept for code)"
         ));
     }
-    if ram + STACK_RESERVE > RAM_BYTES {
+    if ram + STACK_RESERVE > ram_size {
         why.push(format!(
-            "arena and buffers take {ram} bytes of RAM (the board has {RAM_BYTES}, {STACK_RESERVE} kept for the stack)"
+            "arena and buffers take {ram} bytes of RAM (the target has {ram_size}, {STACK_RESERVE} kept for the stack)"
         ));
     }
     if why.is_empty() {
         Ok(())
     } else {
         Err(format!(
-            "the model does not fit the qemu-m4 board: {}",
+            "the model does not fit {}: {}",
+            t.name,
             why.join("; ")
         ))
     }
@@ -86,7 +87,7 @@ pub fn fits(c: &Compiled) -> std::result::Result<(), String> {
 /// Writes what the firmware includes from `$OUT_DIR`: `model.rs` (the generated
 /// module, and its weight blob if it has one), `glue.rs` (its glue) and `demo.bin`
 /// ([`crate::contract::demo_sample`]). Used by
-/// the board's `build.rs` and by the cache crates of `tinymtl run/bench`.
+/// the firmware's `build.rs` and by the cache crates of `tinymtl run/bench`.
 pub fn write_firmware_files(builder: &Builder, dir: &Path) -> Result<Generated> {
     let g = builder.build()?;
     let (ins, _) = crate::contract::specs(&g.compiled);
@@ -133,14 +134,20 @@ pub use firmware::{build, Firmware};
 pub use run::{decode_defmt, run_files, run_qemu, run_samples, QemuRun};
 
 #[cfg(not(feature = "qemu"))]
-/// `tinymtl run --target qemu-m4` (needs the `qemu` feature).
-pub fn run_files(_: &Builder, _: &Path, _: &Path, _: &[String]) -> Result<Generated> {
+/// `tinymtl run --target qemu-*` (needs the `qemu` feature).
+pub fn run_files(
+    _: &QemuTarget,
+    _: &Builder,
+    _: &Path,
+    _: &Path,
+    _: &[String],
+) -> Result<Generated> {
     Err(Error::new("tinymtl was built without the `qemu` feature"))
 }
 
 #[cfg(not(feature = "qemu"))]
-/// `tinymtl bench --target qemu-m4` (needs the `qemu` feature).
-pub fn bench(_: &Builder) -> Result<String> {
+/// `tinymtl bench --target qemu-*` (needs the `qemu` feature).
+pub fn bench(_: &QemuTarget, _: &Builder) -> Result<String> {
     Err(Error::new("tinymtl was built without the `qemu` feature"))
 }
 
@@ -151,9 +158,10 @@ fn io_err(what: &str, path: &Path) -> impl Fn(std::io::Error) -> Error {
 }
 
 #[cfg(feature = "qemu")]
-/// `prog` on `PATH`, or an error saying `what` needs it and how to install it.
-pub fn require(prog: &str, what: &str) -> Result<PathBuf> {
-    tinymtl_verify::require_program(prog, what, INSTALL_HINT).map_err(verify_err)
+/// `prog` on `PATH`, or an error saying `what` needs it and how to install what
+/// target `t` needs.
+pub fn require(t: &QemuTarget, prog: &str, what: &str) -> Result<PathBuf> {
+    tinymtl_verify::require_program(prog, what, &t.install_hint()).map_err(verify_err)
 }
 
 #[cfg(feature = "qemu")]

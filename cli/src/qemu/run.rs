@@ -2,7 +2,7 @@
 //! log, the exit status, and the heads' outputs over semihosting files.
 
 use super::firmware::{build_generated, Firmware};
-use super::{io_err, require, MACHINE};
+use super::{io_err, require, Arch, QemuTarget};
 use crate::npz::Samples;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -11,6 +11,8 @@ use tinymtl_codegen::{Builder, Error, Generated, Result};
 /// What one QEMU run gave back.
 #[derive(Clone, Debug)]
 pub struct QemuRun {
+    /// The target it ran on.
+    pub target: QemuTarget,
     /// QEMU's exit status (the firmware's semihosting exit code; 124: timed out).
     pub status: i32,
     /// The decoded defmt log, one line per frame.
@@ -48,7 +50,9 @@ impl QemuRun {
             s => format!("exit status {s}"),
         };
         Err(Error::new(format!(
-            "{what} failed on QEMU {MACHINE}: {why}\nfirmware log:\n  {}\n{}",
+            "{what} failed on QEMU {} ({}): {why}\nfirmware log:\n  {}\n{}",
+            self.target.machine,
+            self.target.name,
             self.log.join("\n  "),
             self.stderr.trim()
         )))
@@ -76,12 +80,18 @@ pub fn decode_defmt(elf: &[u8], bytes: &[u8]) -> Result<Vec<String>> {
     Ok(lines)
 }
 
-/// Runs `elf` on QEMU `mps2-an386` in folder `cwd` (semihosting files resolve
-/// there) with `args` on its semihosting command line, optionally under a TCG
-/// plugin (`-plugin SPEC -d plugin`), and decodes its log.
-pub fn run_qemu(elf: &Path, cwd: &Path, args: &[&str], plugin: Option<&str>) -> Result<QemuRun> {
-    let qemu = require("qemu-system-arm", "QEMU runs the firmware")?;
-    let timeout = require("timeout", "coreutils' timeout bounds QEMU")?;
+/// Runs `elf` on target `t`'s QEMU machine in folder `cwd` (semihosting files
+/// resolve there) with `args` on its semihosting command line, optionally under a
+/// TCG plugin (`-plugin SPEC -d plugin`), and decodes its log.
+pub fn run_qemu(
+    t: &QemuTarget,
+    elf: &Path,
+    cwd: &Path,
+    args: &[&str],
+    plugin: Option<&str>,
+) -> Result<QemuRun> {
+    let qemu = require(t, t.qemu, "QEMU runs the firmware")?;
+    let timeout = require(t, "timeout", "coreutils' timeout bounds QEMU")?;
     let bytes = std::fs::read(elf).map_err(io_err("cannot read", elf))?;
     let mut semi = String::from("enable=on,target=native,arg=firmware");
     for a in args {
@@ -91,10 +101,13 @@ pub fn run_qemu(elf: &Path, cwd: &Path, args: &[&str], plugin: Option<&str>) -> 
     let mut cmd = Command::new(timeout);
     cmd.arg(&secs)
         .arg(qemu)
-        .args(["-machine", MACHINE, "-cpu", "cortex-m4", "-nographic"])
-        .args(["-monitor", "none", "-serial", "none"])
-        .args(["-semihosting-config", &semi, "-kernel"])
-        .arg(elf);
+        .args(["-machine", t.machine, "-cpu", t.cpu, "-nographic"])
+        .args(["-monitor", "none", "-serial", "none"]);
+    if t.arch == Arch::RiscV {
+        // No firmware of QEMU's own: the reset vector jumps straight to the ELF.
+        cmd.args(["-bios", "none"]);
+    }
+    cmd.args(["-semihosting-config", &semi, "-kernel"]).arg(elf);
     if let Some(p) = plugin {
         cmd.args(["-plugin", p, "-d", "plugin"]);
     }
@@ -104,16 +117,18 @@ pub fn run_qemu(elf: &Path, cwd: &Path, args: &[&str], plugin: Option<&str>) -> 
         .output()
         .map_err(|e| Error::new(format!("cannot start QEMU: {e}")))?;
     Ok(QemuRun {
+        target: *t,
         status: out.status.code().unwrap_or(-1),
         log: decode_defmt(&bytes, &out.stdout)?,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     })
 }
 
-/// `tinymtl run --target qemu-m4`: like [`crate::host::run_files`], but the
-/// generated code runs on the emulated Cortex-M4F. Same npz contract and errors;
+/// `tinymtl run --target qemu-*`: like [`crate::host::run_files`], but the
+/// generated code runs on emulated target `t`. Same npz contract and errors;
 /// nothing is written on any error.
 pub fn run_files(
+    t: &QemuTarget,
     builder: &Builder,
     inputs: &Path,
     output: &Path,
@@ -121,14 +136,14 @@ pub fn run_files(
 ) -> Result<Generated> {
     let model = builder.model_path();
     crate::contract::run(builder, inputs, output, heads, |g, samples, selected| {
-        let fw = build_generated(g, model)?;
+        let fw = build_generated(t, g, model)?;
         let outs = run_samples(&fw, samples, selected)?;
         Ok((outs, fw.generated))
     })
 }
 
 /// Runs `samples` through the firmware computing `heads` (indices, in order);
-/// returns one `n * numel` vector per head, bit for bit what the board computed.
+/// returns one `n * numel` vector per head, bit for bit what the target computed.
 pub fn run_samples(fw: &Firmware, samples: &Samples, heads: &[usize]) -> Result<Vec<Vec<f32>>> {
     let p = &fw.generated.compiled.program;
     let lens: Vec<usize> = p.inputs.iter().map(|&v| p.values[v].numel()).collect();
@@ -148,6 +163,7 @@ pub fn run_samples(fw: &Firmware, samples: &Samples, heads: &[usize]) -> Result<
     sorted.sort_unstable();
     let mask: u64 = heads.iter().map(|&h| 1u64 << h).fold(0, |a, b| a | b);
     run_qemu(
+        &fw.target,
         &fw.elf,
         dir.path(),
         &["run", &mask.to_string(), &samples.n.to_string()],

@@ -239,8 +239,13 @@ pub fn host_bench() -> String {
 
 /// `build.rs` of a firmware crate the runner writes for one model: copies `files`
 /// (the module, its blob, the glue, the demo sample, the linker script) from the
-/// crate's `gen/` folder into `$OUT_DIR`, where the board's `main.rs` includes them.
-pub fn firmware_build_rs(files: &[&str]) -> String {
+/// crate's `gen/` folder into `$OUT_DIR`, where the firmware's `main.rs` includes
+/// them, and passes `link_args` (the linker scripts) to the linker.
+pub fn firmware_build_rs(files: &[&str], link_args: &[&str]) -> String {
+    let link: Vec<String> = link_args
+        .iter()
+        .map(|a| format!("cargo:rustc-link-arg={a}"))
+        .collect();
     file(
         "build script of a runner firmware crate (the model's files are in gen/)",
         quote! {
@@ -250,6 +255,7 @@ pub fn firmware_build_rs(files: &[&str]) -> String {
                     std::fs::copy(std::path::Path::new("gen").join(f), out.join(f)).unwrap();
                 }
                 println!("cargo:rustc-link-search={}", out.display());
+                #(println!(#link);)*
                 println!("cargo:rerun-if-changed=gen");
             }
         },

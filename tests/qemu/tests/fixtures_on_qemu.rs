@@ -1,11 +1,13 @@
-//! Every fixture model that fits the emulated board, through `tinymtl run --target
-//! qemu-m4` (generated code compiled for thumbv7em-none-eabihf, run on QEMU
-//! mps2-an386): the outputs equal the host run's within 1e-5·(1+|host|) and meet the
-//! numerics contract against the onnxruntime references.
+//! Every fixture model that fits, on every emulated target, through `tinymtl run
+//! --target qemu-m4|qemu-m0|qemu-m33|qemu-rv32` (generated code compiled for the
+//! target's Rust target, run on its QEMU machine): the outputs equal the host run's
+//! within 1e-5·(1+|host|) and meet the numerics contract against the onnxruntime
+//! references. One test per target.
 //!
 //! Never skipped: without QEMU (or the Rust target) the test fails and says what to
-//! install. One firmware build per model; all share one target folder.
+//! install. One firmware build per model and target; all share one target folder.
 
+use tinymtl::qemu::{QemuTarget, QEMU_M0, QEMU_M33, QEMU_M4, QEMU_RV32, TARGETS};
 use tinymtl::{host, qemu};
 use tinymtl_codegen::Builder;
 use tinymtl_host_tests::*;
@@ -16,23 +18,42 @@ const VS_HOST: Close = Close {
     rel: 1e-5,
 };
 
-fn require_tools() {
-    for prog in ["qemu-system-arm", "timeout"] {
-        qemu::require(prog, "the QEMU tests").unwrap_or_else(|e| panic!("{e}"));
+fn require_tools(t: &QemuTarget) {
+    for prog in [t.qemu, "timeout"] {
+        qemu::require(t, prog, "the QEMU tests").unwrap_or_else(|e| panic!("{e}"));
     }
 }
 
 #[test]
-fn every_fitting_fixture_on_qemu_matches_the_host_and_the_contract() {
-    require_tools();
+fn qemu_m4_every_fitting_fixture_matches_the_host_and_the_contract() {
+    every_fitting_fixture(&QEMU_M4);
+}
+
+#[test]
+fn qemu_m0_every_fitting_fixture_matches_the_host_and_the_contract() {
+    every_fitting_fixture(&QEMU_M0);
+}
+
+#[test]
+fn qemu_m33_every_fitting_fixture_matches_the_host_and_the_contract() {
+    every_fitting_fixture(&QEMU_M33);
+}
+
+#[test]
+fn qemu_rv32_every_fitting_fixture_matches_the_host_and_the_contract() {
+    every_fitting_fixture(&QEMU_RV32);
+}
+
+fn every_fitting_fixture(t: &QemuTarget) {
+    require_tools(t);
     let dir = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
     let mut ran = 0;
     for f in fixtures() {
         let b = Builder::new(f.path(".onnx"));
         let g = b.build().unwrap_or_else(|e| panic!("{}: {e}", f.name));
-        if let Err(why) = qemu::fits(&g.compiled) {
-            println!("{:<34} skipped: {why}", f.name);
+        if let Err(why) = qemu::fits(t, &g.compiled) {
+            println!("{:<34} does not fit {}: {why}", f.name, t.name);
             continue;
         }
         let host = dir.path().join(format!("{}.host.npz", f.name));
@@ -41,8 +62,8 @@ fn every_fitting_fixture_on_qemu_matches_the_host_and_the_contract() {
             failures.push(format!("{} (host): {e}", f.name));
             continue;
         }
-        if let Err(e) = qemu::run_files(&b, &f.path(".inputs.npz"), &board, &[]) {
-            failures.push(format!("{} (qemu): {e}", f.name));
+        if let Err(e) = qemu::run_files(t, &b, &f.path(".inputs.npz"), &board, &[]) {
+            failures.push(format!("{} ({}): {e}", f.name, t.name));
             continue;
         }
         ran += 1;
@@ -59,7 +80,8 @@ fn every_fitting_fixture_on_qemu_matches_the_host_and_the_contract() {
                 .zip(&want.data[i])
                 .all(|(a, b)| a.to_bits() == b.to_bits());
             println!(
-                "{:<34} {:<16} vs host {:>7.3} of tol{}   vs f16-ref {:>7.3}   vs f32-ref {:>7.3}",
+                "{:<9} {:<34} {:<16} vs host {:>7.3} of tol{}   vs f16-ref {:>7.3}   vs f32-ref {:>7.3}",
+                t.name,
                 f.name,
                 spec.name,
                 wh.ratio,
@@ -68,15 +90,19 @@ fn every_fitting_fixture_on_qemu_matches_the_host_and_the_contract() {
                 w32.ratio
             );
             if wh.ratio > 1.0 {
-                failures.push(format!("{} / {}: vs host {wh:?}", f.name, spec.name));
+                failures.push(format!(
+                    "{} / {} on {}: vs host {wh:?}",
+                    f.name, spec.name, t.name
+                ));
             }
             failures.extend(bad);
         }
     }
-    assert!(ran >= 10, "only {ran} fixtures ran on QEMU");
+    assert!(ran >= 10, "only {ran} fixtures ran on {}", t.name);
     assert!(
         failures.is_empty(),
-        "{} failure(s):\n{}",
+        "{}: {} failure(s):\n{}",
+        t.name,
         failures.len(),
         failures.join("\n")
     );
@@ -84,7 +110,13 @@ fn every_fitting_fixture_on_qemu_matches_the_host_and_the_contract() {
 
 #[test]
 fn selected_heads_and_errors_behave_as_on_the_host() {
-    require_tools();
+    for t in &TARGETS {
+        selected_heads_and_errors(t);
+    }
+}
+
+fn selected_heads_and_errors(t: &QemuTarget) {
+    require_tools(t);
     let f = fixtures()
         .into_iter()
         .find(|f| f.name == "residual_layernorm_three_heads")
@@ -95,14 +127,15 @@ fn selected_heads_and_errors_behave_as_on_the_host() {
     // Two heads, asked in reverse order: the file holds exactly those.
     let (h2, h0) = (f.outputs[2].0.clone(), f.outputs[0].0.clone());
     let sel = dir.path().join("sel.npz");
-    qemu::run_files(&b, &inputs, &sel, &[h2.name.clone(), h0.name.clone()]).unwrap();
+    qemu::run_files(t, &b, &inputs, &sel, &[h2.name.clone(), h0.name.clone()])
+        .unwrap_or_else(|e| panic!("{}: {e}", t.name));
     let host = dir.path().join("host.npz");
     host::run_files(&b, &inputs, &host, &[h2.name.clone(), h0.name.clone()]).unwrap();
     let specs = [h2.clone(), h0.clone()];
     let (q, h) = (read_outputs(&sel, &specs), read_outputs(&host, &specs));
     for (i, spec) in specs.iter().enumerate() {
         let w = compare(&q.data[i], &h.data[i], VS_HOST);
-        assert!(w.ratio <= 1.0, "{}: {w:?}", spec.name);
+        assert!(w.ratio <= 1.0, "{} on {}: {w:?}", spec.name, t.name);
     }
     assert!(tinymtl::npz::read(&sel, &f.output_specs()).is_err());
 
@@ -112,7 +145,7 @@ fn selected_heads_and_errors_behave_as_on_the_host() {
         (vec!["no_such_head".to_string()], inputs.clone()),
         (vec![], f.path(".ref_f32.npz")),
     ] {
-        let hq = qemu::run_files(&b, &npz, &out, &heads).unwrap_err();
+        let hq = qemu::run_files(t, &b, &npz, &out, &heads).unwrap_err();
         let hh = host::run_files(&b, &npz, &out, &heads).unwrap_err();
         assert_eq!(hq.to_string(), hh.to_string());
         assert!(!out.exists());

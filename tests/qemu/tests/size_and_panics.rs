@@ -1,37 +1,43 @@
 //! Size and safety of the firmware:
 //!
-//! - Size goldens: every `boards/*/size.golden` names the limits of that board's
-//!   firmware (built with `cargo build --release` in its folder): flash (text +
-//!   rodata + data) and static RAM (data + bss) from the ELF, and for the QEMU board
-//!   the stack high-water mark measured under QEMU (painted stack). Growth beyond the
-//!   golden's tolerance fails; `cargo xtask size --bless` (`TINYMTL_BLESS=1`) rewrites
-//!   the goldens.
-//! - Panic-free inference: in the ELF of the QEMU board and of every fixture model's
-//!   firmware, no panicking function is reachable from `tinymtl_infer` or the model's
-//!   functions, there is no recursion nor indirect call, and the worst-case stack of
-//!   the inference path (from the prologues) is reported.
+//! - Size goldens: every `boards/*/size.golden` and `tools/qemu-firmware/size.golden`
+//!   name the limits of that crate's firmware (built with `cargo build --release` in
+//!   its folder): flash (text + rodata + data) and static RAM (data + bss) from the
+//!   ELF, and for the runner firmware (qemu-m4, its default target) the stack
+//!   high-water mark measured under QEMU (painted stack). Growth beyond the golden's
+//!   tolerance fails; `cargo xtask size --bless` (`TINYMTL_BLESS=1`) rewrites the
+//!   goldens.
+//! - Panic-free inference: in the qemu-m4 ELF of the runner firmware and of every
+//!   fixture model's firmware, no panicking function is reachable from
+//!   `tinymtl_infer` or the model's functions, there is no recursion nor indirect
+//!   call, and the worst-case stack of the inference path (from the prologues) is
+//!   reported (the call-graph reader knows Arm's `bl`/`b`; the other targets run the
+//!   same Rust).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use tinymtl::qemu;
+use tinymtl::qemu::{self, QEMU_M4};
 use tinymtl_codegen::Builder;
 use tinymtl_host_tests::*;
 use tinymtl_verify::{board, elf_sizes, golden, inference_call_graph};
 
-fn boards_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards")
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Measured figures of one board's firmware.
-fn measure(board: &Path) -> BTreeMap<String, u64> {
-    let elf = board::build(board).unwrap_or_else(|e| panic!("{e}"));
+/// The runner firmware's crate, as `tinymtl run --target qemu-*` finds it.
+const RUNNER: &str = "tools/qemu-firmware";
+
+/// Measured figures of one crate's firmware (`krate`: its path in the repository).
+fn measure(krate: &str) -> BTreeMap<String, u64> {
+    let elf = board::build(&repo().join(krate)).unwrap_or_else(|e| panic!("{e}"));
     let s = elf_sizes(&elf).unwrap_or_else(|e| panic!("{e}"));
     let mut m = BTreeMap::new();
     m.insert("flash".to_string(), s.flash());
     m.insert("ram".to_string(), s.ram());
-    if board.file_name().is_some_and(|n| n == "qemu-m4") {
+    if krate == RUNNER {
         let dir = tempfile::tempdir().unwrap();
-        let run = qemu::run_qemu(&elf, dir.path(), &["demo"], None).unwrap();
+        let run = qemu::run_qemu(&QEMU_M4, &elf, dir.path(), &["demo"], None).unwrap();
         println!("{}", run.log.join("\n"));
         assert_eq!(run.status, 0, "the demo failed:\n{}", run.log.join("\n"));
         m.insert(
@@ -58,24 +64,24 @@ fn measure(board: &Path) -> BTreeMap<String, u64> {
 #[test]
 fn firmware_sizes_match_their_goldens() {
     let bless = std::env::var_os("TINYMTL_BLESS").is_some();
-    let mut boards: Vec<PathBuf> = std::fs::read_dir(boards_dir())
+    let mut crates: Vec<String> = std::fs::read_dir(repo().join("boards"))
         .expect("boards/")
         .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("size.golden").exists() || (bless && p.ends_with("qemu-m4")))
+        .filter(|e| e.path().join("size.golden").exists())
+        .map(|e| format!("boards/{}", e.file_name().to_string_lossy()))
         .collect();
-    boards.sort();
+    crates.sort();
     assert!(
-        boards.iter().any(|b| b.ends_with("qemu-m4")),
-        "boards/qemu-m4/size.golden is missing: run `cargo xtask size --bless`"
+        bless || repo().join(RUNNER).join("size.golden").exists(),
+        "{RUNNER}/size.golden is missing: run `cargo xtask size --bless`"
     );
+    crates.push(RUNNER.to_string());
     let mut failures = Vec::new();
-    for board in &boards {
-        let name = board.file_name().unwrap().to_string_lossy().into_owned();
-        let golden_path = board.join("size.golden");
+    for name in &crates {
+        let golden_path = repo().join(name).join("size.golden");
         let golden = golden::parse(&std::fs::read_to_string(&golden_path).unwrap_or_default());
-        let m = measure(board);
-        println!("boards/{name}:");
+        let m = measure(name);
+        println!("{name}:");
         for (k, v) in &m {
             let g = golden.values.get(k);
             println!(
@@ -84,12 +90,12 @@ fn firmware_sizes_match_their_goldens() {
             );
         }
         if bless {
-            let text = golden::render(&name, &m, golden.tolerance_percent);
+            let text = golden::render(name, &m, golden.tolerance_percent);
             std::fs::write(&golden_path, text).unwrap();
             println!("  blessed {}", golden_path.display());
             continue;
         }
-        let c = golden::check(&format!("boards/{name}"), &golden, &m, &golden::CHECKED);
+        let c = golden::check(name, &golden, &m, &golden::CHECKED);
         for n in &c.notes {
             println!("  note: {n}");
         }
@@ -127,15 +133,15 @@ fn check_graph(what: &str, elf: &Path, failures: &mut Vec<String>) {
 #[test]
 fn inference_path_cannot_panic_and_does_not_recurse() {
     let mut failures = Vec::new();
-    let elf = board::build(&boards_dir().join("qemu-m4")).unwrap_or_else(|e| panic!("{e}"));
-    check_graph("boards/qemu-m4 (default model)", &elf, &mut failures);
+    let elf = board::build(&repo().join(RUNNER)).unwrap_or_else(|e| panic!("{e}"));
+    check_graph(&format!("{RUNNER} (default model)"), &elf, &mut failures);
     for f in fixtures() {
         let b = Builder::new(f.path(".onnx"));
         let g = b.build().unwrap_or_else(|e| panic!("{}: {e}", f.name));
-        if qemu::fits(&g.compiled).is_err() {
+        if qemu::fits(&QEMU_M4, &g.compiled).is_err() {
             continue;
         }
-        let fw = qemu::build(&b).unwrap_or_else(|e| panic!("{}: {e}", f.name));
+        let fw = qemu::build(&QEMU_M4, &b).unwrap_or_else(|e| panic!("{}: {e}", f.name));
         check_graph(&f.name, &fw.elf, &mut failures);
     }
     assert!(

@@ -1,7 +1,8 @@
 //! `qemu-run ELF [ARGS...]`: boots `ELF` on QEMU `mps2-an386` (Cortex-M4F) under
 //! `timeout`, with semihosting on and `ARGS` as its command line, decodes the defmt
 //! frames it writes to semihosting stdout and prints them; exits with QEMU's status.
-//! The cargo runner of `boards/qemu-m4` (see its `qemu-run.sh`).
+//! The cargo runner of `tools/qemu-firmware` for its default target, qemu-m4 (see its
+//! `qemu-run.sh`; the other targets run through `tinymtl run/bench --target`).
 
 use std::io::{Read, Write};
 use std::process::{Command, ExitCode, Stdio};

@@ -495,10 +495,10 @@ fn demangle(s: &str) -> String {
 }
 
 /// A function name without the per-model firmware crate's name
-/// (`tinymtl_qemu_m4_<hash>::model::trunk` -> `model::trunk`).
+/// (`tinymtl_qemu_m4_<hash>::model::trunk`, `tinymtl_qemu_firmware::model::trunk` -> `model::trunk`).
 fn short_name(s: &str) -> String {
     match s.split_once("::") {
-        Some((krate, rest)) if krate.starts_with("tinymtl_qemu_m4") => rest.to_string(),
+        Some((krate, rest)) if krate.starts_with("tinymtl_qemu") => rest.to_string(),
         _ => s.to_string(),
     }
 }

@@ -48,10 +48,11 @@ pub fn parse(text: &str) -> Golden {
     g
 }
 
-/// The golden text of `board` for `measured`, with its tolerance.
-pub fn render(board: &str, measured: &BTreeMap<String, u64>, tolerance_percent: u64) -> String {
+/// The golden text of the firmware crate at `krate` (its path in the repository,
+/// `boards/stm32f411`) for `measured`, with its tolerance.
+pub fn render(krate: &str, measured: &BTreeMap<String, u64>, tolerance_percent: u64) -> String {
     let mut s = format!(
-        "# Size golden of boards/{board} (cargo build --release there, default model).\n\
+        "# Size golden of {krate} (cargo build --release there, default model).\n\
          # Checked by `cargo xtask test`: flash, ram and stack may not grow by more than\n\
          # tolerance_percent. Rewrite with `cargo xtask size --bless`. Bytes;\n\
          # weight_bytes and arena_bytes are the model's.\n\
@@ -73,7 +74,7 @@ pub struct Check {
 }
 
 /// Checks the `checked` keys of `measured` against `golden` (for `what`, e.g.
-/// `boards/qemu-m4`): every checked key the board measures must be in the golden, and
+/// `tools/qemu-firmware`): every checked key the board measures must be in the golden, and
 /// every checked key the golden names must be measured.
 pub fn check(
     what: &str,

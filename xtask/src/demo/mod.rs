@@ -80,10 +80,10 @@ fn show(path: &Path) -> String {
         .to_string()
 }
 
-/// The Rust target and QEMU for the emulated board.
+/// The Rust target and QEMU for the emulated Cortex-M4F (qemu-m4).
 fn setup_board() -> Result<(), String> {
     step("demo: set-up for the emulated Cortex-M4F");
-    crate::qemu::add_targets(&[tinymtl::qemu::TARGET])?;
+    crate::qemu::add_targets(&[tinymtl::qemu::QEMU_M4.rust_target])?;
     crate::qemu::install(&[
         ("qemu-system-arm", "qemu-system-arm"),
         ("timeout", "coreutils"),

@@ -182,7 +182,7 @@ pub(super) fn model(o: &Opts, stem: &str, files: bool) -> Result<ModelRun, Strin
         if o.host {
             host::run_files(&b, &inputs, &out, &[])
         } else {
-            qemu::run_files(&b, &inputs, &out, &[])
+            qemu::run_files(&qemu::QEMU_M4, &b, &inputs, &out, &[])
         }
     })
     .map_err(|e| {
@@ -205,7 +205,11 @@ pub(super) fn model(o: &Opts, stem: &str, files: bool) -> Result<ModelRun, Strin
         .collect();
     eprintln!("  measuring {stem}'s generated code ...");
     // The board's firmware: built by the run already, so found in the cache.
-    let fw = if o.host { None } else { qemu::build(&b).ok() };
+    let fw = if o.host {
+        None
+    } else {
+        qemu::build(&qemu::QEMU_M4, &b).ok()
+    };
     let firmware = fw
         .as_ref()
         .and_then(|fw| tinymtl_verify::elf_sizes(&fw.elf).ok());

@@ -6,5 +6,8 @@ fn main() {
         std::fs::copy(std::path::Path::new("gen").join(f), out.join(f)).unwrap();
     }
     println!("cargo:rustc-link-search={}", out.display());
+    println!("cargo:rustc-link-arg=--nmagic");
+    println!("cargo:rustc-link-arg=-Tlink.x");
+    println!("cargo:rustc-link-arg=-Tdefmt.x");
     println!("cargo:rerun-if-changed=gen");
 }

@@ -6,7 +6,7 @@
 # (`cargo run -- bench`).
 set -e
 here="$(cd "$(dirname "$0")" && pwd)"
-tool="$here/../../tools/qemu-run"
+tool="$here/../qemu-run"
 # Build the host tool from its own folder so this crate's embedded target does not apply.
 (cd "$tool" && env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS -u CARGO_BUILD_TARGET \
     CARGO_TARGET_DIR="$tool/target" cargo build --quiet --release)

@@ -1,0 +1,183 @@
+//! The emulated targets, one row each: every fact the runner needs about a
+//! `--target qemu-*` (Rust target, QEMU program, machine and core, where code and RAM
+//! sit, the linker scripts) lives in [`TARGETS`] and nowhere else. The firmware's
+//! `build.rs` takes its `memory.x` and linker arguments from here too.
+//!
+//! Memory maps as QEMU 7.2 builds them (`info mtree -f` in its monitor):
+//! `mps2-an386`/`mps2-an385`: 4 MiB SSRAM1 at 0x0 (code), 4 MiB SSRAM2/3 at
+//! 0x2000_0000; `mps2-an505` (boots secure, vector table at 0x1000_0000): 4 MiB
+//! SSRAM1 at 0x1000_0000 (secure alias), SSRAM2 and SSRAM3 (2 MiB each, contiguous)
+//! at 0x3800_0000; `virt` (`-bios none` jumps to 0x8000_0000): 128 MiB DRAM at
+//! 0x8000_0000, of which the runner uses 4 MiB as code and the next 4 MiB as RAM.
+
+/// Instruction set family: decides the runtime crate (cortex-m-rt or riscv-rt) and
+/// the shape of `memory.x`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arch {
+    /// Arm Cortex-M (cortex-m-rt).
+    Arm,
+    /// 32-bit RISC-V (riscv-rt).
+    RiscV,
+}
+
+/// One emulated target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QemuTarget {
+    /// `--target` name (`qemu-m4`).
+    pub name: &'static str,
+    /// The core the code is built for, as people name it (`Cortex-M4F`).
+    pub core: &'static str,
+    /// Rust target triple.
+    pub rust_target: &'static str,
+    /// Instruction set family.
+    pub arch: Arch,
+    /// QEMU program.
+    pub qemu: &'static str,
+    /// Debian package that has [`Self::qemu`].
+    pub qemu_package: &'static str,
+    /// QEMU machine.
+    pub machine: &'static str,
+    /// QEMU `-cpu` (the core QEMU emulates; may be a superset of [`Self::core`]).
+    pub cpu: &'static str,
+    /// Where code memory (flash) starts.
+    pub flash_origin: u32,
+    /// Bytes of code memory.
+    pub flash_bytes: usize,
+    /// Where RAM starts.
+    pub ram_origin: u32,
+    /// Bytes of RAM.
+    pub ram_bytes: usize,
+    /// Floating point in software (no FPU): every f32 operation is a library call.
+    pub soft_float: bool,
+}
+
+/// QEMU `mps2-an386`, Cortex-M4F (FPv4-SP): the default embedded target.
+pub const QEMU_M4: QemuTarget = QemuTarget {
+    name: "qemu-m4",
+    core: "Cortex-M4F",
+    rust_target: "thumbv7em-none-eabihf",
+    arch: Arch::Arm,
+    qemu: "qemu-system-arm",
+    qemu_package: "qemu-system-arm",
+    machine: "mps2-an386",
+    cpu: "cortex-m4",
+    flash_origin: 0,
+    flash_bytes: 4 << 20,
+    ram_origin: 0x2000_0000,
+    ram_bytes: 4 << 20,
+    soft_float: false,
+};
+
+/// ARMv6-M code (Cortex-M0/M0+, no FPU: soft float) on QEMU `mps2-an385`, whose
+/// Cortex-M3 runs ARMv6-M code unchanged (QEMU has no Cortex-M0 machine with enough
+/// RAM: `microbit` has 16 KiB).
+pub const QEMU_M0: QemuTarget = QemuTarget {
+    name: "qemu-m0",
+    core: "Cortex-M0 (ARMv6-M, soft float)",
+    rust_target: "thumbv6m-none-eabi",
+    arch: Arch::Arm,
+    qemu: "qemu-system-arm",
+    qemu_package: "qemu-system-arm",
+    machine: "mps2-an385",
+    cpu: "cortex-m3",
+    flash_origin: 0,
+    flash_bytes: 4 << 20,
+    ram_origin: 0x2000_0000,
+    ram_bytes: 4 << 20,
+    soft_float: true,
+};
+
+/// QEMU `mps2-an505`, Cortex-M33 with FPv5-SP, running in the secure state.
+pub const QEMU_M33: QemuTarget = QemuTarget {
+    name: "qemu-m33",
+    core: "Cortex-M33",
+    rust_target: "thumbv8m.main-none-eabihf",
+    arch: Arch::Arm,
+    qemu: "qemu-system-arm",
+    qemu_package: "qemu-system-arm",
+    machine: "mps2-an505",
+    cpu: "cortex-m33",
+    flash_origin: 0x1000_0000,
+    flash_bytes: 4 << 20,
+    ram_origin: 0x3800_0000,
+    ram_bytes: 4 << 20,
+    soft_float: false,
+};
+
+/// QEMU `virt` with a 32-bit RISC-V hart, code built for RV32IMC (no FPU: soft float).
+pub const QEMU_RV32: QemuTarget = QemuTarget {
+    name: "qemu-rv32",
+    core: "RV32IMC (soft float)",
+    rust_target: "riscv32imc-unknown-none-elf",
+    arch: Arch::RiscV,
+    qemu: "qemu-system-riscv32",
+    qemu_package: "qemu-system-misc",
+    machine: "virt",
+    cpu: "rv32",
+    flash_origin: 0x8000_0000,
+    flash_bytes: 4 << 20,
+    ram_origin: 0x8040_0000,
+    ram_bytes: 4 << 20,
+    soft_float: true,
+};
+
+/// Every emulated target, the default first.
+pub const TARGETS: [QemuTarget; 4] = [QEMU_M4, QEMU_M0, QEMU_M33, QEMU_RV32];
+
+impl QemuTarget {
+    /// The target called `name` (`qemu-m4`, ...).
+    pub fn by_name(name: &str) -> Option<QemuTarget> {
+        TARGETS.into_iter().find(|t| t.name == name)
+    }
+
+    /// The first target built for the Rust target `triple` (a firmware `build.rs`
+    /// knows only `$TARGET`).
+    pub fn by_rust_target(triple: &str) -> Option<QemuTarget> {
+        TARGETS.into_iter().find(|t| t.rust_target == triple)
+    }
+
+    /// The linker script's memory regions (`memory.x`, included by the runtime
+    /// crate's `link.x`).
+    pub fn memory_x(&self) -> String {
+        let mut s = format!(
+            "/* {} on QEMU {} ({}): generated by tinymtl from its target table. */\nMEMORY\n{{\n  FLASH : ORIGIN = {:#010x}, LENGTH = {}K\n  RAM   : ORIGIN = {:#010x}, LENGTH = {}K\n}}\n",
+            self.name,
+            self.machine,
+            self.core,
+            self.flash_origin,
+            self.flash_bytes >> 10,
+            self.ram_origin,
+            self.ram_bytes >> 10
+        );
+        if self.arch == Arch::RiscV {
+            for (region, mem) in [
+                ("TEXT", "FLASH"),
+                ("RODATA", "FLASH"),
+                ("DATA", "RAM"),
+                ("BSS", "RAM"),
+                ("HEAP", "RAM"),
+                ("STACK", "RAM"),
+            ] {
+                s += &format!("REGION_ALIAS(\"REGION_{region}\", {mem});\n");
+            }
+        }
+        s
+    }
+
+    /// Linker arguments of the firmware (emitted by its build script).
+    pub fn link_args(&self) -> &'static [&'static str] {
+        match self.arch {
+            Arch::Arm => &["--nmagic", "-Tlink.x", "-Tdefmt.x"],
+            // riscv-rt's link.x does not include memory.x itself.
+            Arch::RiscV => &["-Tmemory.x", "-Tlink.x", "-Tdefmt.x"],
+        }
+    }
+
+    /// How to install what this target needs, for error messages.
+    pub fn install_hint(&self) -> String {
+        format!(
+            "install the emulated target's tools: `apt-get install {} binutils-arm-none-eabi gcc` and `rustup target add {}`",
+            self.qemu_package, self.rust_target
+        )
+    }
+}
