@@ -1,31 +1,14 @@
-//! Generates the model module (`$OUT_DIR/har.rs`) with tinymtl-codegen, puts
-//! `memory.x` on the linker path and adds the cortex-m-rt and defmt linker scripts.
-//!
-//! The model defaults to the repository's IMU fixture; set `TINYMTL_MODEL` to
-//! another ONNX file with input `imu` [1, 6, 64] and heads `activity` [1, 6],
-//! `fall` [1, 2], `cadence` [1, 1] to build with your own weights.
-
-use std::{env, fs, path::PathBuf};
+//! Generates the model from `tinymtl.toml` (the ONNX file it names, how its input is
+//! read and how each head is shown) into `$OUT_DIR`: `model.rs` (the generated module,
+//! weights in flash), `glue.rs`, `app.rs` (this model's side of the board pipeline)
+//! and `sample.bin` (one sample compiled in). `TINYMTL_MODEL=path.onnx` overrides the
+//! model for one build. Warnings of the compiler show as `cargo:warning`.
 
 fn main() {
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-
-    let model = env::var("TINYMTL_MODEL")
-        .unwrap_or_else(|_| "../../tests/fixtures/imu_conv1d_bn_dynamo.onnx".into());
-    println!("cargo:rerun-if-env-changed=TINYMTL_MODEL");
-    println!("cargo:rerun-if-changed={model}");
-    let g = tinymtl_codegen::Builder::new(&model)
-        .module_name("har")
-        .out_dir(&out)
-        .generate()
-        .unwrap_or_else(|e| panic!("cannot generate the model from {model}: {e}"));
-    for w in &g.warnings {
-        println!("cargo:warning={w}");
+    if let Err(e) = tinymtl::firmware::build_script() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
     }
-
-    fs::write(out.join("memory.x"), include_bytes!("memory.x")).expect("write memory.x");
-    println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rerun-if-changed=memory.x");
     println!("cargo:rustc-link-arg-bins=--nmagic");
     println!("cargo:rustc-link-arg-bins=-Tlink.x");
     println!("cargo:rustc-link-arg-bins=-Tdefmt.x");

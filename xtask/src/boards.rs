@@ -72,7 +72,11 @@ pub fn build_boards(bless: bool) -> Result<(), String> {
             values.extend(measured.clone());
             std::fs::write(
                 &golden_path,
-                golden::render(&format!("boards/{}", b.name), &values, old.tolerance_percent),
+                golden::render(
+                    &format!("boards/{}", b.name),
+                    &values,
+                    old.tolerance_percent,
+                ),
             )
             .map_err(|e| format!("cannot write {}: {e}", golden_path.display()))?;
         }

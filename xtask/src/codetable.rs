@@ -37,7 +37,8 @@ pub fn code_table(check: bool) -> Result<(), String> {
             .to_string_lossy()
             .into_owned();
         eprintln!("  building the qemu-m4 firmware of {name}");
-        let fw = tinymtl::qemu::build(&tinymtl::qemu::QEMU_M4, &Builder::new(&m)).map_err(|e| e.to_string())?;
+        let fw = tinymtl::qemu::build(&tinymtl::qemu::QEMU_M4, &Builder::new(&m))
+            .map_err(|e| e.to_string())?;
         let cs = tinymtl::fit::elf::measure(&fw.elf, "model").map_err(|e| e.to_string())?;
         let c = &fw.generated.compiled;
         samples.push(Sample {

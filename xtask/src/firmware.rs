@@ -6,8 +6,9 @@
 //!   relative path. Without `--check` they are rewritten; with it (part of
 //!   `test-boards`) any difference is an error naming the files.
 //! - `test-firmware`: for each model of [`MODELS`] (shapes none of the demos has: a
-//!   channels-last Keras export, a model with a branch shared by two heads), a crate
-//!   for every board written into a temporary folder outside the checkout, checked
+//!   channels-last Keras export of 3 channels, a model with a branch shared by two
+//!   heads, and one whose input is no IMU window, read from a `Source`), a crate for
+//!   each of its boards written into a temporary folder outside the checkout, checked
 //!   with rustfmt and built in release; the `qemu-m4` one is run (`cargo run
 //!   --release`, QEMU) and must print every head by its ONNX name with the values the
 //!   host build computes for the same sample, within 1e-5 * (1 + |host|).
@@ -18,8 +19,17 @@ use tinymtl::board::{Board, BOARDS};
 use tinymtl::firmware::{self, CrateOptions, Source};
 use tinymtl_codegen::Builder;
 
-/// Models `test-firmware` writes crates for (fixtures under `tests/fixtures/`).
-const MODELS: &[&str] = &["keras_conv1d_imu", "residual_layernorm_three_heads"];
+/// Models `test-firmware` writes crates for (fixtures under `tests/fixtures/`) and
+/// on which boards (`None`: all). The `Source` model is built on one board per main
+/// loop template (embassy, esp-hal) and the emulated one.
+const MODELS: &[(&str, Option<&[&str]>)] = &[
+    ("keras_imu_channels_last", None),
+    ("imu_shared_branch_dynamo", None),
+    (
+        "residual_layernorm_three_heads",
+        Some(&["qemu-m4", "nrf52840-dk", "esp32c3"]),
+    ),
+];
 
 /// The example model and its firmware configuration, from the root.
 const DEMO: &str = "examples/har/har_mtl.onnx";
@@ -94,14 +104,21 @@ pub fn test_firmware() -> Result<(), String> {
     targets.dedup();
     crate::qemu::add_targets(&targets)?;
     crate::qemu::require(&[("qemu-system-arm", "apt-get install qemu-system-arm")])?;
-    let tmp = TempDir(std::env::temp_dir().join(format!("tinymtl-firmware-{}", std::process::id())));
+    let tmp =
+        TempDir(std::env::temp_dir().join(format!("tinymtl-firmware-{}", std::process::id())));
     let root = crate::root();
     if tmp.0.starts_with(&root) {
-        return Err(format!("the temporary folder {} is inside the checkout", tmp.0.display()));
+        return Err(format!(
+            "the temporary folder {} is inside the checkout",
+            tmp.0.display()
+        ));
     }
-    for m in MODELS {
+    for &(m, boards) in MODELS {
         let model = root.join("tests/fixtures").join(format!("{m}.onnx"));
-        for b in &BOARDS {
+        for b in BOARDS
+            .iter()
+            .filter(|b| boards.is_none_or(|l| l.contains(&b.name)))
+        {
             let dir = tmp.0.join(m).join(b.name);
             let o = CrateOptions {
                 model: model.clone(),
@@ -115,7 +132,10 @@ pub fn test_firmware() -> Result<(), String> {
                 saturate: false,
             };
             firmware::write_crate(&o).map_err(|e| e.to_string())?;
-            eprintln!("\x1b[1m$ (in {}) cargo fmt --check && cargo build --release\x1b[0m", dir.display());
+            eprintln!(
+                "\x1b[1m$ (in {}) cargo fmt --check && cargo build --release\x1b[0m",
+                dir.display()
+            );
             let cargo = |args: &[&str]| {
                 let mut c = Command::new(crate::cargo());
                 c.args(args)
@@ -173,7 +193,10 @@ fn check_heads(model: &Path, text: &str) -> Result<(), String> {
         let got: Vec<f32> = line[prefix.len()..]
             .trim_end_matches(']')
             .split(", ")
-            .map(|v| v.parse::<f32>().map_err(|_| format!("bad value {v:?} in {line:?}")))
+            .map(|v| {
+                v.parse::<f32>()
+                    .map_err(|_| format!("bad value {v:?} in {line:?}"))
+            })
             .collect::<Result<_, _>>()?;
         let want = &host[h];
         let close = got.len() == want.len()

@@ -2,7 +2,7 @@
 //!
 //! - `test`: every test: `lint`, `test-host`, `qemu`, `test-browser`,
 //!   `test-conformance`, `miri`, `fixtures`, `build-targets`, `test-boards`,
-//!   `build-boards`, `own-model`, then `demo` (fails if the generated code disagrees with
+//!   `build-boards`, `test-firmware`, `own-model`, then `demo` (fails if the generated code disagrees with
 //!   onnxruntime on the board).
 //! - `lint`: `cargo fmt --check`, `clippy -D warnings`, rustdoc with `-D warnings`.
 //! - `test-host`: the tests that need nothing but cargo (`cargo test --release`: the
@@ -37,8 +37,14 @@
 //!   fixture model's firmware (emulated board) and writes the per-kernel-family table
 //!   `tinymtl inspect --board` estimates from (`cli/src/fit/kernel_code.txt`).
 //! - `miri [--full]`: the runtime's tests under Miri (`robust.rs`); `test` runs it.
-//! - `test-boards`: the board-independent `boards/imu-pipeline` host tests (mocked
-//!   I2C sensors through a generated model), clippy, rustfmt of the board crates.
+//! - `test-boards`: `gen-boards --check`, the board-independent `boards/pipeline` host
+//!   tests (mocked I2C sensors through two generated models), clippy, rustfmt of the
+//!   board crates.
+//! - `gen-boards [--check]`: `boards/*` written (or checked) as `tinymtl firmware`
+//!   writes them for the example model (`firmware.rs`).
+//! - `test-firmware`: `tinymtl firmware` crates of three fixture models for every board,
+//!   in a folder outside the checkout, rustfmt-checked and built; the qemu-m4 ones run
+//!   and compared with the host (`firmware.rs`).
 //!
 //! Each step does its own set-up (rustup components and targets, pip packages).
 
