@@ -27,6 +27,22 @@ fn tinymtl(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// The crate's Rust files are as `cargo fmt` leaves them (edition 2024).
+fn rustfmt_clean(dir: &Path) {
+    let out = Command::new("rustfmt")
+        .args(["--edition", "2024", "--check"])
+        .arg(dir.join("src/main.rs"))
+        .arg(dir.join("build.rs"))
+        .output()
+        .expect("rustfmt runs (rustup component add rustfmt)");
+    assert!(
+        out.status.success(),
+        "{}: not rustfmt-clean:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 fn compiled(name: &str) -> tinymtl_codegen::Generated {
     Builder::new(fixture(name)).build().unwrap()
 }
@@ -34,6 +50,23 @@ fn compiled(name: &str) -> tinymtl_codegen::Generated {
 #[test]
 fn a_crate_for_every_board() {
     let tmp = tempfile::tempdir().unwrap();
+    // An IMU model (channels-last) and one read from a `Source` (two inputs).
+    let source = fixture("two_input_concat.onnx");
+    for b in &tinymtl::board::BOARDS {
+        let dir = tmp.path().join(format!("{}-source", b.name));
+        let (ok, _, err) = tinymtl(&[
+            "firmware",
+            source.to_str().unwrap(),
+            "--board",
+            b.name,
+            "-o",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(ok, "{}: {err}", b.name);
+        let cfg = Config::read(&dir.join("tinymtl.toml")).unwrap();
+        assert_eq!(cfg.input.source.as_deref(), Some("sample"));
+        rustfmt_clean(&dir);
+    }
     let model = fixture("keras_conv1d_imu.onnx");
     for b in &tinymtl::board::BOARDS {
         let dir = tmp.path().join(b.name);
@@ -84,6 +117,7 @@ fn a_crate_for_every_board() {
         assert!(!main.contains("{{"), "{}: unfilled template hole", b.name);
         syn::parse_file(&main).unwrap_or_else(|e| panic!("{}: main.rs: {e}", b.name));
         syn::parse_file(&std::fs::read_to_string(dir.join("build.rs")).unwrap()).unwrap();
+        rustfmt_clean(&dir);
     }
     // A second write into a folder that is not empty is refused, then forced.
     let dir = tmp.path().join("qemu-m4");

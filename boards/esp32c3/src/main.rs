@@ -13,6 +13,7 @@ use esp_hal::main;
 use esp_hal::time::{Duration, Instant};
 use static_cell::ConstStaticCell;
 use {esp_backtrace as _, esp_println as _};
+
 use esp_hal::delay::Delay;
 use esp_hal::i2c::master::{Config, I2c};
 use esp_hal::time::Rate;

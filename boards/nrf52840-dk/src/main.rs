@@ -11,6 +11,7 @@ use embassy_executor::Spawner;
 use embassy_time::{Duration, Instant, Ticker};
 use static_cell::ConstStaticCell;
 use {defmt_rtt as _, panic_probe as _};
+
 use embassy_nrf::twim::{self, Twim};
 use embassy_nrf::{bind_interrupts, peripherals};
 use embassy_time::Timer;

@@ -11,6 +11,7 @@ use embassy_executor::Spawner;
 use embassy_time::{Duration, Instant, Ticker};
 use static_cell::ConstStaticCell;
 use {defmt_rtt as _, panic_probe as _};
+
 use embassy_stm32::i2c::{self, I2c};
 use embassy_stm32::time::Hertz;
 use embassy_time::Timer;

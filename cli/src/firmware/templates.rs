@@ -174,17 +174,19 @@ pub(super) fn render(
     };
     let title = format!("tinymtl firmware for model `{stem}`");
     let modules = t!("common", "modules.rs");
+    // The board's sensor imports are a `use` group of their own (rustfmt sorts each
+    // group), after a blank line; nothing when the input comes from a `Source`.
     let (uses, run) = if imu {
-        (f.uses_imu, f.run_imu)
+        (format!("\n{}", f.uses_imu), f.run_imu)
     } else {
-        ("", f.run_source)
+        (String::new(), f.run_source)
     };
     let main = fill(
         f.main,
         &[
             ("title", &title),
             ("input_doc", &input_doc),
-            ("uses", uses),
+            ("uses", &uses),
             ("modules", modules),
             ("run", run.trim_end_matches('\n')),
         ],

@@ -8,7 +8,10 @@
     loop {
         ticker.next().await;
         let t0 = Instant::now();
-        if runner.step(net, &mut source, |e| e.log(&app::HEADS)).is_err() {
+        if runner
+            .step(net, &mut source, |e| e.log(&app::HEADS))
+            .is_err()
+        {
             warn!("source: no input; skipped");
         }
         defmt::debug!("step: {=u64} us", t0.elapsed().as_micros());

@@ -8,7 +8,7 @@
 #![no_std]
 #![no_main]
 
-use cortex_m_rt::{entry, exception, ExceptionFrame};
+use cortex_m_rt::{ExceptionFrame, entry, exception};
 use semihosting::println;
 use static_cell::ConstStaticCell;
 use tinymtl_pipeline::{Event, Schedule};
@@ -26,9 +26,19 @@ fn main() -> ! {
     );
     let mut printed = 0;
     let mut show = |e: Event<'_>| {
-        if let Event::Head { window, head, values } = e {
+        if let Event::Head {
+            window,
+            head,
+            values,
+        } = e
+        {
             let spec = &app::HEADS[head];
-            println!("window {}: {} = {}", window, spec.name, spec.show.apply(values));
+            println!(
+                "window {}: {} = {}",
+                window,
+                spec.name,
+                spec.show.apply(values)
+            );
             println!("head {}: {:?}", spec.name, values);
             printed += 1;
         }
