@@ -322,3 +322,46 @@ fn config_errors_name_the_file_and_the_key() {
         "{e}"
     );
 }
+
+#[test]
+fn hostile_file_names_stay_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let name = "we\"ird ]\n$(x).onnx";
+    let model = tmp.path().join(name);
+    std::fs::copy(fixture("keras_conv1d_imu.onnx"), &model).unwrap();
+    let dir = tmp.path().join("fw \"x\"");
+    let (ok, out, err) = tinymtl(&[
+        "firmware",
+        model.to_str().unwrap(),
+        "--board",
+        "nrf52840-dk",
+        "-o",
+        dir.to_str().unwrap(),
+        "--tinymtl",
+        "/path/with \"quotes\"\n[x]",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    // Both TOML files parse, and name exactly the files given.
+    let cargo: toml::Table = std::fs::read_to_string(dir.join("Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let name_ok = cargo["package"]["name"].as_str().unwrap();
+    assert!(
+        name_ok
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-'),
+        "{name_ok}"
+    );
+    let path = cargo["dependencies"]["tinymtl-runtime"]["path"]
+        .as_str()
+        .unwrap();
+    assert_eq!(path, "/path/with \"quotes\"\n[x]/runtime");
+    let cfg = Config::read(&dir.join("tinymtl.toml")).unwrap();
+    assert!(dir.join(&cfg.model).is_file(), "{}", cfg.model);
+    // Nothing of the name reaches the Rust files but a sanitized stem.
+    let main = std::fs::read_to_string(dir.join("src/main.rs")).unwrap();
+    assert!(!main.contains("$(x)") && !main.contains("we\""), "{main}");
+    syn::parse_file(&main).unwrap();
+}
