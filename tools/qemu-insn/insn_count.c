@@ -10,8 +10,8 @@
  * Debian's QEMU ships neither qemu-plugin.h nor its plugins, so the few declarations
  * used are written out here; they match include/qemu/qemu-plugin.h of QEMU 7.2
  * (plugin API version 1) and are unchanged in later versions. The version this file
- * declares comes from -DTINYMTL_PLUGIN_API=N (codegen/src/qemu.rs picks it from
- * `qemu-system-arm --version`).
+ * declares comes from -DTINYMTL_PLUGIN_API=N (cli/src/qemu/bench.rs picks it from
+ * `qemu-system-arm --version` or `qemu-system-riscv32 --version`).
  *
  * Build: gcc -O2 -shared -fPIC -o libinsn_count.so insn_count.c
  * Run:   qemu-system-arm ... -plugin ./libinsn_count.so,start=0xADDR,stop=0xADDR -d plugin
@@ -43,7 +43,7 @@ void qemu_plugin_outs(const char *string);
 
 __attribute__((visibility("default"))) int qemu_plugin_version = TINYMTL_PLUGIN_API;
 
-/* One vCPU (mps2-an386 is single-core): plain globals suffice. */
+/* One vCPU (every emulated machine runs one core): plain globals suffice. */
 static uint64_t total, window, start_pc = ~0ull, stop_pc = ~0ull;
 static bool in_window;
 static unsigned windows;

@@ -181,3 +181,48 @@ impl QemuTarget {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_target_is_found_by_its_names_and_its_memory_does_not_overlap() {
+        for t in TARGETS {
+            assert_eq!(QemuTarget::by_name(t.name), Some(t));
+            assert!(t.name.starts_with("qemu-"), "{}", t.name);
+            let (f, r) = (u64::from(t.flash_origin), u64::from(t.ram_origin));
+            let (fl, rl) = (t.flash_bytes as u64, t.ram_bytes as u64);
+            assert!(
+                f + fl <= r || r + rl <= f,
+                "{}: flash and RAM overlap",
+                t.name
+            );
+            assert!(r + rl <= 1 << 32, "{}: RAM beyond 4 GiB", t.name);
+        }
+        // The firmware's `build.rs` knows only the Rust target: each one names one row.
+        for t in TARGETS {
+            assert_eq!(QemuTarget::by_rust_target(t.rust_target), Some(t));
+        }
+        assert_eq!(QemuTarget::by_name("qemu-m7"), None);
+    }
+
+    #[test]
+    fn memory_x_names_the_regions_each_runtime_crate_expects() {
+        let arm = QEMU_M33.memory_x();
+        assert!(
+            arm.contains("FLASH : ORIGIN = 0x10000000, LENGTH = 4096K"),
+            "{arm}"
+        );
+        assert!(
+            arm.contains("RAM   : ORIGIN = 0x38000000, LENGTH = 4096K"),
+            "{arm}"
+        );
+        assert!(!arm.contains("REGION_ALIAS"), "{arm}");
+        let rv = QEMU_RV32.memory_x();
+        for region in ["TEXT", "RODATA", "DATA", "BSS", "HEAP", "STACK"] {
+            assert!(rv.contains(&format!("\"REGION_{region}\"")), "{rv}");
+        }
+        assert_eq!(QEMU_RV32.link_args()[0], "-Tmemory.x");
+    }
+}

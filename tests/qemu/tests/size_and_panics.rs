@@ -7,16 +7,16 @@
 //!   high-water mark measured under QEMU (painted stack). Growth beyond the golden's
 //!   tolerance fails; `cargo xtask size --bless` (`TINYMTL_BLESS=1`) rewrites the
 //!   goldens.
-//! - Panic-free inference: in the qemu-m4 ELF of the runner firmware and of every
-//!   fixture model's firmware, no panicking function is reachable from
-//!   `tinymtl_infer` or the model's functions, there is no recursion nor indirect
-//!   call, and the worst-case stack of the inference path (from the prologues) is
-//!   reported (the call-graph reader knows Arm's `bl`/`b`; the other targets run the
-//!   same Rust).
+//! - Panic-free inference: in the qemu-m4 ELF of the runner firmware and in every
+//!   fixture model's firmware for qemu-m4, qemu-m0 and qemu-m33, no panicking
+//!   function is reachable from `tinymtl_infer` or the model's functions, there is no
+//!   recursion nor indirect call, and the worst-case stack of the inference path
+//!   (from the prologues) is reported. The call-graph reader reads Arm disassembly;
+//!   qemu-rv32 runs the same Rust.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use tinymtl::qemu::{self, QEMU_M4};
+use tinymtl::qemu::{self, QEMU_M0, QEMU_M33, QEMU_M4};
 use tinymtl_codegen::Builder;
 use tinymtl_host_tests::*;
 use tinymtl_verify::{board, elf_sizes, golden, inference_call_graph};
@@ -135,14 +135,19 @@ fn inference_path_cannot_panic_and_does_not_recurse() {
     let mut failures = Vec::new();
     let elf = board::build(&repo().join(RUNNER)).unwrap_or_else(|e| panic!("{e}"));
     check_graph(&format!("{RUNNER} (default model)"), &elf, &mut failures);
-    for f in fixtures() {
-        let b = Builder::new(f.path(".onnx"));
-        let g = b.build().unwrap_or_else(|e| panic!("{}: {e}", f.name));
-        if qemu::fits(&QEMU_M4, &g.compiled).is_err() {
-            continue;
+    // The Arm targets (the call-graph reader reads Arm disassembly); the firmware of
+    // each fixture is the one fixtures_on_qemu.rs runs.
+    for t in [QEMU_M4, QEMU_M0, QEMU_M33] {
+        for f in fixtures() {
+            let b = Builder::new(f.path(".onnx"));
+            let g = b.build().unwrap_or_else(|e| panic!("{}: {e}", f.name));
+            if qemu::fits(&t, &g.compiled).is_err() {
+                continue;
+            }
+            let what = format!("{} on {}", f.name, t.name);
+            let fw = qemu::build(&t, &b).unwrap_or_else(|e| panic!("{what}: {e}"));
+            check_graph(&what, &fw.elf, &mut failures);
         }
-        let fw = qemu::build(&QEMU_M4, &b).unwrap_or_else(|e| panic!("{}: {e}", f.name));
-        check_graph(&f.name, &fw.elf, &mut failures);
     }
     assert!(
         failures.is_empty(),
