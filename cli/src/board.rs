@@ -7,7 +7,7 @@
 
 use tinymtl_codegen::{Error, Result};
 
-/// The IMU driver a board's firmware uses (a cargo feature of `imu-pipeline`).
+/// The IMU driver a board's firmware uses (a cargo feature of `tinymtl-pipeline`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sensor {
     /// No sensor (emulated board): the firmware replays a compiled-in sample.
@@ -21,7 +21,7 @@ pub enum Sensor {
 }
 
 impl Sensor {
-    /// The `imu-pipeline` cargo feature of the driver, if any.
+    /// The `tinymtl-pipeline` cargo feature of the driver, if any.
     pub const fn feature(self) -> Option<&'static str> {
         match self {
             Sensor::None => None,
