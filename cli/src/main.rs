@@ -244,6 +244,32 @@ fn real_main(cli: Cli) -> Result<()> {
                 tinymtl_codegen::escape::line(&output.display().to_string()),
                 o.board.title
             );
+            // What the build and `cargo run` need, named with the command that installs it.
+            let target = o.board.target;
+            let installed = std::process::Command::new("rustup")
+                .args(["target", "list", "--installed"])
+                .output()
+                .map(|out| {
+                    String::from_utf8_lossy(&out.stdout)
+                        .lines()
+                        .any(|l| l == target)
+                })
+                .unwrap_or(true);
+            if !installed {
+                eprintln!(
+                    "note: the Rust target is not installed: rustup target add {}",
+                    o.board.target
+                );
+            }
+            let runner_found = std::env::var_os("PATH").is_some_and(|paths| {
+                std::env::split_paths(&paths).any(|d| d.join(o.board.runner).is_file())
+            });
+            if !runner_found {
+                eprintln!(
+                    "note: `cargo run --release` needs {}: {}",
+                    o.board.runner, o.board.runner_install
+                );
+            }
             Ok(())
         }
         Cmd::Inspect {
