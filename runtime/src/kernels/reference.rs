@@ -12,7 +12,7 @@ use super::elementwise::{BinOp, Broadcast, Operand};
 use super::movement::{ConcatShape, Strided, MAX_RANK};
 use super::norm::{ChannelShape, LayerNormShape};
 use super::pool::PoolShape;
-use super::reduce::ReduceShape;
+use super::reduce::{ReduceOp, ReduceShape};
 use super::softmax::SoftmaxShape;
 use super::{Act, Post};
 use half::f16;
@@ -229,6 +229,40 @@ pub fn reduce_mean(x: &[f32], y: &mut [f32], s: ReduceShape) {
                 acc += f64::from(x[(o * r + j) * inner + i]);
             }
             y[o * inner + i] = (acc / r as f64) as f32;
+        }
+    }
+}
+
+/// `op` over the middle axis of `outer x reduced x inner`, in f64; Max and Min give NaN
+/// when any reduced value is NaN.
+pub fn reduce(x: &[f32], y: &mut [f32], s: ReduceShape, op: ReduceOp) {
+    let (outer, r, inner) = (s.outer, s.reduced, s.inner);
+    for o in 0..outer {
+        for i in 0..inner {
+            let vals = (0..r).map(|j| f64::from(x[(o * r + j) * inner + i]));
+            let v = match op {
+                ReduceOp::Mean => vals.sum::<f64>() / r as f64,
+                ReduceOp::Sum => vals.sum::<f64>(),
+                ReduceOp::L2 => libm::sqrt(vals.map(|v| v * v).sum::<f64>()),
+                ReduceOp::Max | ReduceOp::Min => {
+                    let mut m = if op == ReduceOp::Max {
+                        f64::NEG_INFINITY
+                    } else {
+                        f64::INFINITY
+                    };
+                    for v in vals {
+                        if v.is_nan() || m.is_nan() {
+                            m = f64::NAN;
+                        } else if op == ReduceOp::Max {
+                            m = m.max(v);
+                        } else {
+                            m = m.min(v);
+                        }
+                    }
+                    m
+                }
+            };
+            y[o * inner + i] = v as f32;
         }
     }
 }

@@ -13,3 +13,4 @@ mod elementwise;
 mod movement;
 mod norm;
 mod pool;
+mod reduce;
