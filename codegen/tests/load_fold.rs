@@ -391,6 +391,24 @@ fn reduce_mean_on_constant() {
     assert_eq!(folded_operand(m, "m"), [2.0, 6.0]);
 }
 
+/// ReduceL2 and ReduceMax of constants (no longer fold-only ops) still fold; Max of a
+/// NaN is NaN, as at run time.
+#[test]
+fn reduce_l2_and_max_on_constant() {
+    for (op, want) in [("ReduceL2", 5.0), ("ReduceMax", 4.0)] {
+        let m = M::new(18)
+            .input("x", &[2])
+            .init_f32("d", &[2, 2], &[3.0, f32::NAN, 4.0, 1.0])
+            .init_i64("ax", &[1], &[0])
+            .n("r", op, &["d", "ax"], &["m"], vec![ai("keepdims", 0)])
+            .n("add", "Add", &["x", "m"], &["y"], vec![])
+            .output("y");
+        let got = folded_operand(m, "m");
+        assert_eq!(got[0], want, "{op}");
+        assert!(got[1].is_nan(), "{op}: {got:?}");
+    }
+}
+
 #[test]
 fn activation_only_used_by_shape_is_dropped() {
     let g = M::new(13)

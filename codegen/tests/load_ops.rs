@@ -1,6 +1,8 @@
 //! Op translation and shape inference of the ONNX loader, on models built in code.
 
 mod load_support;
+#[path = "load_ops/reduce.rs"]
+mod reduce;
 
 use load_support::*;
 use tinymtl_codegen::ir::{BinaryOp, ConvAttrs, Op, PoolAttrs, PoolKind, TensorKind, UnaryOp};
@@ -448,80 +450,6 @@ fn maxpool_1d() {
         .output("y")
         .ok();
     assert_eq!(out_shape(&g, 0), [1, 4, 4]);
-}
-
-#[test]
-fn reduce_mean_axes_attribute_and_input() {
-    let g = M::new(13)
-        .input("x", &[1, 4, 3, 3])
-        .n(
-            "r",
-            "ReduceMean",
-            &["x"],
-            &["y"],
-            vec![ais("axes", &[-1, 2])],
-        )
-        .output("y")
-        .ok();
-    assert_eq!(
-        only_node(&g).op,
-        Op::ReduceMean {
-            axes: vec![2, 3],
-            keepdims: true
-        }
-    );
-    assert_eq!(out_shape(&g, 0), [1, 4, 1, 1]);
-
-    let g = M::new(18)
-        .input("x", &[1, 4, 3, 3])
-        .init_i64("axes", &[1], &[1])
-        .n(
-            "r",
-            "ReduceMean",
-            &["x", "axes"],
-            &["y"],
-            vec![ai("keepdims", 0)],
-        )
-        .output("y")
-        .ok();
-    assert_eq!(
-        only_node(&g).op,
-        Op::ReduceMean {
-            axes: vec![1],
-            keepdims: false
-        }
-    );
-    assert_eq!(out_shape(&g, 0), [1, 3, 3]);
-
-    // Empty axes: all axes.
-    let g = M::new(18)
-        .input("x", &[2, 3])
-        .n("r", "ReduceMean", &["x"], &["y"], vec![])
-        .output("y")
-        .ok();
-    assert_eq!(
-        only_node(&g).op,
-        Op::ReduceMean {
-            axes: vec![0, 1],
-            keepdims: true
-        }
-    );
-    assert_eq!(out_shape(&g, 0), [1, 1]);
-
-    // noop_with_empty_axes: the input itself (kept as a copy under the output name).
-    let g = M::new(18)
-        .input("x", &[2, 3])
-        .n(
-            "r",
-            "ReduceMean",
-            &["x"],
-            &["y"],
-            vec![ai("noop_with_empty_axes", 1)],
-        )
-        .output("y")
-        .ok();
-    assert_eq!(only_node(&g).op, Op::Reshape);
-    assert_eq!(out_shape(&g, 0), [2, 3]);
 }
 
 #[test]

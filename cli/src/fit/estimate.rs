@@ -68,7 +68,7 @@ fn step_families(k: &Kernel) -> Vec<&'static str> {
             .collect(),
         Kernel::MatMul(_) => vec!["dense"],
         Kernel::Pool { .. } => vec!["pool"],
-        Kernel::ReduceMean(_) => vec!["reduce"],
+        Kernel::Reduce(..) => vec!["reduce"],
         Kernel::Softmax { .. } => vec!["softmax"],
         Kernel::LayerNorm { .. } => vec!["norm"],
         Kernel::ChannelAffine { act: a, .. } => [Some("norm"), a.map(|_| "act")]

@@ -13,6 +13,8 @@
 //! [`program`] is the level below: the graph lowered to runtime kernel calls, which
 //! the passes produce and transform and the emitter and reports read.
 
+pub use tinymtl_runtime::kernels::reduce::ReduceOp;
+
 pub mod program;
 pub mod shape;
 
@@ -120,8 +122,16 @@ pub enum Op {
     Pool(PoolAttrs),
     /// GlobalAveragePool. Inputs: `[X]` (rank >= 3).
     GlobalAveragePool,
-    /// ReduceMean over `axes` (sorted, non-negative, non-empty). Inputs: `[X]`.
-    ReduceMean { axes: Vec<usize>, keepdims: bool },
+    /// ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL2 (and GlobalMaxPool) over
+    /// `axes` (sorted, non-negative, non-empty). Inputs: `[X]`.
+    Reduce {
+        /// Which reduction.
+        op: ReduceOp,
+        /// The reduced axes.
+        axes: Vec<usize>,
+        /// Whether they stay as 1s.
+        keepdims: bool,
+    },
     /// LayerNormalization over axes `axis..rank`. Inputs: `[X, scale]` or `[X, scale, B]`.
     LayerNorm { axis: usize, epsilon: f32 },
     /// Same data, new static shape (Reshape, Flatten, Squeeze, Unsqueeze). Inputs: `[X]`.

@@ -9,7 +9,7 @@ pub use tinymtl_runtime::kernels::elementwise::Broadcast;
 pub use tinymtl_runtime::kernels::movement::{Strided, MAX_RANK};
 pub use tinymtl_runtime::kernels::norm::{ChannelShape, LayerNormShape};
 pub use tinymtl_runtime::kernels::pool::PoolShape;
-pub use tinymtl_runtime::kernels::reduce::ReduceShape;
+pub use tinymtl_runtime::kernels::reduce::{ReduceOp, ReduceShape};
 pub use tinymtl_runtime::kernels::softmax::SoftmaxShape;
 
 /// Index into [`Program::values`].
@@ -152,8 +152,8 @@ pub enum Kernel {
         /// Average pooling: whether padded positions count in the divisor.
         count_include_pad: bool,
     },
-    /// `[x]`.
-    ReduceMean(ReduceShape),
+    /// `[x]`: one reduction of `x` viewed as `outer x reduced x inner`.
+    Reduce(ReduceOp, ReduceShape),
     /// `[x]`.
     Softmax {
         /// The axis and what lies around it.
@@ -224,7 +224,7 @@ impl Kernel {
             Kernel::Conv { .. } => "conv",
             Kernel::Pool { max: true, .. } => "max_pool",
             Kernel::Pool { max: false, .. } => "avg_pool",
-            Kernel::ReduceMean { .. } => "reduce_mean",
+            Kernel::Reduce(op, _) => op.kernel(),
             Kernel::Softmax { log: false, .. } => "softmax",
             Kernel::Softmax { log: true, .. } => "log_softmax",
             Kernel::LayerNorm { .. } => "layer_norm",

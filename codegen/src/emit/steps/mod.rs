@@ -63,7 +63,7 @@ fn call(k: &Call) -> TokenStream {
             shape,
             count_include_pad,
         } => pool::pool(k, *max, shape, *count_include_pad),
-        Kernel::ReduceMean(shape) => reduce::reduce_mean(k, shape),
+        Kernel::Reduce(op, shape) => reduce::reduce(k, *op, shape),
         Kernel::Softmax { shape, log } => softmax::softmax(k, shape, *log),
         Kernel::LayerNorm {
             shape,

@@ -1,12 +1,15 @@
-//! Calls into `kernels::reduce`: means over a block of axes.
+//! Calls into `kernels::reduce`: Mean, Sum, Max, Min or L2 over a block of axes.
 
 use super::Call;
 use crate::emit::shapes::Lit;
-use crate::ir::program::ReduceShape;
-use proc_macro2::TokenStream;
+use crate::ir::program::{ReduceOp, ReduceShape};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-pub(super) fn reduce_mean(k: &Call, shape: &ReduceShape) -> TokenStream {
+/// `reduce::reduce_<op>(x, y, shape)`: the op is fixed at generation time, so the
+/// device calls the one loop it needs.
+pub(super) fn reduce(k: &Call, op: ReduceOp, shape: &ReduceShape) -> TokenStream {
     let (x, shape) = (k.x(), Lit(shape));
-    quote!(reduce::reduce_mean(#x, y, #shape);)
+    let f = Ident::new(op.kernel(), Span::call_site());
+    quote!(reduce::#f(#x, y, #shape);)
 }

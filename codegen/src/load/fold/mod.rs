@@ -46,10 +46,7 @@ pub(crate) const FOLD_ONLY_OPS: &[&str] = &[
     "Not",
     "Or",
     "Range",
-    "ReduceMax",
-    "ReduceMin",
     "ReduceProd",
-    "ReduceSum",
     "Shape",
     "Size",
     "Sum",
@@ -180,7 +177,7 @@ pub(crate) fn fold_only(ctx: &NodeCtx, g: &GraphBuilder) -> Result<Vec<Const>> {
         "Where" => elementwise::where_(ctx)?,
         "Expand" => elementwise::expand(ctx)?,
         "Min" | "Max" | "Sum" => elementwise::variadic(ctx)?,
-        "ReduceMax" | "ReduceMin" | "ReduceProd" | "ReduceSum" => reduce::reduce_op(ctx)?,
+        "ReduceProd" => reduce::reduce_op(ctx)?,
         op => return Err(ctx.err(format!("internal: no evaluator for {op}"))),
     };
     Ok(vec![c])

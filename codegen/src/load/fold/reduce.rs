@@ -1,6 +1,6 @@
-//! Reductions of constants (ReduceMax/Min/Prod/Sum; ReduceMean's constant case comes
-//! from [`crate::load::ops`]) and the axes / output shape rules shared with the
-//! ReduceMean of activations.
+//! Reductions of constants (ReduceProd here; the constant case of ReduceMean / Sum /
+//! Max / Min / L2 comes from [`crate::load::ops`]) and the axes / output shape rules
+//! shared with the reductions of activations.
 
 use super::{checked_numel, cin, out_const, shape_values, strided_indices};
 use crate::error::Result;
@@ -8,7 +8,7 @@ use crate::ir::shape;
 use crate::load::node::NodeCtx;
 use crate::load::value::{Const, Data, Value};
 
-/// ReduceMax, ReduceMin, ReduceProd, ReduceSum of a constant.
+/// ReduceProd (or any [`reduce`] op) of a constant.
 pub(super) fn reduce_op(ctx: &NodeCtx) -> Result<Const> {
     let x = cin(ctx, 0)?.clone();
     let (axes, keepdims) = reduce_axes(ctx, x.shape.len())?;
@@ -86,7 +86,8 @@ pub(crate) fn reduced_shape(shape: &[usize], axes: &[usize], keepdims: bool) -> 
         .collect()
 }
 
-/// Evaluates ReduceMax/Min/Prod/Sum/Mean on a constant.
+/// Evaluates ReduceMax/Min/Prod/Sum/Mean/L2 on a constant (Max/Min: NaN if any is
+/// NaN, as the runtime kernels).
 pub(crate) fn reduce(ctx: &NodeCtx, x: &Const, axes: &[usize], keepdims: bool) -> Result<Const> {
     let kept = reduced_shape(&x.shape, axes, true);
     let out_n = checked_numel(ctx, &kept)?;
@@ -109,19 +110,24 @@ pub(crate) fn reduce(ctx: &NodeCtx, x: &Const, axes: &[usize], keepdims: bool) -
             Data::I(v) => {
                 let e = v[k];
                 acc_i[o] = Some(match (acc_i[o], ctx.op) {
+                    (None, "ReduceL2") => e.wrapping_mul(e),
                     (None, _) => e,
                     (Some(a), "ReduceMax") => a.max(e),
                     (Some(a), "ReduceMin") => a.min(e),
                     (Some(a), "ReduceProd") => a.wrapping_mul(e),
+                    (Some(a), "ReduceL2") => a.wrapping_add(e.wrapping_mul(e)),
                     (Some(a), _) => a.wrapping_add(e),
                 });
             }
             Data::F(v) => {
                 let e = f64::from(v[k]);
                 acc[o] = Some(match (acc[o], ctx.op) {
+                    (None, "ReduceL2") => e * e,
                     (None, _) => e,
+                    (Some(a), "ReduceMax" | "ReduceMin") if a.is_nan() || e.is_nan() => f64::NAN,
                     (Some(a), "ReduceMax") => a.max(e),
                     (Some(a), "ReduceMin") => a.min(e),
+                    (Some(a), "ReduceL2") => a + e * e,
                     (Some(a), "ReduceProd") => a * e,
                     (Some(a), _) => a + e,
                 });
@@ -132,7 +138,14 @@ pub(crate) fn reduce(ctx: &NodeCtx, x: &Const, axes: &[usize], keepdims: bool) -
     let data = match &x.data {
         Data::I(_) if ctx.op != "ReduceMean" => {
             let empty = if ctx.op == "ReduceProd" { 1 } else { 0 };
-            Data::I(acc_i.into_iter().map(|a| a.unwrap_or(empty)).collect())
+            let l2 = ctx.op == "ReduceL2";
+            Data::I(
+                acc_i
+                    .into_iter()
+                    .map(|a| a.unwrap_or(empty))
+                    .map(|a| if l2 { (a as f64).sqrt() as i64 } else { a })
+                    .collect(),
+            )
         }
         Data::I(_) => Data::I(
             acc_i
@@ -141,12 +154,22 @@ pub(crate) fn reduce(ctx: &NodeCtx, x: &Const, axes: &[usize], keepdims: bool) -
                 .collect(),
         ),
         Data::F(_) => {
-            let empty = if ctx.op == "ReduceProd" { 1.0 } else { 0.0 };
+            // The empty set gives the op's identity (ONNX: -inf for Max, +inf for Min).
+            let empty = match ctx.op {
+                "ReduceProd" => 1.0,
+                "ReduceMax" => f64::NEG_INFINITY,
+                "ReduceMin" => f64::INFINITY,
+                _ => 0.0,
+            };
             Data::F(
                 acc.into_iter()
                     .map(|a| {
                         let a = a.unwrap_or(empty);
-                        (if ctx.op == "ReduceMean" { a / count } else { a }) as f32
+                        (match ctx.op {
+                            "ReduceMean" => a / count,
+                            "ReduceL2" => a.sqrt(),
+                            _ => a,
+                        }) as f32
                     })
                     .collect(),
             )

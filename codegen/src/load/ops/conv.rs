@@ -1,9 +1,9 @@
-//! Conv, MaxPool, AveragePool (1-D and 2-D) and GlobalAveragePool.
+//! Conv, MaxPool, AveragePool (1-D and 2-D), GlobalAveragePool and GlobalMaxPool.
 
 use super::Outcome;
 use crate::error::Result;
 use crate::ir::shape::{self, AutoPad};
-use crate::ir::{ConvAttrs, Op, PoolAttrs, PoolKind};
+use crate::ir::{ConvAttrs, Op, PoolAttrs, PoolKind, ReduceOp};
 use crate::load::graph_builder::GraphBuilder;
 use crate::load::node::NodeCtx;
 use crate::load::value::Value;
@@ -318,6 +318,24 @@ pub(super) fn pool(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
 
 /// GlobalAveragePool: mean over all spatial dims, kept as 1s.
 pub(super) fn global_average_pool(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
+    global_pool(ctx, g, |_| Op::GlobalAveragePool)
+}
+
+/// GlobalMaxPool: a ReduceMax over all spatial dims, kept as 1s.
+pub(super) fn global_max_pool(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
+    global_pool(ctx, g, |rank| Op::Reduce {
+        op: ReduceOp::Max,
+        axes: (2..rank).collect(),
+        keepdims: true,
+    })
+}
+
+/// Checks a global pool's input (rank >= 3) and makes `op(rank)` over it.
+fn global_pool(
+    ctx: &NodeCtx,
+    g: &mut GraphBuilder,
+    op: impl FnOnce(usize) -> Op,
+) -> Result<Outcome> {
     ctx.check_attrs(&[])?;
     let xs = g.in_shape(ctx, 0)?;
     if xs.len() < 3 {
@@ -329,7 +347,7 @@ pub(super) fn global_average_pool(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result
     let mut out = xs[..2].to_vec();
     out.resize(xs.len(), 1);
     Ok(Outcome::Compute {
-        op: Op::GlobalAveragePool,
+        op: op(xs.len()),
         inputs: vec![x],
         shape: out,
     })

@@ -12,7 +12,7 @@ use super::graph_builder::GraphBuilder;
 use super::node::NodeCtx;
 use super::value::{Const, Value};
 use crate::error::Result;
-use crate::ir::{Op, TensorId};
+use crate::ir::{Op, ReduceOp, TensorId};
 
 /// What converting a node gives.
 pub(crate) enum Outcome {
@@ -48,6 +48,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Gelu",
     "Gemm",
     "GlobalAveragePool",
+    "GlobalMaxPool",
     "HardSigmoid",
     "HardSwish",
     "Identity",
@@ -59,7 +60,11 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Mul",
     "Pad",
     "Pow",
+    "ReduceL2",
+    "ReduceMax",
     "ReduceMean",
+    "ReduceMin",
+    "ReduceSum",
     "Relu",
     "Reshape",
     "Sigmoid",
@@ -99,10 +104,15 @@ pub(crate) fn convert(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
         "Conv" => conv::conv(ctx, g),
         "MaxPool" | "AveragePool" => conv::pool(ctx, g),
         "GlobalAveragePool" => conv::global_average_pool(ctx, g),
+        "GlobalMaxPool" => conv::global_max_pool(ctx, g),
         "BatchNormalization" => norm::batch_norm(ctx, g),
         "LayerNormalization" => norm::layer_norm(ctx, g),
         "Softmax" | "LogSoftmax" => norm::softmax(ctx, g),
-        "ReduceMean" => norm::reduce_mean(ctx, g),
+        "ReduceMean" => norm::reduce(ctx, g, ReduceOp::Mean),
+        "ReduceSum" => norm::reduce(ctx, g, ReduceOp::Sum),
+        "ReduceMax" => norm::reduce(ctx, g, ReduceOp::Max),
+        "ReduceMin" => norm::reduce(ctx, g, ReduceOp::Min),
+        "ReduceL2" => norm::reduce(ctx, g, ReduceOp::L2),
         op if FOLD_ONLY_OPS.contains(&op) => fold::fold_only(ctx, g).map(Outcome::Consts),
         op => Err(ctx.err(format!(
             "op '{op}' is not supported. Supported ops: {}; evaluated at load time when their \

@@ -1,9 +1,9 @@
 //! Normalizations and reductions: BatchNormalization (inference), LayerNormalization,
-//! Softmax / LogSoftmax, ReduceMean.
+//! Softmax / LogSoftmax, ReduceMean / Sum / Max / Min / L2.
 
 use super::Outcome;
 use crate::error::Result;
-use crate::ir::{shape, Op};
+use crate::ir::{shape, Op, ReduceOp};
 use crate::load::fold;
 use crate::load::graph_builder::GraphBuilder;
 use crate::load::node::NodeCtx;
@@ -161,9 +161,10 @@ pub(super) fn softmax(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     })
 }
 
-/// ReduceMean (axes attribute before opset 18, input from 18; empty axes mean all
-/// axes unless `noop_with_empty_axes`). Folded on constants.
-pub(super) fn reduce_mean(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
+/// ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL2 (axes attribute before opset
+/// 18 — 13 for ReduceSum —, a constant input after; negative axes count from the end;
+/// empty axes mean all axes unless `noop_with_empty_axes`). Folded on constants.
+pub(super) fn reduce(ctx: &NodeCtx, g: &mut GraphBuilder, op: ReduceOp) -> Result<Outcome> {
     let x = ctx.req(0)?.clone();
     let xs = g.shape_of(&x);
     let (axes, keepdims) = fold::reduce_axes(ctx, xs.len())?;
@@ -182,7 +183,7 @@ pub(super) fn reduce_mean(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome
     }
     Ok(Outcome::Compute {
         shape: fold::reduced_shape(&xs, &axes, keepdims),
-        op: Op::ReduceMean { axes, keepdims },
+        op: Op::Reduce { op, axes, keepdims },
         inputs: vec![id],
     })
 }

@@ -2,7 +2,7 @@
 //! submodule per op family (as `load::ops`) lowers the nodes of that family.
 //!
 //! Each node maps to one kernel (or a short sequence: a transpose before a Gemm with
-//! `transA`, one reduction per contiguous block of ReduceMean axes). Constants are
+//! `transA`, one reduction per contiguous block of Reduce* axes). Constants are
 //! laid out for the kernel here (dense weights as `n x k`, one row per output) and
 //! rounded to f16 through [`super::consts`].
 
@@ -141,7 +141,7 @@ impl Lowerer<'_, '_> {
             Op::Softmax { axis, log } => self.softmax(node, *axis, *log),
             Op::Pool(a) => self.pool(node, a),
             Op::GlobalAveragePool => self.global_average_pool(node),
-            Op::ReduceMean { axes, .. } => self.reduce_mean(node, axes),
+            Op::Reduce { op, axes, .. } => self.reduce(node, *op, axes),
             Op::LayerNorm { axis, epsilon } => self.layer_norm(node, *axis, *epsilon),
             Op::Reshape => self.reshape(node),
             Op::Transpose { perm } => self.transpose(node, perm),
