@@ -351,3 +351,36 @@ fn a_computed_rank_0_operand_broadcasts() {
     let b = bcast.as_ref().expect("broadcast, not a plain zip");
     assert_eq!(b.b.iter().sum::<usize>(), 0, "{b:?}");
 }
+
+/// Non-adjacent reduced axes lower to one kernel call per run of consecutive axes,
+/// each on the previous call's output.
+#[test]
+fn a_reduction_over_non_adjacent_axes_is_a_chain_of_runs() {
+    use tinymtl_codegen::ir::program::{ReduceOp, ReduceShape};
+    let mut g = G::new(&[("x", vec![2, 3, 4, 5])]);
+    let y = g.node(
+        Op::Reduce {
+            op: ReduceOp::L2,
+            axes: vec![0, 2, 3],
+            keepdims: false,
+        },
+        vec![0],
+        vec![3],
+    );
+    g.output(y, "y");
+    let c = g.compile();
+    let kernels: Vec<&Kernel> = c.program.steps.iter().map(|s| &s.kernel).collect();
+    let shape = |outer, reduced, inner| ReduceShape {
+        outer,
+        reduced,
+        inner,
+    };
+    assert_eq!(
+        kernels,
+        [
+            &Kernel::Reduce(ReduceOp::L2, shape(1, 2, 60)),
+            &Kernel::Reduce(ReduceOp::L2, shape(3, 20, 1)),
+        ]
+    );
+    assert_plan_valid(&c);
+}

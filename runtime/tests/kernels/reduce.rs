@@ -116,3 +116,53 @@ fn l2_and_sum_of_a_known_block() {
     reduce(&x, &mut y, s, ReduceOp::Sum);
     assert_eq!(y, [3.0, 3.0]);
 }
+
+/// The lowering's claim: reducing axes 0 and 2 of `[a, b, c]` as two chained calls
+/// (axis 0 as `1 x a x b*c`, then axis 2 of the `[1, b, c]` result as `b x c x 1`)
+/// equals reducing both at once, for every op.
+#[test]
+fn chained_runs_equal_one_reduction_over_both_axes() {
+    let (a, b, c) = (3usize, 4usize, 5usize);
+    let x: Vec<f32> = (0..a * b * c)
+        .map(|i| ((i * 37 % 23) as f32 - 11.0) / 7.0)
+        .collect();
+    for op in [
+        ReduceOp::Mean,
+        ReduceOp::Sum,
+        ReduceOp::Max,
+        ReduceOp::Min,
+        ReduceOp::L2,
+    ] {
+        let mut t = vec![0.0; b * c];
+        let s1 = ReduceShape {
+            outer: 1,
+            reduced: a,
+            inner: b * c,
+        };
+        reduce(&x, &mut t, s1, op);
+        let mut got = vec![0.0; b];
+        let s2 = ReduceShape {
+            outer: b,
+            reduced: c,
+            inner: 1,
+        };
+        reduce(&t, &mut got, s2, op);
+        // Reference: gather each group of axis 1 explicitly and reduce it as one block.
+        let mut want = vec![0.0; b];
+        for (j, w) in want.iter_mut().enumerate() {
+            let group: Vec<f32> = (0..a)
+                .flat_map(|i| (0..c).map(move |k| (i * b + j) * c + k))
+                .map(|at| x[at])
+                .collect();
+            let one = ReduceShape {
+                outer: 1,
+                reduced: a * c,
+                inner: 1,
+            };
+            r::reduce(&group, std::slice::from_mut(w), one, op);
+        }
+        Approx::sum_of(a * c)
+            .check(&got, &want)
+            .unwrap_or_else(|e| panic!("{op:?}: {e}"));
+    }
+}
