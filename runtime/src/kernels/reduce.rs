@@ -130,10 +130,11 @@ pub fn reduce_l2(x: &[f32], y: &mut [f32], s: ReduceShape) {
     );
 }
 
-/// `a` if it is NaN or larger, else `b`: NaN wins from either side.
+/// `a` if it is NaN or larger, else `b`: NaN wins from either side. `|`, not `||`:
+/// both comparisons are evaluated, so the select has no short-circuit branch.
 #[inline(always)]
 fn max_nan(a: f32, b: f32) -> f32 {
-    if a > b || a.is_nan() {
+    if (a > b) | a.is_nan() {
         a
     } else {
         b
@@ -143,7 +144,7 @@ fn max_nan(a: f32, b: f32) -> f32 {
 /// `a` if it is NaN or smaller, else `b`.
 #[inline(always)]
 fn min_nan(a: f32, b: f32) -> f32 {
-    if a < b || a.is_nan() {
+    if (a < b) | a.is_nan() {
         a
     } else {
         b
