@@ -1171,9 +1171,13 @@ fn erf_gelu_is_recognized() {
         assert_eq!(input_names(&g, gelu), ["h"]);
         assert_eq!(g.tensors[g.outputs[0]].name, "y");
     }
-    // Not GELU (1 + erf replaced by 2 + erf): Erf itself is refused.
-    let e = erf_gelu(0, 2.0).err();
-    assert_node_err(&e, "erf", "Erf", &["not supported"]);
+    // Not GELU (1 + erf replaced by 2 + erf): Erf runs on its own.
+    let g = erf_gelu(0, 2.0).ok();
+    assert_eq!(node_named(&g, "erf").op, Op::Unary(UnaryOp::Erf));
+    assert!(g
+        .nodes
+        .iter()
+        .all(|n| n.op != Op::Unary(UnaryOp::Gelu { tanh: false })));
 }
 
 #[test]

@@ -12,4 +12,5 @@ mod dot;
 mod elementwise;
 mod movement;
 mod norm;
+mod pointwise;
 mod pool;
