@@ -60,6 +60,10 @@ enum Cmd {
         /// Clamp weights beyond f16's range (±65504) instead of refusing them.
         #[arg(long)]
         saturate: bool,
+        /// The shape of a graph input whose dims are symbolic (a dynamic time axis):
+        /// `NAME=D0,D1,...`, repeatable. A leading symbolic dim alone defaults to 1.
+        #[arg(long = "input-shape", value_name = "NAME=D0,D1,...", value_parser = parse_shape)]
+        input_shape: Vec<(String, Vec<usize>)>,
     },
     /// Run samples through the generated code (compiled for the host) and write the outputs.
     Run {
@@ -77,6 +81,10 @@ enum Cmd {
         /// Clamp weights beyond f16's range instead of refusing them.
         #[arg(long)]
         saturate: bool,
+        /// The shape of a graph input whose dims are symbolic (a dynamic time axis):
+        /// `NAME=D0,D1,...`, repeatable. A leading symbolic dim alone defaults to 1.
+        #[arg(long = "input-shape", value_name = "NAME=D0,D1,...", value_parser = parse_shape)]
+        input_shape: Vec<(String, Vec<usize>)>,
         /// Where the generated code runs: the host, or an emulated target under QEMU.
         #[arg(long, value_enum, default_value_t = Target::Host)]
         target: Target,
@@ -92,6 +100,10 @@ enum Cmd {
         /// Clamp weights beyond f16's range instead of refusing them.
         #[arg(long)]
         saturate: bool,
+        /// The shape of a graph input whose dims are symbolic (a dynamic time axis):
+        /// `NAME=D0,D1,...`, repeatable. A leading symbolic dim alone defaults to 1.
+        #[arg(long = "input-shape", value_name = "NAME=D0,D1,...", value_parser = parse_shape)]
+        input_shape: Vec<(String, Vec<usize>)>,
     },
     /// Write a standalone firmware crate for a model and a board: `cargo build --release`
     /// in it builds the firmware, `cargo run --release` flashes it (or, for qemu-m4,
@@ -126,6 +138,10 @@ enum Cmd {
         /// Clamp weights beyond f16's range instead of refusing them.
         #[arg(long)]
         saturate: bool,
+        /// The shape of a graph input whose dims are symbolic (a dynamic time axis):
+        /// `NAME=D0,D1,...`, repeatable. A leading symbolic dim alone defaults to 1.
+        #[arg(long = "input-shape", value_name = "NAME=D0,D1,...", value_parser = parse_shape)]
+        input_shape: Vec<(String, Vec<usize>)>,
     },
     /// Show the trunk, branches and heads with their parameters, MACs, bytes and arena.
     Inspect {
@@ -137,6 +153,10 @@ enum Cmd {
         /// Clamp weights beyond f16's range instead of refusing them.
         #[arg(long)]
         saturate: bool,
+        /// The shape of a graph input whose dims are symbolic (a dynamic time axis):
+        /// `NAME=D0,D1,...`, repeatable. A leading symbolic dim alone defaults to 1.
+        #[arg(long = "input-shape", value_name = "NAME=D0,D1,...", value_parser = parse_shape)]
+        input_shape: Vec<(String, Vec<usize>)>,
         /// Add a fit report against this board's application flash and RAM
         /// (qemu-m4, nrf52840-dk, stm32f411, rp2350, esp32c3).
         #[arg(long, conflicts_with_all = ["flash", "ram"])]
@@ -171,6 +191,31 @@ fn fit_elf(_: &std::path::Path, _: &str) -> Result<fit::CodeStack> {
     ))
 }
 
+/// `NAME=D0,D1,...` of `--input-shape`.
+fn parse_shape(s: &str) -> std::result::Result<(String, Vec<usize>), String> {
+    let (name, dims) = s
+        .rsplit_once('=')
+        .ok_or_else(|| "expected NAME=D0,D1,... (e.g. imu=1,6,100)".to_string())?;
+    let dims = dims
+        .split(',')
+        .map(|d| {
+            d.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("'{}' is not a size", d.trim()))
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok((name.to_string(), dims))
+}
+
+/// The builder of `model` with the options every command shares.
+fn builder(model: &std::path::Path, saturate: bool, shapes: &[(String, Vec<usize>)]) -> Builder {
+    shapes
+        .iter()
+        .fold(Builder::new(model).saturate(saturate), |b, (n, d)| {
+            b.input_shape(n, d)
+        })
+}
+
 fn warn(ws: &[String]) {
     for w in ws {
         eprintln!("warning: {}", tinymtl_codegen::escape::line(w));
@@ -193,8 +238,9 @@ fn real_main(cli: Cli) -> Result<()> {
             model,
             output,
             saturate,
+            input_shape,
         } => {
-            let mut b = Builder::new(&model).saturate(saturate);
+            let mut b = builder(&model, saturate, &input_shape);
             if let Some(stem) = output.file_stem() {
                 b = b.module_name(stem.to_string_lossy());
             }
@@ -212,6 +258,7 @@ fn real_main(cli: Cli) -> Result<()> {
             no_copy,
             force,
             saturate,
+            input_shape,
         } => {
             let tinymtl = match tinymtl {
                 None => firmware::Source::this_checkout(),
@@ -236,6 +283,7 @@ fn real_main(cli: Cli) -> Result<()> {
                 no_copy,
                 force,
                 saturate,
+                input_shapes: input_shape,
             };
             let files = firmware::write_crate(&o)?;
             println!(
@@ -276,6 +324,7 @@ fn real_main(cli: Cli) -> Result<()> {
             model,
             html,
             saturate,
+            input_shape,
             board,
             flash,
             ram,
@@ -290,7 +339,7 @@ fn real_main(cli: Cli) -> Result<()> {
                 )),
                 _ => None,
             };
-            let b = Builder::new(&model).saturate(saturate);
+            let b = builder(&model, saturate, &input_shape);
             let g = b.build()?;
             let name = model.display().to_string();
             let fit = match &memory {
@@ -325,9 +374,10 @@ fn real_main(cli: Cli) -> Result<()> {
             output,
             heads,
             saturate,
+            input_shape,
             target,
         } => {
-            let b = Builder::new(&model).saturate(saturate);
+            let b = builder(&model, saturate, &input_shape);
             let g = match target.qemu() {
                 None => host::run_files(&b, &inputs, &output, &heads)?,
                 Some(q) => qemu::run_files(&q, &b, &inputs, &output, &heads)?,
@@ -339,8 +389,9 @@ fn real_main(cli: Cli) -> Result<()> {
             model,
             target,
             saturate,
+            input_shape,
         } => {
-            let b = Builder::new(&model).saturate(saturate);
+            let b = builder(&model, saturate, &input_shape);
             let text = match target.qemu() {
                 None => host::bench(&b)?,
                 Some(q) => qemu::bench(&q, &b)?,

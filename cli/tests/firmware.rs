@@ -3,29 +3,14 @@
 //! file, non-zero exit, nothing written). Building the crates is `cargo xtask
 //! test-firmware`'s job (it needs the embedded targets).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+mod common;
+use common::{fixture, tinymtl};
 use tinymtl::firmware::config::{resolve, Config, HeadConfig};
 use tinymtl_codegen::emit::app::{ShowSpec, WindowSpec};
 use tinymtl_codegen::Builder;
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures")
-        .join(name)
-}
-
-fn tinymtl(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tinymtl"))
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// The crate's Rust files are as `cargo fmt` leaves them (edition 2024).
 fn rustfmt_clean(dir: &Path) {

@@ -24,6 +24,7 @@ pub struct Builder {
     module_name: Option<String>,
     out_dir: Option<PathBuf>,
     options: Options,
+    input_shapes: Vec<(String, Vec<usize>)>,
 }
 
 /// What a successful generation produced.
@@ -53,6 +54,7 @@ impl Builder {
             module_name: None,
             out_dir: None,
             options: Options::default(),
+            input_shapes: Vec::new(),
         }
     }
 
@@ -66,6 +68,17 @@ impl Builder {
     /// Folder [`Builder::generate`] writes into.
     pub fn out_dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.out_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// The shape of graph input `name`, fixing its symbolic dims (a dynamic time axis:
+    /// `input_shape("imu", &[1, 6, 100])`); dims the file fixes must agree. Without it
+    /// only a leading symbolic dim (the batch) defaults to 1; any other symbolic dim
+    /// is an error. Given again for the same input, the last one counts.
+    pub fn input_shape(mut self, name: impl Into<String>, shape: &[usize]) -> Self {
+        let name = name.into();
+        self.input_shapes.retain(|(n, _)| *n != name);
+        self.input_shapes.push((name, shape.to_vec()));
         self
     }
 
@@ -95,7 +108,7 @@ impl Builder {
     /// Loads, compiles and emits, without writing anything.
     pub fn build(&self) -> Result<Generated> {
         let bytes = crate::load::read_model_file(&self.model)?;
-        let graph = crate::load::load_bytes(&bytes, &self.model)?;
+        let graph = crate::load::load_bytes_with(&bytes, &self.model, &self.input_shapes)?;
         let compiled =
             passes::compile(&graph, &self.options).map_err(|e| e.in_file(&self.model))?;
         let src = SourceInfo {

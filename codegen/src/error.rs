@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::escape;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Result alias.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -12,8 +12,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// A refusal or failure, with as much location as is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
-    /// The file being read (model, external data or npz).
-    pub file: Option<PathBuf>,
+    /// The file being read (model, external data or npz); boxed, like `more`, to keep
+    /// `Result`s small.
+    pub file: Option<Box<Path>>,
     /// ONNX node name.
     pub node: Option<String>,
     /// ONNX op type.
@@ -22,6 +23,9 @@ pub struct Error {
     pub tensor: Option<String>,
     /// What is wrong, and where useful what is supported.
     pub message: String,
+    /// Further problems found in the same pass (other unsupported nodes), each shown
+    /// on a line of its own after this one (boxed: errors travel in every `Result`).
+    pub more: Option<Box<Vec<Error>>>,
 }
 
 impl Error {
@@ -33,12 +37,71 @@ impl Error {
             op: None,
             tensor: None,
             message: message.into(),
+            more: None,
         }
     }
 
-    /// Sets the file unless already set.
+    /// One error for several problems: grouped by op type, in the order first seen
+    /// (the first of each group keeps its message and says which other nodes of that
+    /// op have a problem too), at most [`MAX_GROUPS`] groups. `None` if `problems` is
+    /// empty.
+    pub fn grouped(problems: Vec<Error>) -> Option<Error> {
+        let mut groups: Vec<(Error, Vec<String>)> = Vec::new();
+        for e in problems {
+            let same = groups
+                .iter_mut()
+                .find(|(g, _)| e.op.is_some() && g.op == e.op);
+            match same {
+                Some((_, others)) => others.push(e.node.clone().unwrap_or_default()),
+                None => groups.push((e, Vec::new())),
+            }
+        }
+        let dropped = groups.len().saturating_sub(MAX_GROUPS);
+        let mut errors: Vec<Error> = groups
+            .into_iter()
+            .take(MAX_GROUPS)
+            .map(|(mut e, others)| {
+                if !others.is_empty() {
+                    let shown: Vec<String> = others
+                        .iter()
+                        .take(3)
+                        .map(|n| format!("'{}'", escape::text(n)))
+                        .collect();
+                    let rest = others.len().saturating_sub(3);
+                    let tail = if rest > 0 {
+                        format!(" and {rest} more")
+                    } else {
+                        String::new()
+                    };
+                    e.message = format!(
+                        "{} (the same for {} more {} node(s): {}{tail})",
+                        e.message,
+                        others.len(),
+                        e.op.as_deref().unwrap_or(""),
+                        shown.join(", ")
+                    );
+                }
+                e
+            })
+            .collect();
+        if dropped > 0 {
+            errors.push(Error::new(format!("and {dropped} more kinds of problem")));
+        }
+        let mut errors = errors.into_iter();
+        let mut first = errors.next()?;
+        let more: Vec<Error> = errors.collect();
+        first.more = (!more.is_empty()).then(|| Box::new(more));
+        Some(first)
+    }
+
+    /// Sets the file unless already set (on the further problems too).
     pub fn in_file(mut self, file: &Path) -> Self {
-        self.file.get_or_insert_with(|| file.to_path_buf());
+        self.file.get_or_insert_with(|| file.into());
+        if let Some(more) = self.more.take() {
+            self.more = Some(Box::new(
+                more.into_iter().map(|e| e.in_file(file)).collect(),
+            ));
+        }
         self
     }
 
@@ -80,9 +143,18 @@ impl fmt::Display for Error {
         if let Some(t) = &self.tensor {
             write!(f, "tensor '{}': ", escape::text(t))?;
         }
-        f.write_str(&escape::line(&self.message))
+        f.write_str(&escape::line(&self.message))?;
+        // Each further problem on its own line, led by `error: ` as the CLI leads the
+        // first.
+        for m in self.more.iter().flat_map(|m| m.iter()) {
+            write!(f, "\nerror: {m}")?;
+        }
+        Ok(())
     }
 }
+
+/// The most problem groups one error lists.
+pub const MAX_GROUPS: usize = 12;
 
 impl std::error::Error for Error {}
 

@@ -676,18 +676,46 @@ fn dead_nodes_are_dropped_and_tensors_compacted() {
 }
 
 #[test]
-fn symbolic_dims_become_one() {
-    let g = M::new(13)
-        .input_vi(value_info(
-            "x",
-            tinymtl_codegen::load::onnx::tensor_proto::DataType::Float,
-            Some(&[Dim::P("unk__8"), Dim::V(6), Dim::Missing]),
-        ))
-        .n("r", "Relu", &["x"], &["Identity:0"], vec![])
-        .output_dims("Identity:0", &[Dim::P("batch"), Dim::V(6), Dim::P("s0")])
-        .ok();
-    assert_eq!(g.tensors[g.inputs[0]].shape, [1, 6, 1]);
-    assert_eq!(out_shape(&g, 0), [1, 6, 1]);
+fn a_leading_symbolic_dim_is_the_batch_other_symbolic_dims_need_a_size() {
+    use tinymtl_codegen::load::load_bytes_with;
+    let model = |time: Dim| {
+        M::new(13)
+            .input_vi(value_info(
+                "x",
+                tinymtl_codegen::load::onnx::tensor_proto::DataType::Float,
+                Some(&[Dim::P("unk__8"), Dim::V(6), time]),
+            ))
+            .n("r", "Relu", &["x"], &["Identity:0"], vec![])
+            .output_dims("Identity:0", &[Dim::P("batch"), Dim::V(6), Dim::P("s0")])
+    };
+    // Only the batch is symbolic: it is 1.
+    let g = model(Dim::V(5)).ok();
+    assert_eq!(g.tensors[g.inputs[0]].shape, [1, 6, 5]);
+    // A symbolic time axis is never silently 1: the error names the dim and the flag.
+    for time in [Dim::P("time"), Dim::Missing] {
+        let e = model(time).err();
+        assert_err(
+            &e,
+            &["tensor 'x'", "dim 2", "symbolic", "--input-shape x=1,6,N"],
+        );
+    }
+    assert!(model(Dim::P("time")).err().to_string().contains("('time')"));
+    // Given, it is used (for the batch too); the output's symbolic dims follow.
+    let bytes = model(Dim::P("time")).bytes();
+    let path = std::path::Path::new(FILE);
+    let g = load_bytes_with(&bytes, path, &[("x".into(), vec![1, 6, 100])]).unwrap();
+    assert_eq!(g.tensors[g.inputs[0]].shape, [1, 6, 100]);
+    assert_eq!(out_shape(&g, 0), [1, 6, 100]);
+    // Sizes that disagree with the file, the wrong rank or an unknown input: refused.
+    for (name, shape, needle) in [
+        ("x", vec![1, 7, 100], "the file fixes it to 6"),
+        ("x", vec![1, 6], "gives 2 dims, the input has rank 3"),
+        ("x", vec![1, 6, 0], "size 0"),
+        ("y", vec![1, 6, 100], "names no graph input (inputs: 'x')"),
+    ] {
+        let e = load_bytes_with(&bytes, path, &[(name.into(), shape)]).unwrap_err();
+        assert_err(&e, &[needle]);
+    }
 }
 
 #[test]
@@ -1071,9 +1099,13 @@ fn erf_gelu_is_recognized() {
         assert_eq!(input_names(&g, gelu), ["h"]);
         assert_eq!(g.tensors[g.outputs[0]].name, "y");
     }
-    // Not GELU (1 + erf replaced by 2 + erf): Erf itself is refused.
-    let e = erf_gelu(0, 2.0).err();
-    assert_node_err(&e, "erf", "Erf", &["not supported"]);
+    // Not GELU (1 + erf replaced by 2 + erf): Erf runs on its own.
+    let g = erf_gelu(0, 2.0).ok();
+    assert_eq!(node_named(&g, "erf").op, Op::Unary(UnaryOp::Erf));
+    assert!(g
+        .nodes
+        .iter()
+        .all(|n| n.op != Op::Unary(UnaryOp::Gelu { tanh: false })));
 }
 
 #[test]

@@ -384,3 +384,28 @@ fn a_reduction_over_non_adjacent_axes_is_a_chain_of_runs() {
     );
     assert_plan_valid(&c);
 }
+
+#[test]
+fn pointwise_ops_are_not_fused_and_emit_pointwise_calls() {
+    for u in [UnaryOp::Exp, UnaryOp::Softplus, UnaryOp::Mish] {
+        let mut g = G::new(&[("x", vec![1, 8])]);
+        let w = g.konst(vec![8, 6]);
+        let h = g.node(Op::MatMul, vec![0, w], vec![1, 6]);
+        let h = g.unary(h, u);
+        g.output(h, "y");
+        let c = g.compile();
+        assert_eq!(c.program.steps.len(), 2, "{u:?}: {:#?}", c.program.steps);
+        let Kernel::Dense { post, .. } = &c.program.steps[0].kernel else {
+            panic!()
+        };
+        assert_eq!(post.act, None, "{u:?}");
+        let src = tinymtl_codegen::emit::SourceInfo {
+            file_name: "t.onnx".into(),
+            sha256: "00".into(),
+            module_name: "t".into(),
+        };
+        let code = tinymtl_codegen::emit::emit(&c, &src).expect("emits").code;
+        let call = format!("pointwise::Pointwise::{u:?}");
+        assert!(code.contains(&call), "{u:?}: no {call} in\n{code}");
+    }
+}

@@ -76,6 +76,19 @@ pub fn erfc(x: f32) -> f32 {
     libm::erfcf(x)
 }
 
+/// `ln(1 + x)`, accurate near 0 (`libm::log1pf`; Softplus, Mish).
+#[inline]
+pub fn log1p(x: f32) -> f32 {
+    libm::log1pf(x)
+}
+
+/// `ln(1 + e^x)` without overflow or cancellation: `max(x, 0) + ln(1 + e^-|x|)`.
+#[inline]
+pub fn softplus(x: f32) -> f32 {
+    let pos = if x > 0.0 { x } else { 0.0 };
+    pos + log1p(exp(-x.abs()))
+}
+
 /// Square root (`libm::sqrtf`, correctly rounded; NaN for negative input).
 #[inline]
 pub fn sqrt(x: f32) -> f32 {

@@ -48,6 +48,7 @@ fn demo_options(b: &'static Board) -> CrateOptions {
         no_copy: true,
         force: true,
         saturate: false,
+        input_shapes: Vec::new(),
     }
 }
 
@@ -130,6 +131,7 @@ pub fn test_firmware() -> Result<(), String> {
                 no_copy: false,
                 force: false,
                 saturate: false,
+                input_shapes: Vec::new(),
             };
             firmware::write_crate(&o).map_err(|e| e.to_string())?;
             eprintln!(

@@ -28,6 +28,10 @@ pub struct Config {
     /// How input 0 is read.
     #[serde(default)]
     pub input: InputConfig,
+    /// Sizes of graph inputs with symbolic dims (a dynamic time axis), by input
+    /// name: `[input_shape] imu = [1, 6, 100]`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub input_shape: BTreeMap<String, Vec<usize>>,
     /// Per head, by ONNX output name.
     #[serde(default)]
     pub heads: BTreeMap<String, HeadConfig>,
@@ -88,6 +92,15 @@ const CHANNELS: [(&str, &str); 6] = [
 ];
 
 impl Config {
+    /// The builder of `model` with this file's `[input_shape]` sizes.
+    pub fn builder(&self, model: &Path) -> tinymtl_codegen::Builder {
+        self.input_shape
+            .iter()
+            .fold(tinymtl_codegen::Builder::new(model), |b, (n, d)| {
+                b.input_shape(n, d)
+            })
+    }
+
     /// Reads `path` (one error line naming it on any problem).
     pub fn read(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
@@ -121,6 +134,7 @@ const HEADER: &str = "\
 # [input]   source = \"imu\" | \"sample\"; channels: sensor channel of each model channel
 #           (acc_x acc_y acc_z gyro_x gyro_y gyro_z); layout = \"channels_first\" ([1, C, T])
 #           | \"channels_last\" ([1, T, C]); hop: frames between windows; sample_hz
+# [input_shape] NAME = [d0, d1, ...]: sizes of an input's symbolic dims (a dynamic time axis)
 # [heads.X] show = \"class\" (argmax + labels) | \"probability\" | \"values\"; labels;
 #           every / phase: runs on windows n % every == phase; deferred: one sample later
 #

@@ -20,7 +20,7 @@ use crate::board::Board;
 use config::Config;
 use std::path::{Path, PathBuf};
 use tinymtl_codegen::escape::line;
-use tinymtl_codegen::{Builder, Error, Generated, Result};
+use tinymtl_codegen::{Error, Generated, Result};
 
 /// Where the firmware crate takes the tinymtl crates from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,6 +103,9 @@ pub struct CrateOptions {
     pub force: bool,
     /// Clamp weights beyond f16's range.
     pub saturate: bool,
+    /// Sizes of graph inputs with symbolic dims (`--input-shape`), written into
+    /// `tinymtl.toml`'s `[input_shape]` for the build script.
+    pub input_shapes: Vec<(String, Vec<usize>)>,
 }
 
 /// Writes the firmware crate; returns the files written (relative to `dir`). The
@@ -117,7 +120,12 @@ pub fn write_crate(o: &CrateOptions) -> Result<Vec<PathBuf>> {
 /// The files of the firmware crate, as (path in the crate, bytes), without writing
 /// anything (what `cargo xtask gen-boards --check` compares with `boards/`).
 pub fn render_crate(o: &CrateOptions) -> Result<Vec<(PathBuf, Vec<u8>)>> {
-    let g = Builder::new(&o.model).saturate(o.saturate).build()?;
+    let mut cfg = match &o.config {
+        Some(p) => Config::read(p)?,
+        None => Config::default(),
+    };
+    cfg.input_shape.extend(o.input_shapes.iter().cloned());
+    let g = cfg.builder(&o.model).saturate(o.saturate).build()?;
     let stem = o
         .model
         .file_stem()
@@ -130,10 +138,6 @@ pub fn render_crate(o: &CrateOptions) -> Result<Vec<(PathBuf, Vec<u8>)>> {
         .file_name()
         .ok_or_else(|| Error::new("the model path has no file name").in_file(&o.model))?;
     let in_crate = Path::new("model").join(name);
-    let mut cfg = match &o.config {
-        Some(p) => Config::read(p)?,
-        None => Config::default(),
-    };
     let sample = o
         .sample
         .clone()
@@ -347,7 +351,7 @@ pub fn generate(toml: &Path, model: Option<&Path>, out: &Path) -> Result<Generat
     if data.is_file() {
         println!("cargo:rerun-if-changed={}", data.display());
     }
-    let g = Builder::new(&model).build()?;
+    let g = cfg.builder(&model).build()?;
     for w in &g.warnings {
         println!("cargo:warning={}", line(w));
     }

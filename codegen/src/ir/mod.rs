@@ -159,6 +159,12 @@ pub enum BinaryOp {
     Div,
     /// Pow
     Pow,
+    /// Max (variadic Max is a chain of these)
+    Max,
+    /// Min
+    Min,
+    /// PRelu: `a` the input, `b` the slope
+    PRelu,
 }
 
 /// Elementwise unary ops and their attributes (ONNX defaults filled in).
@@ -185,6 +191,41 @@ pub enum UnaryOp {
     Gelu { tanh: bool },
     /// Sqrt
     Sqrt,
+    /// Abs
+    Abs,
+    /// Neg
+    Neg,
+    /// Exp
+    Exp,
+    /// Log
+    Log,
+    /// Reciprocal
+    Reciprocal,
+    /// Softplus
+    Softplus,
+    /// Erf (standalone; inside the GELU pattern it becomes [`UnaryOp::Gelu`])
+    Erf,
+    /// Mish
+    Mish,
+}
+
+impl UnaryOp {
+    /// Whether the op is a runtime `Act` (so it can be fused into an epilogue); the
+    /// others (Abs, Neg, Exp, Log, Reciprocal, Softplus, Erf, Mish) are `Pointwise`
+    /// ops, run as steps of their own and linked only into models that use them.
+    pub fn is_act(self) -> bool {
+        !matches!(
+            self,
+            UnaryOp::Abs
+                | UnaryOp::Neg
+                | UnaryOp::Exp
+                | UnaryOp::Log
+                | UnaryOp::Reciprocal
+                | UnaryOp::Softplus
+                | UnaryOp::Erf
+                | UnaryOp::Mish
+        )
+    }
 }
 
 /// Convolution attributes, resolved (`auto_pad` turned into explicit pads).

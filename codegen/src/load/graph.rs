@@ -23,7 +23,11 @@ use crate::ir::{shape, Graph, Node, Op, TensorId, TensorKind, UnaryOp};
 pub const MAX_RANK: usize = tinymtl_runtime::kernels::movement::MAX_RANK;
 
 /// Converts a decoded model (errors are not yet tagged with the file).
-pub(crate) fn convert(model: &ModelProto, path: &Path) -> Result<Graph> {
+pub(crate) fn convert(
+    model: &ModelProto,
+    path: &Path,
+    shapes: &[(String, Vec<usize>)],
+) -> Result<Graph> {
     let opset = proto::default_opset(&model.opset_import)?.ok_or_else(|| {
         Error::new(
             "the model imports no default-domain (ai.onnx) opset; opset 11 or newer is required",
@@ -142,18 +146,51 @@ pub(crate) fn convert(model: &ModelProto, path: &Path) -> Result<Graph> {
         sparse,
         inputs: Vec::new(),
     };
+    for (name, _) in shapes {
+        let is_input = graph
+            .input
+            .iter()
+            .any(|vi| vi.name() == name && !cv.inits.contains_key(name.as_str()));
+        if !is_input {
+            let names: Vec<String> = graph
+                .input
+                .iter()
+                .filter(|vi| !cv.inits.contains_key(vi.name()))
+                .map(|vi| format!("'{}'", crate::escape::text(vi.name())))
+                .collect();
+            return Err(Error::new(format!(
+                "--input-shape names no graph input (inputs: {})",
+                names.join(", ")
+            ))
+            .on_tensor(name));
+        }
+    }
     for vi in &graph.input {
         if cv.inits.contains_key(vi.name()) {
             continue; // an initializer with a declared type: a constant
         }
-        cv.add_input(vi)?;
+        let given = shapes
+            .iter()
+            .find(|(n, _)| n == vi.name())
+            .map(|(_, s)| s.as_slice());
+        cv.add_input(vi, given)?;
     }
+    // Every node is converted even after one fails, so the error lists all the
+    // problems at once; nodes fed by a failed one are skipped (their problem, if any,
+    // is a consequence).
     let mut absorbed: HashSet<usize> = HashSet::new();
+    let mut problems: Vec<Error> = Vec::new();
+    let mut failed: HashSet<&str> = HashSet::new();
     for &i in &order {
         if absorbed.contains(&i) {
             continue;
         }
-        if nodes[i].proto.op_type() == "Erf" && nodes[i].refusal.is_none() {
+        let n = &nodes[i];
+        if n.proto.input.iter().any(|x| failed.contains(x.as_str())) {
+            failed.extend(n.proto.output.iter().map(String::as_str));
+            continue;
+        }
+        if n.proto.op_type() == "Erf" && n.refusal.is_none() {
             let found = {
                 let is_output = |n: &str| out_names.contains(n);
                 let scalar = |n: &str| cv.scalar(n, &producer, &nodes);
@@ -170,13 +207,19 @@ pub(crate) fn convert(model: &ModelProto, path: &Path) -> Result<Graph> {
                 if let Some(Value::Act(x)) = cv.values.get(&m.x).cloned() {
                     let shape = cv.g.tensors[x].shape.clone();
                     let op = Op::Unary(UnaryOp::Gelu { tanh: false });
-                    cv.compute((&nodes[i].name, "Erf"), &m.out, op, vec![x], shape)?;
+                    cv.compute((&n.name, "Erf"), &m.out, op, vec![x], shape)?;
                     absorbed.extend(m.absorbed);
                     continue;
                 }
             }
         }
-        cv.node(&nodes[i], &used, &out_names)?;
+        if let Err(e) = cv.node(n, &used, &out_names) {
+            problems.push(e);
+            failed.extend(n.proto.output.iter().map(String::as_str));
+        }
+    }
+    if let Some(e) = Error::grouped(problems) {
+        return Err(e);
     }
 
     // Outputs.
@@ -345,8 +388,10 @@ impl Converter<'_> {
         }
     }
 
-    /// A graph input: float32 with known rank; symbolic dims become 1.
-    fn add_input(&mut self, vi: &ValueInfoProto) -> Result<()> {
+    /// A graph input: float32 with known rank. Its symbolic dims take the sizes
+    /// `given` (`--input-shape`); without them a leading symbolic dim (the batch) is 1
+    /// and any other symbolic dim is an error naming it and the flag.
+    fn add_input(&mut self, vi: &ValueInfoProto, given: Option<&[usize]>) -> Result<()> {
         let name = vi.name();
         let err = |m: String| Error::new(m).on_tensor(name);
         if proto::declares_non_tensor(vi) {
@@ -366,7 +411,8 @@ impl Converter<'_> {
                 "graph input has no shape (unknown rank); a static rank is required".into(),
             ));
         };
-        let shape: Vec<usize> = dims.iter().map(|d| d.unwrap_or(1)).collect();
+        let shape =
+            super::inputs::input_shape(name, &dims, &proto::dim_names(vi), given).map_err(err)?;
         if shape.len() > MAX_RANK {
             return Err(err(format!(
                 "graph input has rank {} (shape {shape:?}); at most {MAX_RANK} is supported",
@@ -560,7 +606,7 @@ impl Converter<'_> {
                 .all(|(d, &a)| d.is_none_or(|d| d == a));
         if !agrees {
             return Err(locate(Error::new(format!(
-                "the file declares shape {} but inference gives {actual:?} (symbolic dims fixed to 1)",
+                "the file declares shape {} but inference gives {actual:?} (with the batch dim 1 and symbolic dims as --input-shape gives them)",
                 fmt_dims(&dims)
             ))));
         }

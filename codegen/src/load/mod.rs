@@ -44,6 +44,7 @@ pub use file::open_regular;
 mod fold;
 mod graph;
 mod inline;
+mod inputs;
 mod node;
 mod ops;
 mod patterns;
@@ -70,13 +71,29 @@ pub fn load(path: &Path) -> Result<Graph> {
 /// Converts an ONNX model held in memory. `path` names the model in messages and
 /// locates external data (relative to its folder).
 pub fn load_bytes(bytes: &[u8], path: &Path) -> Result<Graph> {
+    load_bytes_with(bytes, path, &[])
+}
+
+/// [`load_bytes`] with the sizes of graph inputs given: `(input name, shape)`, each
+/// fixing the input's symbolic dims (dims the file fixes must agree).
+pub fn load_bytes_with(
+    bytes: &[u8],
+    path: &Path,
+    shapes: &[(String, Vec<usize>)],
+) -> Result<Graph> {
     let model = proto::decode(bytes).map_err(|e| e.in_file(path))?;
-    load_model(&model, path)
+    graph::convert(&model, path, shapes).map_err(|e| e.in_file(path))
 }
 
 /// Converts an already decoded model (`path` as for [`load_bytes`]).
 pub fn load_model(model: &onnx::ModelProto, path: &Path) -> Result<Graph> {
-    graph::convert(model, path).map_err(|e| e.in_file(path))
+    graph::convert(model, path, &[]).map_err(|e| e.in_file(path))
+}
+
+/// Decodes a model (for tools and tests that edit models in code), refusing what
+/// [`load_bytes`] refuses at decode time.
+pub fn decode_model(bytes: &[u8]) -> Result<onnx::ModelProto> {
+    proto::decode(bytes)
 }
 
 /// Encodes a model to bytes (for tools and tests that build models in code).

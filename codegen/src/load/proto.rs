@@ -382,6 +382,27 @@ pub(crate) fn declared_type(vi: &ValueInfoProto) -> Option<(DType, Option<Vec<De
     Some((DType(tt.elem_type()), dims))
 }
 
+/// The name of each declared dimension: its `dim_param` (empty where the dim is fixed
+/// or unnamed).
+pub(crate) fn dim_names(vi: &ValueInfoProto) -> Vec<String> {
+    let Some(type_proto::Value::TensorType(tt)) = vi.r#type.as_ref().and_then(|t| t.value.as_ref())
+    else {
+        return Vec::new();
+    };
+    tt.shape
+        .as_ref()
+        .map(|s| {
+            s.dim
+                .iter()
+                .map(|d| match &d.value {
+                    Some(dimension::Value::DimParam(p)) => p.clone(),
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Whether the value info declares a non-tensor type (sequence, map, ...).
 pub(crate) fn declares_non_tensor(vi: &ValueInfoProto) -> bool {
     matches!(

@@ -116,7 +116,8 @@ fn fuse_one(p: &mut Program) -> bool {
         let mut shift = vector(p, post.shift, c, 0.0);
         let mut act = None;
         match &consumer.kernel {
-            Kernel::Unary(u) => act = Some(*u),
+            // Pointwise ops (Exp, Log, ...) have no epilogue form: not fused.
+            Kernel::Unary(u) if u.is_act() => act = Some(*u),
             Kernel::ChannelAffine {
                 shape: sh,
                 scale: s,

@@ -21,6 +21,12 @@ pub enum BinOp {
     Div,
     /// `a ^ b` (IEEE `powf`)
     Pow,
+    /// `max(a, b)`; NaN if either is NaN (numpy's `maximum`, as ONNX `Max`)
+    Max,
+    /// `min(a, b)`; NaN if either is NaN (numpy's `minimum`, as ONNX `Min`)
+    Min,
+    /// `a` if `a >= 0` else `a * b` (ONNX `PRelu`, `b` the slope); NaN passes through
+    PRelu,
 }
 
 /// A scalar operand, broadcast to every element.
@@ -147,8 +153,51 @@ macro_rules! with_op {
                 let $f = crate::math::powf;
                 $body
             }
+            BinOp::Max => {
+                let $f = max;
+                $body
+            }
+            BinOp::Min => {
+                let $f = min;
+                $body
+            }
+            BinOp::PRelu => {
+                let $f = prelu;
+                $body
+            }
         }
     };
+}
+
+/// `max(p, q)`, NaN if either is (`f32::max` would drop a NaN).
+#[inline(always)]
+fn max(p: f32, q: f32) -> f32 {
+    if p > q || p.is_nan() {
+        p
+    } else {
+        q
+    }
+}
+
+/// `min(p, q)`, NaN if either is.
+#[inline(always)]
+fn min(p: f32, q: f32) -> f32 {
+    if p < q || p.is_nan() {
+        p
+    } else {
+        q
+    }
+}
+
+/// `p` if `p >= 0` else `p * slope`; both computed, then selected (no branch).
+#[inline(always)]
+fn prelu(p: f32, slope: f32) -> f32 {
+    let neg = p * slope;
+    if p < 0.0 {
+        neg
+    } else {
+        p
+    }
 }
 
 /// `y[i] = f(a[i], b[i])` over all of `y`.

@@ -16,6 +16,7 @@ pub mod dot;
 pub mod elementwise;
 pub mod movement;
 pub mod norm;
+pub mod pointwise;
 pub mod pool;
 pub mod reduce;
 pub mod reference;

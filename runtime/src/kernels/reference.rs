@@ -11,6 +11,7 @@ use super::dense::{DenseShape, MatMulShape};
 use super::elementwise::{BinOp, Broadcast, Operand};
 use super::movement::{ConcatShape, Strided, MAX_RANK};
 use super::norm::{ChannelShape, LayerNormShape};
+use super::pointwise::Pointwise;
 use super::pool::PoolShape;
 use super::reduce::{ReduceOp, ReduceShape};
 use super::softmax::SoftmaxShape;
@@ -65,6 +66,38 @@ fn act64(act: Act, x: f64) -> f64 {
             x / 2.0 * (1.0 + libm::tanh(c * (x + 0.044715 * x * x * x)))
         }
         Act::Sqrt => libm::sqrt(x),
+    }
+}
+
+/// `op(x)` evaluated in `f64` from the formula in [`Pointwise`]'s documentation.
+pub fn pointwise_scalar(op: Pointwise, x: f32) -> f32 {
+    let x = f64::from(x);
+    (match op {
+        Pointwise::Abs => libm::fabs(x),
+        Pointwise::Neg => -x,
+        Pointwise::Exp => libm::exp(x),
+        Pointwise::Log => libm::log(x),
+        Pointwise::Reciprocal => 1.0 / x,
+        Pointwise::Softplus => softplus64(x),
+        Pointwise::Erf => libm::erf(x),
+        Pointwise::Mish => x * libm::tanh(softplus64(x)),
+    }) as f32
+}
+
+/// `y = op(x)`.
+pub fn pointwise(op: Pointwise, x: &[f32], y: &mut [f32]) {
+    for i in 0..y.len() {
+        y[i] = pointwise_scalar(op, x[i]);
+    }
+}
+
+/// `ln(1 + e^x)` in `f64` (written as `x + ln(1 + e^-x)` above 0, where `e^x` could
+/// overflow).
+fn softplus64(x: f64) -> f64 {
+    if x > 0.0 {
+        x + libm::log1p(libm::exp(-x))
+    } else {
+        libm::log1p(libm::exp(x))
     }
 }
 
@@ -348,6 +381,17 @@ pub fn binop(op: BinOp, a: f32, b: f32) -> f32 {
         BinOp::Mul => a * b,
         BinOp::Div => a / b,
         BinOp::Pow => libm::pow(a, b),
+        BinOp::Max if a.is_nan() || b.is_nan() => f64::NAN,
+        BinOp::Max => libm::fmax(a, b),
+        BinOp::Min if a.is_nan() || b.is_nan() => f64::NAN,
+        BinOp::Min => libm::fmin(a, b),
+        BinOp::PRelu => {
+            if a < 0.0 {
+                a * b
+            } else {
+                a
+            }
+        }
     }) as f32
 }
 

@@ -15,10 +15,13 @@ fn op() -> impl Strategy<Value = BinOp> {
         Just(BinOp::Mul),
         Just(BinOp::Div),
         Just(BinOp::Pow),
+        Just(BinOp::Max),
+        Just(BinOp::Min),
+        Just(BinOp::PRelu),
     ]
 }
 
-/// Add, Sub, Mul and Div round once from the exact value whether computed in `f32` or
+/// Add, Sub, Mul, Div and PRelu round once (Max and Min are exact) from the exact value whether computed in `f32` or
 /// through `f64`; Pow is `powf` against `f64` `pow`.
 fn tolerance(op: BinOp) -> Approx {
     match op {
@@ -152,7 +155,16 @@ fn common_broadcast_patterns() {
             a: out.clone().try_into().unwrap(),
             b: b_strides,
         };
-        for op in [BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::Div, BinOp::Pow] {
+        for op in [
+            BinOp::Add,
+            BinOp::Sub,
+            BinOp::Mul,
+            BinOp::Div,
+            BinOp::Pow,
+            BinOp::Max,
+            BinOp::Min,
+            BinOp::PRelu,
+        ] {
             let (mut got, mut want) = (vec![0.0; len], vec![0.0; len]);
             binary_broadcast(op, &x[..], &b[..], &mut got, &bc);
             r::binary_broadcast(op, &x[..], &b[..], &mut want, &bc);

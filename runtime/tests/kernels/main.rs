@@ -12,5 +12,6 @@ mod dot;
 mod elementwise;
 mod movement;
 mod norm;
+mod pointwise;
 mod pool;
 mod reduce;

@@ -1,4 +1,5 @@
-//! Calls into `kernels::act`: activations, and the `Act` value fused epilogues name.
+//! Calls into `kernels::act`: activations, and the `Act` value fused epilogues name;
+//! and into `kernels::pointwise` for the unary ops that are not activations.
 
 use super::{f32_lit, Call};
 use crate::ir::UnaryOp;
@@ -6,6 +7,14 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub(super) fn unary(k: &Call, u: UnaryOp) -> TokenStream {
+    if let Some(p) = pointwise(u) {
+        return if k.in_place.is_some() {
+            quote!(pointwise::unary_inplace(#p, y);)
+        } else {
+            let x = k.x();
+            quote!(pointwise::unary(#p, #x, y);)
+        };
+    }
     let a = act(Some(u));
     if k.in_place.is_some() {
         quote!(act::unary_inplace(#a, y);)
@@ -42,5 +51,21 @@ pub(super) fn act(u: Option<UnaryOp>) -> TokenStream {
         Some(UnaryOp::Gelu { tanh: false }) => quote!(Act::Gelu),
         Some(UnaryOp::Gelu { tanh: true }) => quote!(Act::GeluTanh),
         Some(UnaryOp::Sqrt) => quote!(Act::Sqrt),
+        Some(u) => unreachable!("{u:?} is not an Act: the fuse pass never puts it in an epilogue"),
     }
+}
+
+/// The `Pointwise` op of a unary op that is not an `Act`.
+fn pointwise(u: UnaryOp) -> Option<TokenStream> {
+    Some(match u {
+        UnaryOp::Abs => quote!(pointwise::Pointwise::Abs),
+        UnaryOp::Neg => quote!(pointwise::Pointwise::Neg),
+        UnaryOp::Exp => quote!(pointwise::Pointwise::Exp),
+        UnaryOp::Log => quote!(pointwise::Pointwise::Log),
+        UnaryOp::Reciprocal => quote!(pointwise::Pointwise::Reciprocal),
+        UnaryOp::Softplus => quote!(pointwise::Pointwise::Softplus),
+        UnaryOp::Erf => quote!(pointwise::Pointwise::Erf),
+        UnaryOp::Mish => quote!(pointwise::Pointwise::Mish),
+        _ => return None,
+    })
 }

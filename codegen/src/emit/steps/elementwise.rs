@@ -52,5 +52,8 @@ fn binop(op: BinaryOp) -> TokenStream {
         BinaryOp::Mul => quote!(elementwise::BinOp::Mul),
         BinaryOp::Div => quote!(elementwise::BinOp::Div),
         BinaryOp::Pow => quote!(elementwise::BinOp::Pow),
+        BinaryOp::Max => quote!(elementwise::BinOp::Max),
+        BinaryOp::Min => quote!(elementwise::BinOp::Min),
+        BinaryOp::PRelu => quote!(elementwise::BinOp::PRelu),
     }
 }

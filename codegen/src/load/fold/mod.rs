@@ -26,9 +26,9 @@ use super::value::{Const, DType, Data, Value};
 use crate::error::Result;
 use crate::ir::shape;
 
-/// Ops that are only evaluated at load time.
+/// Ops that are only evaluated at load time. ([`fold_only`] also evaluates Abs, Neg,
+/// Max and Min, which run at run time too, on integer constants.)
 pub(crate) const FOLD_ONLY_OPS: &[&str] = &[
-    "Abs",
     "And",
     "Ceil",
     "ConstantOfShape",
@@ -40,9 +40,6 @@ pub(crate) const FOLD_ONLY_OPS: &[&str] = &[
     "GreaterOrEqual",
     "Less",
     "LessOrEqual",
-    "Max",
-    "Min",
-    "Neg",
     "Not",
     "Or",
     "Range",

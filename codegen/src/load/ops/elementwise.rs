@@ -1,5 +1,6 @@
-//! Broadcasting binary ops (Add, Sub, Mul, Div, Pow) and unary activations
-//! (Relu, LeakyRelu, Clip, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, Gelu, Sqrt).
+//! Broadcasting binary ops (Add, Sub, Mul, Div, Pow) and unary ops (Relu, LeakyRelu,
+//! Clip, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, Gelu, Sqrt, Abs, Neg, Exp, Log,
+//! Reciprocal, Softplus, Erf, Mish).
 
 use super::Outcome;
 use crate::error::Result;
@@ -8,6 +9,7 @@ use crate::load::fold::{self, out_const};
 use crate::load::graph_builder::GraphBuilder;
 use crate::load::node::NodeCtx;
 use crate::load::value::{Data, Value};
+use tinymtl_runtime::math;
 
 /// Add, Sub, Mul, Div, Pow.
 pub(super) fn binary(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
@@ -131,9 +133,19 @@ fn unary_op_unchecked(ctx: &NodeCtx) -> Result<UnaryOp> {
                 }
             }
         }
-        _ => {
+        op => {
             ctx.check_attrs(&[])?;
-            UnaryOp::Sqrt
+            match op {
+                "Abs" => UnaryOp::Abs,
+                "Neg" => UnaryOp::Neg,
+                "Exp" => UnaryOp::Exp,
+                "Log" => UnaryOp::Log,
+                "Reciprocal" => UnaryOp::Reciprocal,
+                "Softplus" => UnaryOp::Softplus,
+                "Erf" => UnaryOp::Erf,
+                "Mish" => UnaryOp::Mish,
+                _ => UnaryOp::Sqrt,
+            }
         }
     })
 }
@@ -162,15 +174,26 @@ fn eval_unary(op: UnaryOp, x: f32) -> Option<f32> {
             }
         }
         UnaryOp::Sqrt => x.sqrt(),
+        UnaryOp::Abs => x.abs(),
+        UnaryOp::Neg => -x,
+        UnaryOp::Exp => x.exp(),
+        UnaryOp::Log => x.ln(),
+        UnaryOp::Reciprocal => 1.0 / x,
+        UnaryOp::Softplus => math::softplus(x),
+        UnaryOp::Erf => math::erf(x),
+        UnaryOp::Mish => x * math::softplus(x).tanh(),
         UnaryOp::Gelu { .. } => return None,
     })
 }
 
-/// Unary activations and Sqrt; folded on float constants.
+/// Unary ops; folded on float constants (and Abs, Neg on integer constants).
 pub(super) fn unary(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     let op = unary_op(ctx)?;
     let x = ctx.req(0)?.clone();
     if let Value::Const(c) = &x {
+        if !c.dtype.is_float() && matches!(op, UnaryOp::Abs | UnaryOp::Neg) {
+            return fold::fold_only(ctx, g).map(Outcome::Consts);
+        }
         if c.dtype.is_float() && eval_unary(op, 0.0).is_some() {
             let v = c
                 .to_f32()

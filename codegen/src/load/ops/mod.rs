@@ -5,6 +5,7 @@ mod conv;
 mod elementwise;
 mod layout;
 mod linear;
+mod minmax;
 mod norm;
 
 use super::fold;
@@ -32,6 +33,7 @@ pub(crate) enum Outcome {
 
 /// Ops translated to IR nodes (or folded when their inputs are constants).
 pub const SUPPORTED_OPS: &[&str] = &[
+    "Abs",
     "Add",
     "AveragePool",
     "BatchNormalization",
@@ -44,6 +46,8 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Div",
     "Dropout",
     "Elu",
+    "Erf",
+    "Exp",
     "Flatten",
     "Gelu",
     "Gemm",
@@ -54,12 +58,19 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Identity",
     "LayerNormalization",
     "LeakyRelu",
+    "Log",
     "LogSoftmax",
     "MatMul",
+    "Max",
     "MaxPool",
+    "Min",
+    "Mish",
     "Mul",
+    "Neg",
+    "PRelu",
     "Pad",
     "Pow",
+    "Reciprocal",
     "ReduceL2",
     "ReduceMax",
     "ReduceMean",
@@ -70,6 +81,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Sigmoid",
     "Slice",
     "Softmax",
+    "Softplus",
     "Split",
     "Sqrt",
     "Squeeze",
@@ -98,7 +110,10 @@ pub(crate) fn convert(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
         "Split" => layout::split(ctx, g),
         "Add" | "Sub" | "Mul" | "Div" | "Pow" => elementwise::binary(ctx, g),
         "Relu" | "LeakyRelu" | "Sigmoid" | "Tanh" | "HardSigmoid" | "HardSwish" | "Elu"
-        | "Gelu" | "Sqrt" | "Clip" => elementwise::unary(ctx, g),
+        | "Gelu" | "Sqrt" | "Clip" | "Abs" | "Neg" | "Exp" | "Log" | "Reciprocal" | "Softplus"
+        | "Erf" | "Mish" => elementwise::unary(ctx, g),
+        "Max" | "Min" => minmax::max_min(ctx, g),
+        "PRelu" => minmax::prelu(ctx, g),
         "Gemm" => linear::gemm(ctx, g),
         "MatMul" => linear::matmul(ctx, g),
         "Conv" => conv::conv(ctx, g),
