@@ -52,6 +52,16 @@ pub(crate) fn split<T>(x: &[T], mid: usize) -> (&[T], &[T]) {
     x.split_at_checked(mid).unwrap_or((x, &[]))
 }
 
+/// `x.split_at_mut(mid)`, or `(x, &mut [])` if `mid` is past the end.
+#[inline(always)]
+pub(crate) fn split_mut<T>(x: &mut [T], mid: usize) -> (&mut [T], &mut [T]) {
+    if mid <= x.len() {
+        x.split_at_mut(mid)
+    } else {
+        (x, &mut [])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
