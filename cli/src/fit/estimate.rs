@@ -24,7 +24,7 @@ use tinymtl_codegen::passes::Compiled;
 pub const TABLE: &str = include_str!("kernel_code.txt");
 
 /// The runtime's kernel modules, as families.
-pub const FAMILIES: [&str; 10] = [
+pub const FAMILIES: [&str; 11] = [
     "act",
     "conv",
     "dense",
@@ -34,6 +34,7 @@ pub const FAMILIES: [&str; 10] = [
     "norm",
     "pool",
     "reduce",
+    "rnn",
     "softmax",
 ];
 
@@ -46,7 +47,7 @@ pub fn families(c: &Compiled) -> Vec<&'static str> {
         }
     }
     if f.iter()
-        .any(|x| matches!(*x, "act" | "softmax" | "norm" | "elementwise"))
+        .any(|x| matches!(*x, "act" | "softmax" | "norm" | "elementwise" | "rnn"))
     {
         f.push("math");
     }
@@ -80,6 +81,7 @@ fn step_families(k: &Kernel) -> Vec<&'static str> {
         Kernel::Permute(_) | Kernel::Slice { .. } | Kernel::Concat { .. } | Kernel::Materialize => {
             vec!["movement"]
         }
+        Kernel::Rnn { .. } => vec!["rnn", "dot"],
     }
 }
 

@@ -12,6 +12,7 @@ use tinymtl_runtime::kernels::movement::{ConcatShape, Strided, MAX_RANK};
 use tinymtl_runtime::kernels::norm::{ChannelShape, LayerNormShape};
 use tinymtl_runtime::kernels::pool::PoolShape;
 use tinymtl_runtime::kernels::reduce::ReduceShape;
+use tinymtl_runtime::kernels::rnn::{Cell, RnnShape};
 use tinymtl_runtime::kernels::softmax::SoftmaxShape;
 
 /// A shape struct (or one of its fields) printed as a Rust literal.
@@ -45,6 +46,35 @@ impl ToTokens for Lit<'_, [usize; MAX_RANK]> {
     }
 }
 
+impl ToTokens for Lit<'_, bool> {
+    fn to_tokens(&self, t: &mut TokenStream) {
+        self.0.to_tokens(t);
+    }
+}
+
+impl ToTokens for Lit<'_, f32> {
+    fn to_tokens(&self, t: &mut TokenStream) {
+        // Shape fields are finite or `INFINITY` (no clip); NaN never reaches a shape.
+        if self.0.is_infinite() {
+            t.extend(quote!(f32::INFINITY));
+        } else {
+            proc_macro2::Literal::f32_unsuffixed(*self.0).to_tokens(t);
+        }
+    }
+}
+
+impl ToTokens for Lit<'_, Cell> {
+    fn to_tokens(&self, t: &mut TokenStream) {
+        t.extend(match *self.0 {
+            Cell::Lstm { input_forget } => quote!(rnn::Cell::Lstm { input_forget: #input_forget }),
+            Cell::Gru {
+                linear_before_reset,
+            } => quote!(rnn::Cell::Gru { linear_before_reset: #linear_before_reset }),
+            Cell::Simple => quote!(rnn::Cell::Simple),
+        });
+    }
+}
+
 /// `impl ToTokens for Lit<$ty>`: `$module::$ty { field: value, ... }`, fields in
 /// declaration order. The destructuring is exhaustive, so a field added to the
 /// runtime struct fails here, not in generated code.
@@ -72,4 +102,5 @@ shape_literals! {
     elementwise::Broadcast { shape, a, b }
     movement::Strided { shape, strides }
     movement::ConcatShape { rows, width, out_width, col }
+    rnn::RnnShape { cell, steps, batch, inputs, hidden, directions, reverse, batch_first, write_y, clip }
 }

@@ -14,6 +14,7 @@
 //! the passes produce and transform and the emitter and reports read.
 
 pub use tinymtl_runtime::kernels::reduce::ReduceOp;
+pub use tinymtl_runtime::kernels::rnn::Cell;
 
 pub mod program;
 pub mod shape;
@@ -140,10 +141,35 @@ pub enum Op {
     Transpose { perm: Vec<usize> },
     /// Concat along `axis` (non-negative). Inputs: two or more.
     Concat { axis: usize },
+    /// LSTM, GRU or RNN. Inputs: `[X, W, R]`, then `B`, `initial_h`, `initial_c` and
+    /// `P` where [`RnnAttrs`] says they are present; outputs: those of `Y`, `Y_h`, `Y_c`
+    /// the file names, in that order.
+    Rnn(RnnAttrs),
     /// A strided window of the input (Slice, and each output of Split): for every
     /// output index `i`, input index `starts[d] + i[d] * steps[d]` per dim `d` (full
     /// rank, bounds already clamped by the loader). Inputs: `[X]`.
     Slice { starts: Vec<usize>, steps: Vec<i64> },
+}
+
+/// A recurrent layer's attributes (ONNX `LSTM` / `GRU` / `RNN`, default activations).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RnnAttrs {
+    /// The cell (and its `input_forget` / `linear_before_reset`).
+    pub cell: Cell,
+    /// `hidden_size`.
+    pub hidden: usize,
+    /// 1 or 2 (`bidirectional`).
+    pub directions: usize,
+    /// `direction = "reverse"`.
+    pub reverse: bool,
+    /// `layout = 1`.
+    pub batch_first: bool,
+    /// `clip` (`f32::INFINITY` when absent).
+    pub clip: f32,
+    /// Which optional inputs follow `[X, W, R]`: `B`, `initial_h`, `initial_c`, `P`.
+    pub has: [bool; 4],
+    /// Which outputs the node has: `Y`, `Y_h`, `Y_c`.
+    pub outputs: [bool; 3],
 }
 
 /// Broadcasting binary ops.

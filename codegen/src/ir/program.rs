@@ -10,6 +10,7 @@ pub use tinymtl_runtime::kernels::movement::{Strided, MAX_RANK};
 pub use tinymtl_runtime::kernels::norm::{ChannelShape, LayerNormShape};
 pub use tinymtl_runtime::kernels::pool::PoolShape;
 pub use tinymtl_runtime::kernels::reduce::{ReduceOp, ReduceShape};
+pub use tinymtl_runtime::kernels::rnn::{Cell, RnnShape};
 pub use tinymtl_runtime::kernels::softmax::SoftmaxShape;
 
 /// Index into [`Program::values`].
@@ -213,6 +214,24 @@ pub enum Kernel {
     },
     /// `[c]`: copies a constant (widened) into an activation.
     Materialize,
+    /// `[x]`, then `h0` and `c0` where present: a recurrent layer writing
+    /// [`RnnShape::out_len`] values (`Y`, `Y_h`, `Y_c`, scratch).
+    Rnn {
+        /// Geometry.
+        shape: RnnShape,
+        /// `directions x (gates·hidden) x (inputs + hidden)` f16: rows `[W_j | R_j]`.
+        w: ConstId,
+        /// `directions x (gates·hidden)` f32: `Wb + Rb`.
+        bias: ConstId,
+        /// Linear-before-reset GRU: `directions x hidden` f32, `Rb_h`.
+        rb_h: Option<ConstId>,
+        /// LSTM peepholes, `directions x 3·hidden` f32.
+        peephole: Option<ConstId>,
+        /// Whether the arguments hold an initial hidden state (after `x`).
+        h0: bool,
+        /// Whether they hold an initial cell state (last).
+        c0: bool,
+    },
 }
 
 impl Kernel {
@@ -235,6 +254,11 @@ impl Kernel {
             Kernel::Slice { .. } => "slice",
             Kernel::Concat { .. } => "concat",
             Kernel::Materialize => "materialize",
+            Kernel::Rnn { shape, .. } => match shape.cell {
+                Cell::Lstm { .. } => "lstm",
+                Cell::Gru { .. } => "gru",
+                Cell::Simple => "rnn",
+            },
         }
     }
 
@@ -257,6 +281,9 @@ impl Kernel {
             Kernel::MatMul(s) => (s.batch * s.rows * s.depth * s.cols) as u64,
             Kernel::Conv { shape: g, .. } => {
                 (g.n * g.c_out * g.oh * g.ow * (g.c_in / g.groups) * g.kh * g.kw) as u64
+            }
+            Kernel::Rnn { shape: s, .. } => {
+                (s.directions * s.batch * s.steps * s.cell.gates() * s.hidden * s.row()) as u64
             }
             _ => 0,
         }

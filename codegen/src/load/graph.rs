@@ -464,7 +464,10 @@ impl Converter<'_> {
             model_path: self.path,
         };
         let outcome = ops::convert(&ctx, &mut self.g)?;
-        let single = !matches!(outcome, Outcome::Consts(_) | Outcome::Multi(_));
+        let single = !matches!(
+            outcome,
+            Outcome::Consts(_) | Outcome::Multi(_) | Outcome::Node { .. }
+        );
         if single {
             for (i, o) in p.output.iter().enumerate().skip(1) {
                 if !o.is_empty() && used.contains(o.as_str()) {
@@ -507,6 +510,29 @@ impl Converter<'_> {
                     }
                 }
             }
+            Outcome::Node {
+                op: o,
+                inputs,
+                shapes,
+            } => {
+                let mut outs = Vec::new();
+                for (name, shape) in p.output.iter().zip(shapes) {
+                    if let Some(shape) = shape {
+                        check_shape((&ctx.name, op), &shape)?;
+                        outs.push(self.g.add_tensor(name, shape, TensorKind::Activation));
+                    }
+                }
+                for (&id, name) in outs.iter().zip(p.output.iter().filter(|o| !o.is_empty())) {
+                    self.values.insert(name.clone(), Value::Act(id));
+                }
+                self.g.nodes.push(Node {
+                    name: ctx.name.clone(),
+                    op_type: op.to_string(),
+                    op: o,
+                    inputs,
+                    outputs: outs,
+                });
+            }
             Outcome::Compute {
                 op: o,
                 inputs,
@@ -530,26 +556,7 @@ impl Converter<'_> {
         shape: Vec<usize>,
     ) -> Result<()> {
         let (name, op_type) = at;
-        let err = |m: String| Error::new(m).at_node(name, op_type);
-        if shape.len() > MAX_RANK {
-            return Err(err(format!(
-                "output shape {shape:?} has rank {}; at most {MAX_RANK} is supported",
-                shape.len()
-            )));
-        }
-        match shape::numel(&shape) {
-            None => {
-                return Err(err(format!(
-                    "element count of output shape {shape:?} overflows usize"
-                )))
-            }
-            Some(0) => {
-                return Err(err(format!(
-                    "output shape {shape:?} is empty (a zero dimension)"
-                )))
-            }
-            Some(_) => {}
-        }
+        check_shape(at, &shape)?;
         let id = self.g.add_tensor(out, shape, TensorKind::Activation);
         self.g.nodes.push(Node {
             name: name.to_string(),
@@ -633,7 +640,8 @@ fn finish(name: String, b: GraphBuilder, inputs: Vec<TensorId>, outputs: Vec<Ten
     for (i, n) in b.nodes.iter().enumerate().rev() {
         if n.outputs.iter().any(|&o| needed[o]) {
             keep[i] = true;
-            for &t in &n.inputs {
+            // Every output of a kept node stays (LSTM's unread `Y_h`, `Y_c`).
+            for &t in n.inputs.iter().chain(&n.outputs) {
                 needed[t] = true;
             }
         }
@@ -666,5 +674,25 @@ fn finish(name: String, b: GraphBuilder, inputs: Vec<TensorId>, outputs: Vec<Ten
         nodes,
         inputs: inputs.iter().map(|&i| remap[i]).collect(),
         outputs: outputs.iter().map(|&o| remap[o]).collect(),
+    }
+}
+
+/// Refuses an output shape of too high a rank, with no element, or too many to count.
+fn check_shape(at: (&str, &str), shape: &[usize]) -> Result<()> {
+    let err = |m: String| Error::new(m).at_node(at.0, at.1);
+    if shape.len() > MAX_RANK {
+        return Err(err(format!(
+            "output shape {shape:?} has rank {}; at most {MAX_RANK} is supported",
+            shape.len()
+        )));
+    }
+    match shape::numel(shape) {
+        None => Err(err(format!(
+            "element count of output shape {shape:?} overflows usize"
+        ))),
+        Some(0) => Err(err(format!(
+            "output shape {shape:?} is empty (a zero dimension)"
+        ))),
+        Some(_) => Ok(()),
     }
 }

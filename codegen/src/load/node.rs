@@ -110,6 +110,21 @@ impl NodeCtx<'_> {
         }
     }
 
+    /// A STRINGS attribute (each UTF-8).
+    pub fn strings(&self, name: &str) -> Result<Option<Vec<String>>> {
+        let Some(a) = self.attr(name, AttributeType::Strings)? else {
+            return Ok(None);
+        };
+        a.strings
+            .iter()
+            .map(|b| {
+                String::from_utf8(b.clone())
+                    .map_err(|_| self.err(format!("attribute '{name}' is not valid UTF-8")))
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
+    }
+
     /// A TENSOR attribute.
     pub fn tensor(&self, name: &str) -> Result<Option<&TensorProto>> {
         Ok(self

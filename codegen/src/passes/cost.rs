@@ -64,6 +64,17 @@ pub fn consts_of(kernel: &Kernel, args: &[Arg]) -> Vec<ConstId> {
             c.extend([Some(*scale), *bias].into_iter().flatten())
         }
         Kernel::ChannelAffine { scale, shift, .. } => c.extend([*scale, *shift]),
+        Kernel::Rnn {
+            w,
+            bias,
+            rb_h,
+            peephole,
+            ..
+        } => c.extend(
+            [Some(*w), Some(*bias), *rb_h, *peephole]
+                .into_iter()
+                .flatten(),
+        ),
         _ => {}
     }
     c

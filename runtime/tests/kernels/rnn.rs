@@ -22,7 +22,12 @@ fn shape() -> impl Strategy<Value = RnnShape> {
         prop_oneof![3 => Just(f32::INFINITY), 1 => 0.1f32..3.0],
     )
         .prop_map(
-            |(cell, (steps, batch, inputs, hidden, directions), (reverse, batch_first, write_y), clip)| {
+            |(
+                cell,
+                (steps, batch, inputs, hidden, directions),
+                (reverse, batch_first, write_y),
+                clip,
+            )| {
                 RnnShape {
                     cell,
                     steps,
@@ -40,12 +45,26 @@ fn shape() -> impl Strategy<Value = RnnShape> {
 }
 
 /// A case: shape, x, h0, c0 (each maybe empty), w, bias, rb_h, peephole.
-type Case = (RnnShape, Vec<f32>, Vec<f32>, Vec<f32>, Vec<half::f16>, Vec<f32>, Vec<f32>, Vec<f32>);
+type Case = (
+    RnnShape,
+    Vec<f32>,
+    Vec<f32>,
+    Vec<f32>,
+    Vec<half::f16>,
+    Vec<f32>,
+    Vec<f32>,
+    Vec<f32>,
+);
 
 fn case(v: fn() -> BoxedStrategy<f32>) -> impl Strategy<Value = Case> {
     (shape(), any::<(bool, bool, bool)>()).prop_flat_map(move |(s, (h0, c0, peep))| {
         let g = s.cell.gates() * s.hidden;
-        let lbr = matches!(s.cell, Cell::Gru { linear_before_reset: true });
+        let lbr = matches!(
+            s.cell,
+            Cell::Gru {
+                linear_before_reset: true
+            }
+        );
         let lstm = s.cell.has_c();
         (
             Just(s),
@@ -55,7 +74,14 @@ fn case(v: fn() -> BoxedStrategy<f32>) -> impl Strategy<Value = Case> {
             weights(s.directions * g * s.row()),
             vals(s.directions * g, finite()),
             vals(if lbr { s.directions * s.hidden } else { 0 }, finite()),
-            vals(if peep && lstm { s.directions * 3 * s.hidden } else { 0 }, finite()),
+            vals(
+                if peep && lstm {
+                    s.directions * 3 * s.hidden
+                } else {
+                    0
+                },
+                finite(),
+            ),
         )
     })
 }
@@ -104,7 +130,9 @@ proptest! {
 #[test]
 fn lstm_by_hand() {
     let s = RnnShape {
-        cell: Cell::Lstm { input_forget: false },
+        cell: Cell::Lstm {
+            input_forget: false,
+        },
         steps: 1,
         batch: 1,
         inputs: 1,
@@ -117,7 +145,12 @@ fn lstm_by_hand() {
     };
     let w = [half::f16::from_f32(0.5); 8];
     let mut out = vec![0.0; s.out_len()];
-    let p = RnnWeights { w: &w, bias: &[0.0; 4], rb_h: &[], peephole: &[] };
+    let p = RnnWeights {
+        w: &w,
+        bias: &[0.0; 4],
+        rb_h: &[],
+        peephole: &[],
+    };
     rnn(&s, &[1.0], &[], &[], p, &mut out);
     let sig = |v: f32| 1.0 / (1.0 + (-v).exp());
     // i = o = f = sig(0.5), c = i * tanh(0.5), h = o * tanh(c).

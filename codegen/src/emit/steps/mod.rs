@@ -10,6 +10,7 @@ mod movement;
 mod norm;
 mod pool;
 mod reduce;
+mod rnn;
 mod softmax;
 
 use super::{ident, lit, Names};
@@ -83,6 +84,7 @@ fn call(k: &Call) -> TokenStream {
         Kernel::Slice { offset, view } => movement::slice(k, *offset, view),
         Kernel::Concat { outer, chunks, row } => movement::concat(k, *outer, chunks, *row),
         Kernel::Materialize => movement::materialize(k),
+        Kernel::Rnn { .. } => rnn::rnn(k),
     }
 }
 

@@ -7,6 +7,7 @@ mod layout;
 mod linear;
 mod minmax;
 mod norm;
+mod rnn;
 
 use super::fold;
 use super::graph_builder::GraphBuilder;
@@ -29,6 +30,13 @@ pub(crate) enum Outcome {
     Consts(Vec<Const>),
     /// One compute node per output (Split), in output order.
     Multi(Vec<(Op, Vec<TensorId>, Vec<usize>)>),
+    /// One compute node with several outputs (LSTM, GRU): the shape of each output
+    /// slot, `None` for a slot the file leaves unnamed.
+    Node {
+        op: Op,
+        inputs: Vec<TensorId>,
+        shapes: Vec<Option<Vec<usize>>>,
+    },
 }
 
 /// Ops translated to IR nodes (or folded when their inputs are constants).
@@ -49,6 +57,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Erf",
     "Exp",
     "Flatten",
+    "GRU",
     "Gelu",
     "Gemm",
     "GlobalAveragePool",
@@ -56,6 +65,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "HardSigmoid",
     "HardSwish",
     "Identity",
+    "LSTM",
     "LayerNormalization",
     "LeakyRelu",
     "Log",
@@ -70,6 +80,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "PRelu",
     "Pad",
     "Pow",
+    "RNN",
     "Reciprocal",
     "ReduceL2",
     "ReduceMax",
@@ -123,6 +134,7 @@ pub(crate) fn convert(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
         "BatchNormalization" => norm::batch_norm(ctx, g),
         "LayerNormalization" => norm::layer_norm(ctx, g),
         "Softmax" | "LogSoftmax" => norm::softmax(ctx, g),
+        "LSTM" | "GRU" | "RNN" => rnn::rnn(ctx, g),
         "ReduceMean" => norm::reduce(ctx, g, ReduceOp::Mean),
         "ReduceSum" => norm::reduce(ctx, g, ReduceOp::Sum),
         "ReduceMax" => norm::reduce(ctx, g, ReduceOp::Max),

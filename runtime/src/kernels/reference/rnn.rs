@@ -24,7 +24,10 @@ pub fn rnn(s: &RnnShape, x: &[f32], h0: &[f32], c0: &[f32], p: RnnWeights<'_>, o
     let (h_at, c_at) = (s.h_offset(), s.c_offset());
     let c_len = if s.cell.has_c() { s.state_len() } else { 0 };
     // Scratch: the previous hidden state, then the GRU reset gate.
-    let (old, rg) = (h_at + s.state_len() + c_len, h_at + s.state_len() + c_len + n);
+    let (old, rg) = (
+        h_at + s.state_len() + c_len,
+        h_at + s.state_len() + c_len + n,
+    );
     for i in 0..s.state_len() {
         out[h_at + i] = h0.get(i).copied().unwrap_or(0.0);
         if s.cell.has_c() {
@@ -53,9 +56,8 @@ pub fn rnn(s: &RnnShape, x: &[f32], h0: &[f32], c0: &[f32], p: RnnWeights<'_>, o
                 }
                 let hv = |out: &[f32], c: usize| out[old + c] as f64;
                 let wx = |j: usize| (0..ni).map(|c| wt(j, c) * x[xo + c] as f64).sum::<f64>();
-                let rh = |out: &[f32], j: usize| {
-                    (0..n).map(|c| wt(j, ni + c) * hv(out, c)).sum::<f64>()
-                };
+                let rh =
+                    |out: &[f32], j: usize| (0..n).map(|c| wt(j, ni + c) * hv(out, c)).sum::<f64>();
                 match s.cell {
                     Cell::Lstm { input_forget } => {
                         let pe = |q: usize, j: usize| {
@@ -66,7 +68,8 @@ pub fn rnn(s: &RnnShape, x: &[f32], h0: &[f32], c0: &[f32], p: RnnWeights<'_>, o
                             }
                         };
                         for j in 0..n {
-                            let pre = |q: usize| wx(q * n + j) + rh(out, q * n + j) + bias(q * n + j);
+                            let pre =
+                                |q: usize| wx(q * n + j) + rh(out, q * n + j) + bias(q * n + j);
                             let cj = out[c_at + st + j] as f64;
                             let ig = sig(clip(pre(0) + pe(0, j) * cj));
                             let fg = if input_forget {
@@ -83,7 +86,8 @@ pub fn rnn(s: &RnnShape, x: &[f32], h0: &[f32], c0: &[f32], p: RnnWeights<'_>, o
                     }
                     Cell::Gru { .. } => {
                         for j in 0..n {
-                            out[rg + j] = sig(clip(wx(n + j) + rh(out, n + j) + bias(n + j))) as f32;
+                            out[rg + j] =
+                                sig(clip(wx(n + j) + rh(out, n + j) + bias(n + j))) as f32;
                         }
                         for j in 0..n {
                             let z = sig(clip(wx(j) + rh(out, j) + bias(j)));
@@ -104,7 +108,8 @@ pub fn rnn(s: &RnnShape, x: &[f32], h0: &[f32], c0: &[f32], p: RnnWeights<'_>, o
                     }
                     Cell::Simple => {
                         for j in 0..n {
-                            out[h_at + st + j] = libm::tanh(clip(wx(j) + rh(out, j) + bias(j))) as f32;
+                            out[h_at + st + j] =
+                                libm::tanh(clip(wx(j) + rh(out, j) + bias(j))) as f32;
                         }
                     }
                 }
