@@ -18,6 +18,7 @@ mod markers;
 pub mod names;
 mod parts;
 mod shapes;
+mod state;
 mod steps;
 mod weights;
 
@@ -120,12 +121,14 @@ pub fn emit(c: &Compiled, src: &SourceInfo) -> crate::Result<Module> {
     let module_doc = module_doc(c, &n, src);
     let consts = consts::consts(c, &n);
     let api = api::api(c, &n, &module_doc);
+    let state = state::state(c, &n);
     let file = quote! {
         #[allow(unused_imports)]
         use tinymtl_runtime::{arena, kernels::*};
 
         #consts
         #api
+        #state
         #seg_fns
 
         /// Constants, stored as they are read: f16 matrices and filters, f32 per-channel vectors.

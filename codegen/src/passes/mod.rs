@@ -16,6 +16,7 @@ pub mod fuse;
 pub mod lower;
 pub mod partition;
 pub mod plan;
+pub mod state;
 
 use crate::ir::program::Program;
 use crate::ir::Graph;
