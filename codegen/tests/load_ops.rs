@@ -3,6 +3,8 @@
 mod load_support;
 #[path = "load_ops/reduce.rs"]
 mod reduce;
+#[path = "load_ops/rnn.rs"]
+mod rnn;
 
 use load_support::*;
 use tinymtl_codegen::ir::{BinaryOp, ConvAttrs, Op, PoolAttrs, PoolKind, TensorKind, UnaryOp};
