@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use tinymtl::npz::{self, Spec};
+use tinymtl_codegen::Builder;
 
 /// `tests/fixtures/`.
 pub fn fixtures_dir() -> PathBuf {
@@ -18,8 +19,11 @@ pub struct Fixture {
     pub name: String,
     /// Exporter that wrote it.
     pub exporter: String,
-    /// Inputs with their shapes (symbolic dims as 1).
+    /// Inputs with their shapes (symbolic dims as 1, or as given by `input_shape`).
     pub inputs: Vec<Spec>,
+    /// The manifest's `input_shape`: shapes to fix symbolic dims other than the batch
+    /// (a dynamic time axis), as `--input-shape NAME=D0,D1,...` would.
+    pub input_shapes: Vec<(String, Vec<usize>)>,
     /// Outputs with their shapes and whether they are classification heads.
     pub outputs: Vec<(Spec, bool)>,
 }
@@ -28,6 +32,15 @@ impl Fixture {
     /// Path of `<name><suffix>` in the fixtures folder.
     pub fn path(&self, suffix: &str) -> PathBuf {
         fixtures_dir().join(format!("{}{suffix}", self.name))
+    }
+
+    /// A builder for the model with the manifest's `input_shape` applied.
+    pub fn builder(&self) -> Builder {
+        self.input_shapes
+            .iter()
+            .fold(Builder::new(self.path(".onnx")), |b, (n, s)| {
+                b.input_shape(n.clone(), s)
+            })
     }
 
     /// Output specs.
@@ -61,6 +74,18 @@ pub fn fixtures() -> Vec<Fixture> {
             name: f["name"].as_str().unwrap().to_string(),
             exporter: f["exporter"].as_str().unwrap_or("").to_string(),
             inputs: f["inputs"].as_array().unwrap().iter().map(spec).collect(),
+            input_shapes: f["input_shape"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(n, s)| {
+                            let dims = s.as_array().expect("input_shape dims");
+                            let dims = dims.iter().map(|d| d.as_u64().expect("dim") as usize);
+                            (n.clone(), dims.collect())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             outputs: f["outputs"]
                 .as_array()
                 .unwrap()

@@ -20,12 +20,7 @@ fn every_fixture_meets_the_numerics_contract() {
     );
     for f in &fixtures {
         let out = dir.path().join(format!("{}.out.npz", f.name));
-        if let Err(e) = host::run_files(
-            &Builder::new(f.path(".onnx")),
-            &f.path(".inputs.npz"),
-            &out,
-            &[],
-        ) {
+        if let Err(e) = host::run_files(&f.builder(), &f.path(".inputs.npz"), &out, &[]) {
             failures.push(format!("{}: {e}", f.name));
             continue;
         }

@@ -2,13 +2,13 @@
 //! the arena is no larger than the largest set of simultaneously live buffers needs.
 
 use tinymtl_codegen::ir::program::Arg;
-use tinymtl_codegen::Builder;
 use tinymtl_host_tests::fixtures;
 
 #[test]
 fn arena_is_valid_and_meets_the_liveness_bound_on_every_fixture() {
     for f in fixtures() {
-        let c = Builder::new(f.path(".onnx"))
+        let c = f
+            .builder()
             .build()
             .unwrap_or_else(|e| panic!("{e}"))
             .compiled;

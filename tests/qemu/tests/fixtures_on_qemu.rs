@@ -50,7 +50,7 @@ fn every_fitting_fixture(t: &QemuTarget) {
     let mut failures = Vec::new();
     let mut ran = 0;
     for f in fixtures() {
-        let b = Builder::new(f.path(".onnx"));
+        let b = f.builder();
         let g = b.build().unwrap_or_else(|e| panic!("{}: {e}", f.name));
         if let Err(why) = qemu::fits(t, &g.compiled) {
             println!("{:<34} does not fit {}: {why}", f.name, t.name);

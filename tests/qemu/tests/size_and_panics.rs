@@ -17,7 +17,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tinymtl::qemu::{self, QEMU_M0, QEMU_M33, QEMU_M4};
-use tinymtl_codegen::Builder;
 use tinymtl_host_tests::*;
 use tinymtl_verify::{board, elf_sizes, golden, inference_call_graph};
 
@@ -139,7 +138,7 @@ fn inference_path_cannot_panic_and_does_not_recurse() {
     // each fixture is the one fixtures_on_qemu.rs runs.
     for t in [QEMU_M4, QEMU_M0, QEMU_M33] {
         for f in fixtures() {
-            let b = Builder::new(f.path(".onnx"));
+            let b = f.builder();
             let g = b.build().unwrap_or_else(|e| panic!("{}: {e}", f.name));
             if qemu::fits(&t, &g.compiled).is_err() {
                 continue;
