@@ -20,6 +20,7 @@ pub mod pointwise;
 pub mod pool;
 pub mod reduce;
 pub mod reference;
+pub mod select;
 pub mod softmax;
 
 pub use act::Act;
