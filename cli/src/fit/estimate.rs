@@ -77,6 +77,7 @@ fn step_families(k: &Kernel) -> Vec<&'static str> {
             .collect(),
         Kernel::Unary(_) => vec!["act"],
         Kernel::Binary { .. } => vec!["elementwise"],
+        Kernel::Select(_) => vec!["select"],
         Kernel::Permute(_) | Kernel::Slice { .. } | Kernel::Concat { .. } | Kernel::Materialize => {
             vec!["movement"]
         }

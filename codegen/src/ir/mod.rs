@@ -144,6 +144,9 @@ pub enum Op {
     /// output index `i`, input index `starts[d] + i[d] * steps[d]` per dim `d` (full
     /// rank, bounds already clamped by the loader). Inputs: `[X]`.
     Slice { starts: Vec<usize>, steps: Vec<i64> },
+    /// `Where(cond, X, Y)`, all three broadcast to the output. The condition is a mask
+    /// (1.0 / 0.0, as comparisons compute it). Inputs: `[cond, X, Y]`.
+    Where,
 }
 
 /// Broadcasting binary ops.
@@ -165,6 +168,16 @@ pub enum BinaryOp {
     Min,
     /// PRelu: `a` the input, `b` the slope
     PRelu,
+    /// Equal: a mask, `1.0` where `a == b` else `0.0` (as the comparisons below)
+    Equal,
+    /// Less
+    Less,
+    /// LessOrEqual
+    LessOrEqual,
+    /// Greater
+    Greater,
+    /// GreaterOrEqual
+    GreaterOrEqual,
 }
 
 /// Elementwise unary ops and their attributes (ONNX defaults filled in).

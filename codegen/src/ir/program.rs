@@ -10,6 +10,7 @@ pub use tinymtl_runtime::kernels::movement::{Strided, MAX_RANK};
 pub use tinymtl_runtime::kernels::norm::{ChannelShape, LayerNormShape};
 pub use tinymtl_runtime::kernels::pool::PoolShape;
 pub use tinymtl_runtime::kernels::reduce::{ReduceOp, ReduceShape};
+pub use tinymtl_runtime::kernels::select::SelectShape;
 pub use tinymtl_runtime::kernels::softmax::SoftmaxShape;
 
 /// Index into [`Program::values`].
@@ -213,6 +214,8 @@ pub enum Kernel {
     },
     /// `[c]`: copies a constant (widened) into an activation.
     Materialize,
+    /// `[cond, a, b]` (each an activation, a constant or a scalar): `Where`.
+    Select(SelectShape),
 }
 
 impl Kernel {
@@ -235,6 +238,7 @@ impl Kernel {
             Kernel::Slice { .. } => "slice",
             Kernel::Concat { .. } => "concat",
             Kernel::Materialize => "materialize",
+            Kernel::Select(_) => "select",
         }
     }
 

@@ -83,6 +83,7 @@ fn call(k: &Call) -> TokenStream {
         Kernel::Slice { offset, view } => movement::slice(k, *offset, view),
         Kernel::Concat { outer, chunks, row } => movement::concat(k, *outer, chunks, *row),
         Kernel::Materialize => movement::materialize(k),
+        Kernel::Select(shape) => elementwise::select(k, shape),
     }
 }
 

@@ -7,6 +7,7 @@ mod layout;
 mod linear;
 mod minmax;
 mod norm;
+mod select;
 
 use super::fold;
 use super::graph_builder::GraphBuilder;
@@ -35,6 +36,7 @@ pub(crate) enum Outcome {
 pub const SUPPORTED_OPS: &[&str] = &[
     "Abs",
     "Add",
+    "And",
     "AveragePool",
     "BatchNormalization",
     "Cast",
@@ -46,11 +48,14 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Div",
     "Dropout",
     "Elu",
+    "Equal",
     "Erf",
     "Exp",
     "Flatten",
     "Gelu",
     "Gemm",
+    "Greater",
+    "GreaterOrEqual",
     "GlobalAveragePool",
     "GlobalMaxPool",
     "HardSigmoid",
@@ -58,6 +63,8 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Identity",
     "LayerNormalization",
     "LeakyRelu",
+    "Less",
+    "LessOrEqual",
     "Log",
     "LogSoftmax",
     "MatMul",
@@ -67,6 +74,8 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Mish",
     "Mul",
     "Neg",
+    "Not",
+    "Or",
     "PRelu",
     "Pad",
     "Pow",
@@ -89,6 +98,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Tanh",
     "Transpose",
     "Unsqueeze",
+    "Where",
 ];
 
 /// Ops only evaluated at load time: all their inputs must be constants (Shape and
@@ -114,6 +124,8 @@ pub(crate) fn convert(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
         | "Erf" | "Mish" => elementwise::unary(ctx, g),
         "Max" | "Min" => minmax::max_min(ctx, g),
         "PRelu" => minmax::prelu(ctx, g),
+        "Where" => select::where_(ctx, g),
+        op if select::MASK_OPS.contains(&op) => select::mask_op(ctx, g),
         "Gemm" => linear::gemm(ctx, g),
         "MatMul" => linear::matmul(ctx, g),
         "Conv" => conv::conv(ctx, g),

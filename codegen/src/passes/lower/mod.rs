@@ -12,6 +12,7 @@ mod layout;
 mod linear;
 mod norm;
 mod reduce;
+mod select;
 
 use super::consts::{check_finite, round_f16};
 use super::Options;
@@ -147,6 +148,7 @@ impl Lowerer<'_, '_> {
             Op::Transpose { perm } => self.transpose(node, perm),
             Op::Slice { starts, steps } => self.slice(node, starts, steps),
             Op::Concat { axis } => self.concat(node, *axis),
+            Op::Where => self.select(node),
         }
     }
 

@@ -5,12 +5,13 @@
 
 For each model kind and exporter (`dynamo`, `ts`) this writes `<kind>_<exp>.onnx`,
 `<kind>_<exp>.inputs.npz` (the input, keyed by ONNX name) and `<kind>_<exp>.ref.npz`
-(onnxruntime's outputs on the exported file, keyed by ONNX output name). Weights are
+(onnxruntime's outputs on the exported file, keyed by ONNX output name), each array
+with a leading sample axis of 1 (the `tinymtl run` layout). Weights are
 rounded to f16 before export so the reference is the one the device should match.
 """
 
+import json
 import os
-import sys
 import warnings
 
 import numpy as np
@@ -145,6 +146,7 @@ SHAPE = (1, 5, 6)
 
 
 def export(kind, cls, dynamo):
+    """Exports one model; returns its manifest entry."""
     torch.manual_seed(sum(map(ord, kind)))
     m = cls().eval()
     with torch.no_grad():
@@ -164,19 +166,22 @@ def export(kind, cls, dynamo):
     sess = ort.InferenceSession(path)
     names = [o.name for o in sess.get_outputs()]
     outs = sess.run(None, {"x": x.numpy()})
-    np.savez(os.path.join(HERE, name + ".inputs.npz"), x=x.numpy())
-    np.savez(os.path.join(HERE, name + ".ref.npz"), **dict(zip(names, outs)))
+    np.savez(os.path.join(HERE, name + ".inputs.npz"), x=x.numpy()[None])
+    np.savez(os.path.join(HERE, name + ".ref.npz"), **{k: v[None] for k, v in zip(names, outs)})
     ops = [n.op_type for n in model.graph.node]
     print(f"{name}: {' '.join(ops)}")
+    return {
+        "name": name,
+        "ops": ops,
+        "outputs": [{"name": k, "shape": list(v.shape)} for k, v in zip(names, outs)],
+    }
 
 
 def main():
-    only = sys.argv[1:]
-    for kind, cls in MODELS.items():
-        if only and kind not in only:
-            continue
-        for dynamo in (True, False):
-            export(kind, cls, dynamo)
+    models = [export(k, cls, d) for k, cls in MODELS.items() for d in (True, False)]
+    with open(os.path.join(HERE, "manifest.json"), "w") as f:
+        json.dump({"models": models}, f, indent=1)
+        f.write("\n")
 
 
 if __name__ == "__main__":
