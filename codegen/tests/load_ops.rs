@@ -1,6 +1,8 @@
 //! Op translation and shape inference of the ONNX loader, on models built in code.
 
 mod load_support;
+#[path = "load_ops/masks.rs"]
+mod masks;
 #[path = "load_ops/reduce.rs"]
 mod reduce;
 

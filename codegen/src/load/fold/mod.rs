@@ -33,7 +33,6 @@ pub(crate) const FOLD_ONLY_OPS: &[&str] = &[
     "ConstantOfShape",
     "Expand",
     "Floor",
-    "Gather",
     "Range",
     "ReduceProd",
     "Shape",

@@ -3,6 +3,7 @@
 
 mod conv;
 mod elementwise;
+mod gather;
 mod layout;
 mod linear;
 mod minmax;
@@ -53,6 +54,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Exp",
     "Flatten",
     "Gelu",
+    "Gather",
     "Gemm",
     "Greater",
     "GreaterOrEqual",
@@ -105,6 +107,8 @@ pub const SUPPORTED_OPS: &[&str] = &[
 /// Size only need a static shape).
 pub const FOLD_ONLY_OPS: &[&str] = fold::FOLD_ONLY_OPS;
 
+pub(crate) use select::refuse_mask_outputs;
+
 /// Converts one node.
 pub(crate) fn convert(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     match ctx.op {
@@ -125,6 +129,7 @@ pub(crate) fn convert(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
         "Max" | "Min" => minmax::max_min(ctx, g),
         "PRelu" => minmax::prelu(ctx, g),
         "Where" => select::where_(ctx, g),
+        "Gather" => gather::gather(ctx, g),
         op if select::MASK_OPS.contains(&op) => select::mask_op(ctx, g),
         "Gemm" => linear::gemm(ctx, g),
         "MatMul" => linear::matmul(ctx, g),

@@ -8,8 +8,8 @@
 //! With every input constant, all of them are folded as before.
 
 use super::Outcome;
-use crate::error::Result;
-use crate::ir::{shape, BinaryOp, Op, TensorKind};
+use crate::error::{Error, Result};
+use crate::ir::{shape, BinaryOp, Graph, Op, TensorKind};
 use crate::load::fold;
 use crate::load::graph_builder::GraphBuilder;
 use crate::load::node::NodeCtx;
@@ -97,4 +97,35 @@ pub(super) fn where_(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
         inputs: vec![c, x, y],
         shape,
     })
+}
+
+/// Refuses a graph output that is a mask (bool in the file, whose declared type may be
+/// absent): the output of a comparison or logic op, possibly moved (reshaped,
+/// transposed, sliced, concatenated) on the way.
+pub(crate) fn refuse_mask_outputs(g: Graph) -> Result<Graph> {
+    for &o in &g.outputs {
+        let mut t = o;
+        // Each step goes to an earlier node: the bound only guards malformed graphs.
+        for _ in 0..=g.nodes.len() {
+            let Some(n) = g.nodes.iter().find(|n| n.outputs.contains(&t)) else {
+                break;
+            };
+            if MASK_OPS.contains(&n.op_type.as_str()) && n.op_type != "Where" {
+                return Err(Error::new(format!(
+                    "graph output is a boolean (computed by {} node '{}'); only float outputs \
+                     are supported (Cast it to float in the model)",
+                    n.op_type, n.name
+                ))
+                .on_tensor(&g.tensors[o].name));
+            }
+            match (&n.op, n.inputs.first()) {
+                (
+                    Op::Reshape | Op::Transpose { .. } | Op::Slice { .. } | Op::Concat { .. },
+                    Some(&i),
+                ) => t = i,
+                _ => break,
+            }
+        }
+    }
+    Ok(g)
 }
