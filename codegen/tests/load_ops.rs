@@ -1,5 +1,7 @@
 //! Op translation and shape inference of the ONNX loader, on models built in code.
 
+#[path = "load_ops/layer_norm_stats.rs"]
+mod layer_norm_stats;
 mod load_support;
 #[path = "load_ops/masks.rs"]
 mod masks;

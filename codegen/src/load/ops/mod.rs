@@ -8,6 +8,7 @@ mod layout;
 mod linear;
 mod minmax;
 mod norm;
+mod norm_stats;
 mod select;
 
 use super::fold;
