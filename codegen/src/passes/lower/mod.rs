@@ -10,6 +10,7 @@ mod conv;
 mod elementwise;
 mod layout;
 mod linear;
+mod matmul;
 mod norm;
 mod reduce;
 mod select;
