@@ -24,7 +24,7 @@ use tinymtl_codegen::passes::Compiled;
 pub const TABLE: &str = include_str!("kernel_code.txt");
 
 /// The runtime's kernel modules, as families.
-pub const FAMILIES: [&str; 10] = [
+pub const FAMILIES: [&str; 11] = [
     "act",
     "conv",
     "dense",
@@ -34,6 +34,7 @@ pub const FAMILIES: [&str; 10] = [
     "norm",
     "pool",
     "reduce",
+    "select",
     "softmax",
 ];
 
