@@ -7,6 +7,8 @@ mod load_support;
 mod masks;
 #[path = "load_ops/reduce.rs"]
 mod reduce;
+#[path = "load_ops/softplus_beta.rs"]
+mod softplus_beta;
 
 use load_support::*;
 use tinymtl_codegen::ir::{BinaryOp, ConvAttrs, Op, PoolAttrs, PoolKind, TensorKind, UnaryOp};

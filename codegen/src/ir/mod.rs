@@ -220,6 +220,10 @@ pub enum UnaryOp {
     Erf,
     /// Mish
     Mish,
+    /// torch's `softplus(x, beta, threshold)`: `x` where `beta * x > threshold`, else
+    /// `softplus(beta * x) / beta` (the dynamo exporter's Mul/Softplus/Div/Greater/Where
+    /// pattern, recognised as one op)
+    SoftplusBeta { beta: f32, threshold: f32 },
 }
 
 impl UnaryOp {
@@ -237,6 +241,7 @@ impl UnaryOp {
                 | UnaryOp::Softplus
                 | UnaryOp::Erf
                 | UnaryOp::Mish
+                | UnaryOp::SoftplusBeta { .. }
         )
     }
 }

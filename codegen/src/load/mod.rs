@@ -84,6 +84,7 @@ pub fn load_bytes_with(
     let model = proto::decode(bytes).map_err(|e| e.in_file(path))?;
     graph::convert(&model, path, shapes)
         .and_then(ops::refuse_mask_outputs)
+        .map(ops::fuse_softplus_beta)
         .map_err(|e| e.in_file(path))
 }
 
@@ -91,6 +92,7 @@ pub fn load_bytes_with(
 pub fn load_model(model: &onnx::ModelProto, path: &Path) -> Result<Graph> {
     graph::convert(model, path, &[])
         .and_then(ops::refuse_mask_outputs)
+        .map(ops::fuse_softplus_beta)
         .map_err(|e| e.in_file(path))
 }
 

@@ -70,6 +70,16 @@ fn act64(act: Act, x: f64) -> f64 {
     }
 }
 
+/// [`super::pointwise::softplus_beta`] evaluated in `f64` with a branch.
+pub fn softplus_beta(x: f32, beta: f32, threshold: f32) -> f32 {
+    let z = f64::from(x) * f64::from(beta);
+    if (x * beta) > threshold {
+        x
+    } else {
+        (softplus64(z) / f64::from(beta)) as f32
+    }
+}
+
 /// `op(x)` evaluated in `f64` from the formula in [`Pointwise`]'s documentation.
 pub fn pointwise_scalar(op: Pointwise, x: f32) -> f32 {
     let x = f64::from(x);

@@ -10,6 +10,7 @@ mod minmax;
 mod norm;
 mod norm_stats;
 mod select;
+mod softplus_beta;
 
 use super::fold;
 use super::graph_builder::GraphBuilder;
@@ -109,6 +110,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
 pub const FOLD_ONLY_OPS: &[&str] = fold::FOLD_ONLY_OPS;
 
 pub(crate) use select::refuse_mask_outputs;
+pub(crate) use softplus_beta::fuse_softplus_beta;
 
 /// Converts one node.
 pub(crate) fn convert(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
