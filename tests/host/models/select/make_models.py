@@ -131,6 +131,21 @@ class Compare(nn.Module):
         return torch.where(m, h, torch.zeros_like(h)) + (h <= 0.3).float()
 
 
+class Attention(nn.Module):
+    """Two computed operands with a batch (heads), and a batched constant operand."""
+
+    def __init__(self):
+        super().__init__()
+        self.qkv = nn.Linear(6, 24)
+        self.w = nn.Parameter(torch.randn(2, 4, 3) * 0.5)
+        self.ln = nn.LayerNorm(6)
+
+    def forward(self, x):
+        q, k, v = self.qkv(self.ln(x)).reshape(1, 5, 3, 2, 4).permute(2, 0, 3, 1, 4)
+        att = torch.softmax(q @ k.transpose(-1, -2) * 0.5, dim=-1)
+        return att @ v, torch.matmul(v, self.w), torch.amax(att, dim=-1)
+
+
 MODELS = {
     "softplus_beta": Softplus,
     "softplus_default": SoftplusDefault,
@@ -142,6 +157,7 @@ MODELS = {
     "max_values": MaxValues,
     "last_step": LastStep,
     "compare": Compare,
+    "attention": Attention,
 }
 SHAPE = (1, 5, 6)
 
