@@ -444,11 +444,10 @@ fn softmax_opset_11_over_several_dims() {
 fn fold_only_op_on_activation() {
     let e = M::new(13)
         .input("x", &[1, 4])
-        .init_i64("i", &[], &[0])
-        .n("g", "Gather", &["x", "i"], &["y"], vec![ai("axis", 1)])
+        .n("f", "Floor", &["x"], &["y"], vec![])
         .output("y")
         .err();
-    assert_node_err(&e, "g", "Gather", &["computed at run time"]);
+    assert_node_err(&e, "f", "Floor", &["computed at run time"]);
 }
 
 #[test]
@@ -487,20 +486,6 @@ fn constant_or_passthrough_outputs() {
 
 #[test]
 fn unused_extra_outputs_are_fine_but_used_ones_are_refused() {
-    let e = M::new(17)
-        .input("x", &[1, 4, 8])
-        .weights("s", &[8])
-        .n(
-            "ln",
-            "LayerNormalization",
-            &["x", "s"],
-            &["y", "mean"],
-            vec![],
-        )
-        .output("y")
-        .output("mean")
-        .err();
-    assert_node_err(&e, "ln", "LayerNormalization", &["'mean'", "first output"]);
     let e = M::new(13)
         .input("x", &[1, 2, 4, 4])
         .n(

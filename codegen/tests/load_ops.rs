@@ -1,10 +1,16 @@
 //! Op translation and shape inference of the ONNX loader, on models built in code.
 
+#[path = "load_ops/layer_norm_stats.rs"]
+mod layer_norm_stats;
 mod load_support;
+#[path = "load_ops/masks.rs"]
+mod masks;
 #[path = "load_ops/reduce.rs"]
 mod reduce;
 #[path = "load_ops/rnn.rs"]
 mod rnn;
+#[path = "load_ops/softplus_beta.rs"]
+mod softplus_beta;
 
 use load_support::*;
 use tinymtl_codegen::ir::{BinaryOp, ConvAttrs, Op, PoolAttrs, PoolKind, TensorKind, UnaryOp};

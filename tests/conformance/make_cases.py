@@ -15,9 +15,10 @@ dropped silently).
 
 What is changed to fit tinymtl's contract (a compiler for trained models: weights are
 constants, inputs are float32 activations):
-- graph inputs other than the first become initializers holding the test's values
-  (weights, biases, shapes, axes, pads), except the float operands of ops that take
-  computed operands (binary elementwise ops, MatMul, Concat), which stay inputs;
+- graph inputs other than the first (for Where: the first float one) become
+  initializers holding the test's values (weights, biases, shapes, axes, pads, Where's
+  condition), except the float operands of ops that take computed operands (binary
+  elementwise ops, comparisons, Where, MatMul, Concat), which stay inputs;
 - float initializers are stored in f16 on the device, so when rounding them to f16
   changes any value, the expected outputs are recomputed with onnx's reference
   evaluator on the model with f16-rounded initializers (the test's own outputs are used
@@ -38,10 +39,13 @@ from onnx import helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-COMPUTED_OPERANDS = {"Add", "Sub", "Mul", "Div", "Pow", "MatMul", "Concat"}
+COMPUTED_OPERANDS = {
+    "Add", "Sub", "Mul", "Div", "Pow", "MatMul", "Concat",
+    "Where", "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual",
+}
 # Extra outputs only training uses (statistics, masks): dropped from the graph outputs so
 # the main output is tested; the loader refuses them when something reads them.
-OPTIONAL_OUTPUTS = {"LayerNormalization", "Dropout", "BatchNormalization"}
+OPTIONAL_OUTPUTS = {"Dropout", "BatchNormalization"}
 
 
 def claimed_ops():
@@ -118,8 +122,13 @@ def convert(c, op, claimed, fold_only):
             return "skip", "empty tensor: output", None, None, None, None
     feeds = {}
     keep, inits = [], []
+    # The first input is computed; for Where (whose first input, the condition, is
+    # bool) the first float32 one.
+    first = 0
+    if op == "Where":
+        first = next((k for k, a in enumerate(inputs) if a.dtype == np.float32), 0)
     for k, (vi, arr) in enumerate(zip(g.input, inputs)):
-        runtime = k == 0 or (op in COMPUTED_OPERANDS and arr.dtype == np.float32)
+        runtime = k == first or (op in COMPUTED_OPERANDS and arr.dtype == np.float32)
         if runtime:
             if arr.dtype != np.float32:
                 return "skip", f"non-float32 input: {arr.dtype}", None, None, None, None

@@ -24,7 +24,7 @@ use tinymtl_codegen::passes::Compiled;
 pub const TABLE: &str = include_str!("kernel_code.txt");
 
 /// The runtime's kernel modules, as families.
-pub const FAMILIES: [&str; 11] = [
+pub const FAMILIES: [&str; 12] = [
     "act",
     "conv",
     "dense",
@@ -35,6 +35,7 @@ pub const FAMILIES: [&str; 11] = [
     "pool",
     "reduce",
     "rnn",
+    "select",
     "softmax",
 ];
 
@@ -78,6 +79,7 @@ fn step_families(k: &Kernel) -> Vec<&'static str> {
             .collect(),
         Kernel::Unary(_) => vec!["act"],
         Kernel::Binary { .. } => vec!["elementwise"],
+        Kernel::Select(_) => vec!["select"],
         Kernel::Permute(_) | Kernel::Slice { .. } | Kernel::Concat { .. } | Kernel::Materialize => {
             vec!["movement"]
         }

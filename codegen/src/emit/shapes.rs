@@ -13,6 +13,7 @@ use tinymtl_runtime::kernels::norm::{ChannelShape, LayerNormShape};
 use tinymtl_runtime::kernels::pool::PoolShape;
 use tinymtl_runtime::kernels::reduce::ReduceShape;
 use tinymtl_runtime::kernels::rnn::{Cell, RnnShape};
+use tinymtl_runtime::kernels::select::SelectShape;
 use tinymtl_runtime::kernels::softmax::SoftmaxShape;
 
 /// A shape struct (or one of its fields) printed as a Rust literal.
@@ -100,6 +101,7 @@ shape_literals! {
     norm::LayerNormShape { rows, features }
     norm::ChannelShape { outer, channels, inner }
     elementwise::Broadcast { shape, a, b }
+    select::SelectShape { shape, cond, a, b }
     movement::Strided { shape, strides }
     movement::ConcatShape { rows, width, out_width, col }
     rnn::RnnShape { cell, steps, batch, inputs, hidden, directions, reverse, batch_first, write_y, clip }

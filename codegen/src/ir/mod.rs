@@ -149,6 +149,9 @@ pub enum Op {
     /// output index `i`, input index `starts[d] + i[d] * steps[d]` per dim `d` (full
     /// rank, bounds already clamped by the loader). Inputs: `[X]`.
     Slice { starts: Vec<usize>, steps: Vec<i64> },
+    /// `Where(cond, X, Y)`, all three broadcast to the output. The condition is a mask
+    /// (1.0 / 0.0, as comparisons compute it). Inputs: `[cond, X, Y]`.
+    Where,
 }
 
 /// A recurrent layer's attributes (ONNX `LSTM` / `GRU` / `RNN`, default activations).
@@ -191,6 +194,16 @@ pub enum BinaryOp {
     Min,
     /// PRelu: `a` the input, `b` the slope
     PRelu,
+    /// Equal: a mask, `1.0` where `a == b` else `0.0` (as the comparisons below)
+    Equal,
+    /// Less
+    Less,
+    /// LessOrEqual
+    LessOrEqual,
+    /// Greater
+    Greater,
+    /// GreaterOrEqual
+    GreaterOrEqual,
 }
 
 /// Elementwise unary ops and their attributes (ONNX defaults filled in).
@@ -233,6 +246,10 @@ pub enum UnaryOp {
     Erf,
     /// Mish
     Mish,
+    /// torch's `softplus(x, beta, threshold)`: `x` where `beta * x > threshold`, else
+    /// `softplus(beta * x) / beta` (the dynamo exporter's Mul/Softplus/Div/Greater/Where
+    /// pattern, recognised as one op)
+    SoftplusBeta { beta: f32, threshold: f32 },
 }
 
 impl UnaryOp {
@@ -250,6 +267,7 @@ impl UnaryOp {
                 | UnaryOp::Softplus
                 | UnaryOp::Erf
                 | UnaryOp::Mish
+                | UnaryOp::SoftplusBeta { .. }
         )
     }
 }

@@ -11,6 +11,7 @@ pub use tinymtl_runtime::kernels::norm::{ChannelShape, LayerNormShape};
 pub use tinymtl_runtime::kernels::pool::PoolShape;
 pub use tinymtl_runtime::kernels::reduce::{ReduceOp, ReduceShape};
 pub use tinymtl_runtime::kernels::rnn::{Cell, RnnShape};
+pub use tinymtl_runtime::kernels::select::SelectShape;
 pub use tinymtl_runtime::kernels::softmax::SoftmaxShape;
 
 /// Index into [`Program::values`].
@@ -232,6 +233,8 @@ pub enum Kernel {
         /// Whether they hold an initial cell state (last).
         c0: bool,
     },
+    /// `[cond, a, b]` (each an activation, a constant or a scalar): `Where`.
+    Select(SelectShape),
 }
 
 impl Kernel {
@@ -259,6 +262,7 @@ impl Kernel {
                 Cell::Gru { .. } => "gru",
                 Cell::Simple => "rnn",
             },
+            Kernel::Select(_) => "select",
         }
     }
 

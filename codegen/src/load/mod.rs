@@ -82,12 +82,18 @@ pub fn load_bytes_with(
     shapes: &[(String, Vec<usize>)],
 ) -> Result<Graph> {
     let model = proto::decode(bytes).map_err(|e| e.in_file(path))?;
-    graph::convert(&model, path, shapes).map_err(|e| e.in_file(path))
+    graph::convert(&model, path, shapes)
+        .and_then(ops::refuse_mask_outputs)
+        .map(ops::fuse_softplus_beta)
+        .map_err(|e| e.in_file(path))
 }
 
 /// Converts an already decoded model (`path` as for [`load_bytes`]).
 pub fn load_model(model: &onnx::ModelProto, path: &Path) -> Result<Graph> {
-    graph::convert(model, path, &[]).map_err(|e| e.in_file(path))
+    graph::convert(model, path, &[])
+        .and_then(ops::refuse_mask_outputs)
+        .map(ops::fuse_softplus_beta)
+        .map_err(|e| e.in_file(path))
 }
 
 /// Decodes a model (for tools and tests that edit models in code), refusing what

@@ -27,6 +27,16 @@ pub enum BinOp {
     Min,
     /// `a` if `a >= 0` else `a * b` (ONNX `PRelu`, `b` the slope); NaN passes through
     PRelu,
+    /// `1.0` if `a == b` else `0.0` (a mask, as the comparisons below)
+    Equal,
+    /// `1.0` if `a < b` else `0.0`
+    Less,
+    /// `1.0` if `a <= b` else `0.0`
+    LessOrEqual,
+    /// `1.0` if `a > b` else `0.0`
+    Greater,
+    /// `1.0` if `a >= b` else `0.0`
+    GreaterOrEqual,
 }
 
 /// A scalar operand, broadcast to every element.
@@ -165,8 +175,35 @@ macro_rules! with_op {
                 let $f = prelu;
                 $body
             }
+            BinOp::Equal => {
+                let $f = |p: f32, q: f32| mask(p == q);
+                $body
+            }
+            BinOp::Less => {
+                let $f = |p: f32, q: f32| mask(p < q);
+                $body
+            }
+            BinOp::LessOrEqual => {
+                let $f = |p: f32, q: f32| mask(p <= q);
+                $body
+            }
+            BinOp::Greater => {
+                let $f = |p: f32, q: f32| mask(p > q);
+                $body
+            }
+            BinOp::GreaterOrEqual => {
+                let $f = |p: f32, q: f32| mask(p >= q);
+                $body
+            }
         }
     };
+}
+
+/// A comparison's result as a mask value: `1.0` or `0.0`, converted from the flag
+/// (no branch on the data).
+#[inline(always)]
+fn mask(b: bool) -> f32 {
+    f32::from(u8::from(b))
 }
 
 /// `max(p, q)`, NaN if either is (`f32::max` would drop a NaN).

@@ -21,6 +21,7 @@ pub mod pool;
 pub mod reduce;
 pub mod reference;
 pub mod rnn;
+pub mod select;
 pub mod softmax;
 
 pub use act::Act;

@@ -100,3 +100,29 @@ pub fn unary(op: Pointwise, x: &[f32], y: &mut [f32]) {
         }
     })
 }
+
+/// torch's `softplus(x, beta, threshold)` as the dynamo exporter writes it
+/// (`Where(beta·x > threshold, x, Softplus(beta·x) / beta)`), in one pass: `x` where
+/// `beta·x > threshold`, else `ln(1 + e^(beta·x)) / beta`. Both sides are computed and
+/// one picked by bit masking (no branch on the data).
+#[inline(always)]
+pub fn softplus_beta(x: f32, beta: f32, threshold: f32) -> f32 {
+    let z = x * beta;
+    let s = math::softplus(z) / beta;
+    super::select::pick(f32::from(u8::from(z > threshold)), x, s)
+}
+
+/// `y = softplus_beta(x)`; `x.len() == y.len()`.
+pub fn softplus_beta_unary(x: &[f32], y: &mut [f32], beta: f32, threshold: f32) {
+    debug_assert_eq!(x.len(), y.len());
+    for (o, &v) in y.iter_mut().zip(x) {
+        *o = softplus_beta(v, beta, threshold);
+    }
+}
+
+/// `y = softplus_beta(y)` over a whole tensor.
+pub fn softplus_beta_inplace(y: &mut [f32], beta: f32, threshold: f32) {
+    for v in y.iter_mut() {
+        *v = softplus_beta(*v, beta, threshold);
+    }
+}

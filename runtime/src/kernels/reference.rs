@@ -14,6 +14,7 @@ use super::norm::{ChannelShape, LayerNormShape};
 use super::pointwise::Pointwise;
 use super::pool::PoolShape;
 use super::reduce::{ReduceOp, ReduceShape};
+use super::select::SelectShape;
 use super::softmax::SoftmaxShape;
 use super::{Act, Post};
 use half::f16;
@@ -69,6 +70,16 @@ fn act64(act: Act, x: f64) -> f64 {
             x / 2.0 * (1.0 + libm::tanh(c * (x + 0.044715 * x * x * x)))
         }
         Act::Sqrt => libm::sqrt(x),
+    }
+}
+
+/// [`super::pointwise::softplus_beta`] evaluated in `f64` with a branch.
+pub fn softplus_beta(x: f32, beta: f32, threshold: f32) -> f32 {
+    let z = f64::from(x) * f64::from(beta);
+    if (x * beta) > threshold {
+        x
+    } else {
+        (softplus64(z) / f64::from(beta)) as f32
     }
 }
 
@@ -395,6 +406,11 @@ pub fn binop(op: BinOp, a: f32, b: f32) -> f32 {
                 a
             }
         }
+        BinOp::Equal => f64::from(u8::from(a == b)),
+        BinOp::Less => f64::from(u8::from(a < b)),
+        BinOp::LessOrEqual => f64::from(u8::from(a <= b)),
+        BinOp::Greater => f64::from(u8::from(a > b)),
+        BinOp::GreaterOrEqual => f64::from(u8::from(a >= b)),
     }) as f32
 }
 
@@ -417,6 +433,25 @@ fn unflatten(mut flat: usize, shape: &[usize; MAX_RANK]) -> [usize; MAX_RANK] {
 
 fn offset(idx: &[usize; MAX_RANK], strides: &[usize; MAX_RANK]) -> usize {
     (0..MAX_RANK).map(|d| idx[d] * strides[d]).sum()
+}
+
+/// `Where` with broadcasting: `a` where the condition is non-zero, else `b`.
+pub fn select<C: Operand, A: Operand, B: Operand>(
+    cond: C,
+    a: A,
+    b: B,
+    y: &mut [f32],
+    s: &SelectShape,
+) {
+    for i in 0..y.len() {
+        let idx = unflatten(i, &s.shape);
+        let c = cond.at(offset(&idx, &s.cond));
+        y[i] = if c != 0.0 {
+            a.at(offset(&idx, &s.a))
+        } else {
+            b.at(offset(&idx, &s.b))
+        };
+    }
 }
 
 /// Broadcasting binary op.

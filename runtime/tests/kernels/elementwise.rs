@@ -18,6 +18,11 @@ fn op() -> impl Strategy<Value = BinOp> {
         Just(BinOp::Max),
         Just(BinOp::Min),
         Just(BinOp::PRelu),
+        Just(BinOp::Equal),
+        Just(BinOp::Less),
+        Just(BinOp::LessOrEqual),
+        Just(BinOp::Greater),
+        Just(BinOp::GreaterOrEqual),
     ]
 }
 

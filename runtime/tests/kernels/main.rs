@@ -16,3 +16,4 @@ mod pointwise;
 mod pool;
 mod reduce;
 mod rnn;
+mod select;

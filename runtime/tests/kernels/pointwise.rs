@@ -81,3 +81,37 @@ fn pointwise_edges() {
     }
     assert!(apply(Pointwise::Log, -1.0).is_nan());
 }
+
+mod softplus_beta {
+    use super::*;
+    use tinymtl_runtime::kernels::pointwise::{
+        softplus_beta, softplus_beta_inplace, softplus_beta_unary,
+    };
+
+    proptest! {
+        #![proptest_config(crate::support::config())]
+
+        #[test]
+        fn matches_reference(
+            x in vals(40, wide()),
+            beta in prop_oneof![Just(1.0f32), 0.25f32..4.0],
+            threshold in prop_oneof![Just(20.0f32), -2.0f32..8.0],
+        ) {
+            let want: Vec<f32> = x.iter().map(|&v| r::softplus_beta(v, beta, threshold)).collect();
+            let mut got = vec![7.0; x.len()];
+            softplus_beta_unary(&x, &mut got, beta, threshold);
+            Approx::ULPS.check(&got, &want)?;
+            let mut inplace = x.clone();
+            softplus_beta_inplace(&mut inplace, beta, threshold);
+            Approx::Exact.check(&inplace, &got)?;
+            // Above the threshold: x itself, bit for bit.
+            for (&v, &g) in x.iter().zip(&got) {
+                if v * beta > threshold {
+                    prop_assert_eq!(g.to_bits(), v.to_bits());
+                }
+            }
+            let single: Vec<f32> = x.iter().map(|&v| softplus_beta(v, beta, threshold)).collect();
+            Approx::Exact.check(&single, &got)?;
+        }
+    }
+}

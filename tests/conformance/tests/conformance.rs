@@ -282,8 +282,9 @@ fn render(cases: &[Case], onnx_version: &str) -> String {
     s += "The `onnx` package's backend node tests (`onnx.backend.test.case.node`) of every op \
           in `tinymtl_codegen::load::SUPPORTED_OPS`, each run through the **generated code** on \
           the host: `tests/conformance/make_cases.py` turns each test into a `tinymtl run` case \
-          (graph inputs after the first become constants, except the float operands of \
-          Add/Sub/Mul/Div/Pow/MatMul/Concat; expected outputs recomputed with f16-rounded \
+          (graph inputs after the first, for Where the first float one, become constants, \
+          except the float operands of Add/Sub/Mul/Div/Pow/MatMul/Concat, the comparisons and \
+          Where; expected outputs recomputed with f16-rounded \
           constants where rounding changes them); a case passes when every output is within \
           the test's tolerance (at least rtol 1e-3, atol 1e-5). A case belongs to the op it \
           tests (`*_expanded` variants to the op they expand).\n\n";

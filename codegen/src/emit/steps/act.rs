@@ -7,6 +7,15 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub(super) fn unary(k: &Call, u: UnaryOp) -> TokenStream {
+    if let UnaryOp::SoftplusBeta { beta, threshold } = u {
+        let (b, t) = (f32_lit(beta), f32_lit(threshold));
+        return if k.in_place.is_some() {
+            quote!(pointwise::softplus_beta_inplace(y, #b, #t);)
+        } else {
+            let x = k.x();
+            quote!(pointwise::softplus_beta_unary(#x, y, #b, #t);)
+        };
+    }
     if let Some(p) = pointwise(u) {
         return if k.in_place.is_some() {
             quote!(pointwise::unary_inplace(#p, y);)

@@ -1,8 +1,9 @@
-//! Calls into `kernels::elementwise`: binary ops, same-shape, broadcasting or in place.
+//! Calls into `kernels::elementwise`: binary ops, same-shape, broadcasting or in place;
+//! and `kernels::select` (Where).
 
 use super::Call;
 use crate::emit::shapes::Lit;
-use crate::ir::program::{Arg, Broadcast, Strided, MAX_RANK};
+use crate::ir::program::{Arg, Broadcast, SelectShape, Strided, MAX_RANK};
 use crate::ir::BinaryOp;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -45,6 +46,13 @@ fn other_view(k: &Call, i: usize, bcast: Option<&Broadcast>) -> Strided {
     }
 }
 
+/// `Where`: a select of the three (broadcast) operands.
+pub(super) fn select(k: &Call, s: &SelectShape) -> TokenStream {
+    let (c, a, b) = (&k.args[0], &k.args[1], &k.args[2]);
+    let s = Lit(s);
+    quote!(select::select(#c, #a, #b, y, &#s);)
+}
+
 fn binop(op: BinaryOp) -> TokenStream {
     match op {
         BinaryOp::Add => quote!(elementwise::BinOp::Add),
@@ -55,5 +63,10 @@ fn binop(op: BinaryOp) -> TokenStream {
         BinaryOp::Max => quote!(elementwise::BinOp::Max),
         BinaryOp::Min => quote!(elementwise::BinOp::Min),
         BinaryOp::PRelu => quote!(elementwise::BinOp::PRelu),
+        BinaryOp::Equal => quote!(elementwise::BinOp::Equal),
+        BinaryOp::Less => quote!(elementwise::BinOp::Less),
+        BinaryOp::LessOrEqual => quote!(elementwise::BinOp::LessOrEqual),
+        BinaryOp::Greater => quote!(elementwise::BinOp::Greater),
+        BinaryOp::GreaterOrEqual => quote!(elementwise::BinOp::GreaterOrEqual),
     }
 }

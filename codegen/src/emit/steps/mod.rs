@@ -85,6 +85,7 @@ fn call(k: &Call) -> TokenStream {
         Kernel::Concat { outer, chunks, row } => movement::concat(k, *outer, chunks, *row),
         Kernel::Materialize => movement::materialize(k),
         Kernel::Rnn { .. } => rnn::rnn(k),
+        Kernel::Select(shape) => elementwise::select(k, shape),
     }
 }
 

@@ -29,25 +29,15 @@ use crate::ir::shape;
 /// Ops that are only evaluated at load time. ([`fold_only`] also evaluates Abs, Neg,
 /// Max and Min, which run at run time too, on integer constants.)
 pub(crate) const FOLD_ONLY_OPS: &[&str] = &[
-    "And",
     "Ceil",
     "ConstantOfShape",
-    "Equal",
     "Expand",
     "Floor",
-    "Gather",
-    "Greater",
-    "GreaterOrEqual",
-    "Less",
-    "LessOrEqual",
-    "Not",
-    "Or",
     "Range",
     "ReduceProd",
     "Shape",
     "Size",
     "Sum",
-    "Where",
 ];
 
 /// Largest folded constant, in elements.

@@ -182,6 +182,9 @@ fn eval_unary(op: UnaryOp, x: f32) -> Option<f32> {
         UnaryOp::Softplus => math::softplus(x),
         UnaryOp::Erf => math::erf(x),
         UnaryOp::Mish => x * math::softplus(x).tanh(),
+        UnaryOp::SoftplusBeta { beta, threshold } => {
+            tinymtl_runtime::kernels::pointwise::softplus_beta(x, beta, threshold)
+        }
         UnaryOp::Gelu { .. } => return None,
     })
 }

@@ -3,11 +3,15 @@
 
 mod conv;
 mod elementwise;
+mod gather;
 mod layout;
 mod linear;
 mod minmax;
 mod norm;
+mod norm_stats;
 mod rnn;
+mod select;
+mod softplus_beta;
 
 use super::fold;
 use super::graph_builder::GraphBuilder;
@@ -43,6 +47,7 @@ pub(crate) enum Outcome {
 pub const SUPPORTED_OPS: &[&str] = &[
     "Abs",
     "Add",
+    "And",
     "AveragePool",
     "BatchNormalization",
     "Cast",
@@ -54,12 +59,16 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Div",
     "Dropout",
     "Elu",
+    "Equal",
     "Erf",
     "Exp",
     "Flatten",
     "GRU",
     "Gelu",
+    "Gather",
     "Gemm",
+    "Greater",
+    "GreaterOrEqual",
     "GlobalAveragePool",
     "GlobalMaxPool",
     "HardSigmoid",
@@ -68,6 +77,8 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "LSTM",
     "LayerNormalization",
     "LeakyRelu",
+    "Less",
+    "LessOrEqual",
     "Log",
     "LogSoftmax",
     "MatMul",
@@ -77,6 +88,8 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Mish",
     "Mul",
     "Neg",
+    "Not",
+    "Or",
     "PRelu",
     "Pad",
     "Pow",
@@ -100,11 +113,15 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Tanh",
     "Transpose",
     "Unsqueeze",
+    "Where",
 ];
 
 /// Ops only evaluated at load time: all their inputs must be constants (Shape and
 /// Size only need a static shape).
 pub const FOLD_ONLY_OPS: &[&str] = fold::FOLD_ONLY_OPS;
+
+pub(crate) use select::refuse_mask_outputs;
+pub(crate) use softplus_beta::fuse_softplus_beta;
 
 /// Converts one node.
 pub(crate) fn convert(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
@@ -125,6 +142,9 @@ pub(crate) fn convert(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
         | "Erf" | "Mish" => elementwise::unary(ctx, g),
         "Max" | "Min" => minmax::max_min(ctx, g),
         "PRelu" => minmax::prelu(ctx, g),
+        "Where" => select::where_(ctx, g),
+        "Gather" => gather::gather(ctx, g),
+        op if select::MASK_OPS.contains(&op) => select::mask_op(ctx, g),
         "Gemm" => linear::gemm(ctx, g),
         "MatMul" => linear::matmul(ctx, g),
         "Conv" => conv::conv(ctx, g),

@@ -97,11 +97,19 @@ pub(super) fn layer_norm(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome>
         }
         inputs.push(id);
     }
-    Ok(Outcome::Compute {
-        op: Op::LayerNorm { axis, epsilon },
-        inputs,
-        shape: xs,
-    })
+    if ctx.outputs.iter().skip(1).all(String::is_empty) {
+        return Ok(Outcome::Compute {
+            op: Op::LayerNorm { axis, epsilon },
+            inputs,
+            shape: xs,
+        });
+    }
+    let [mean, inv] = super::norm_stats::mean_inv_std(ctx, g, inputs[0], &xs, axis, epsilon);
+    Ok(Outcome::Multi(vec![
+        (Op::LayerNorm { axis, epsilon }, inputs, xs),
+        mean,
+        inv,
+    ]))
 }
 
 /// Softmax / LogSoftmax. Before opset 13 the op flattens dims `axis..` into one; that

@@ -34,28 +34,33 @@ impl Lowerer<'_, '_> {
         }))
     }
 
+    /// An elementwise operand: an activation, an f16 constant or a scalar immediate, with
+    /// the shape it broadcasts from (`[1]` for a scalar, which needs no strides).
+    pub(super) fn operand(
+        &mut self,
+        t: ir::TensorId,
+        node: &ir::Node,
+    ) -> Result<(Arg, Vec<usize>)> {
+        let s = self.shape(t).to_vec();
+        Ok(if self.is_const(t) {
+            if prod(&s) == 1 {
+                (Arg::Scalar(self.rounded(t)?[0]), vec![1])
+            } else {
+                (Arg::Const(self.f16_const(t, s.clone(), |d| d.to_vec())?), s)
+            }
+        } else {
+            (Arg::Value(self.value(t, node)?), s)
+        })
+    }
+
     pub(super) fn binary(&mut self, node: &ir::Node, op: BinaryOp) -> Result<()> {
         let out = self.shape(node.outputs[0]).to_vec();
         let mut args = Vec::new();
         let mut shapes = Vec::new();
         for &t in &node.inputs {
-            let s = self.shape(t).to_vec();
-            let arg = if self.is_const(t) {
-                if prod(&s) == 1 {
-                    Arg::Scalar(self.rounded(t)?[0])
-                } else {
-                    Arg::Const(self.f16_const(t, s.clone(), |d| d.to_vec())?)
-                }
-            } else {
-                Arg::Value(self.value(t, node)?)
-            };
+            let (arg, s) = self.operand(t, node)?;
             args.push(arg);
-            // Scalars broadcast without strides.
-            shapes.push(if matches!(arg, Arg::Scalar(_)) {
-                vec![1]
-            } else {
-                s
-            });
+            shapes.push(s);
         }
         let bcast = self.bcast(&shapes[0], &shapes[1], &out)?;
         let y = self.out_value(node);
@@ -65,7 +70,7 @@ impl Lowerer<'_, '_> {
 }
 
 /// Strides of an operand of shape `op` broadcast to `out` (numpy rules), padded.
-fn bcast_strides(op: &[usize], out: &[usize]) -> Result<[usize; MAX_RANK]> {
+pub(super) fn bcast_strides(op: &[usize], out: &[usize]) -> Result<[usize; MAX_RANK]> {
     let st = strides(op);
     let off = out.len() - op.len();
     let mut full = vec![0; out.len()];

@@ -148,50 +148,6 @@ impl Lowerer<'_, '_> {
         Ok(())
     }
 
-    pub(super) fn matmul(&mut self, node: &ir::Node) -> Result<()> {
-        let (ta, tb) = (node.inputs[0], node.inputs[1]);
-        let (sa, sb) = (self.shape(ta).to_vec(), self.shape(tb).to_vec());
-        if self.is_const(ta) {
-            return Err(Error::new("a constant left operand is not supported (the left operand must be computed from the inputs)"));
-        }
-        let k = *sa.last().unwrap_or(&1);
-        let n = if sb.len() == 1 { 1 } else { sb[sb.len() - 1] };
-        let a = self.value(ta, node)?;
-        if self.is_const(tb) {
-            if prod(&sb) != k * n {
-                return Err(Error::new(format!("a batched constant right operand of shape {sb:?} is not supported (expected [{k}, {n}])")));
-            }
-            let w = self.f16_const(tb, vec![n, k], |d| transpose2(d, k, n))?;
-            let shape = DenseShape {
-                rows: prod(&sa) / k.max(1),
-                inputs: k,
-                outputs: n,
-            };
-            let post = Post::default();
-            self.push_one(node, Kernel::Dense { shape, w, post }, a);
-            return Ok(());
-        }
-        let b = self.value(tb, node)?;
-        let m = if sa.len() == 1 { 1 } else { sa[sa.len() - 2] };
-        let (ba, bb) = (prod(&sa) / (m * k), prod(&sb) / (k * n));
-        let batch = ba.max(bb);
-        let out = self.shape(node.outputs[0]).to_vec();
-        if prod(&out) != batch * m * n || (ba != batch && ba != 1) || (bb != batch && bb != 1) {
-            return Err(Error::new(format!("batch broadcasting between {sa:?} and {sb:?} is supported only when one side has a single batch")));
-        }
-        let y = self.out_value(node);
-        let kernel = Kernel::MatMul(MatMulShape {
-            batch,
-            rows: m,
-            depth: k,
-            cols: n,
-            a_stride: if ba == 1 { 0 } else { m * k },
-            b_stride: if bb == 1 { 0 } else { k * n },
-        });
-        self.push(here(node), kernel, vec![Arg::Value(a), Arg::Value(b)], y);
-        Ok(())
-    }
-
     /// A new value holding `x` (`rows x cols`) transposed, for an operand Gemm reads transposed.
     fn transposed(
         &mut self,

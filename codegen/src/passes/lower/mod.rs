@@ -10,9 +10,11 @@ mod conv;
 mod elementwise;
 mod layout;
 mod linear;
+mod matmul;
 mod norm;
 mod reduce;
 mod rnn;
+mod select;
 
 use super::consts::{check_finite, round_f16};
 use super::Options;
@@ -149,6 +151,7 @@ impl Lowerer<'_, '_> {
             Op::Slice { starts, steps } => self.slice(node, starts, steps),
             Op::Concat { axis } => self.concat(node, *axis),
             Op::Rnn(a) => self.rnn(node, a),
+            Op::Where => self.select(node),
         }
     }
 

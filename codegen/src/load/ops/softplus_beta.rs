@@ -1,0 +1,115 @@
+//! The dynamo exporter's `F.softplus(x, beta, threshold)`, recognised on the IR graph
+//! after loading and replaced by one [`UnaryOp::SoftplusBeta`] step:
+//!
+//! ```text
+//! z = Mul(x, beta)           (absent when beta = 1: z is x)
+//! s = Softplus(z)
+//! d = Div(s, beta)           (absent when beta = 1)
+//! y = Where(Greater(z, threshold), x, d)
+//! ```
+//!
+//! The replacement computes exactly these operations (in f32, beta and threshold as
+//! the file gives them), so nothing changes but the four or five steps becoming one.
+//! Matched only when every intermediate feeds nothing else.
+
+use std::collections::HashSet;
+
+use crate::ir::{BinaryOp, Graph, Op, TensorId, UnaryOp};
+
+/// Rewrites every match in `g`.
+pub(crate) fn fuse_softplus_beta(mut g: Graph) -> Graph {
+    let mut dead = HashSet::new();
+    for w in 0..g.nodes.len() {
+        if let Some((x, beta, threshold, matched)) = matches(&g, w) {
+            let n = &mut g.nodes[w];
+            n.op = Op::Unary(UnaryOp::SoftplusBeta { beta, threshold });
+            n.inputs = vec![x];
+            dead.extend(matched);
+        }
+    }
+    let mut i = 0;
+    g.nodes.retain(|_| {
+        i += 1;
+        !dead.contains(&(i - 1))
+    });
+    g
+}
+
+/// The node writing tensor `t`.
+fn producer(g: &Graph, t: TensorId) -> Option<usize> {
+    g.nodes.iter().position(|n| n.outputs.contains(&t))
+}
+
+/// How many node inputs read `t` (graph outputs count as readers).
+fn uses(g: &Graph, t: TensorId) -> usize {
+    let reads: usize = g
+        .nodes
+        .iter()
+        .map(|n| n.inputs.iter().filter(|&&i| i == t).count())
+        .sum();
+    reads + g.outputs.iter().filter(|&&o| o == t).count()
+}
+
+/// The finite value of a one-element constant.
+fn scalar(g: &Graph, t: TensorId) -> Option<f32> {
+    match g.tensors[t].data() {
+        Some([v]) if v.is_finite() => Some(*v),
+        _ => None,
+    }
+}
+
+/// Node `i` as `op(a, scalar)`: `(a, scalar)`.
+fn binary_scalar(g: &Graph, i: usize, op: BinaryOp) -> Option<(TensorId, f32)> {
+    let n = &g.nodes[i];
+    match (&n.op, n.inputs.as_slice()) {
+        (Op::Binary(o), &[a, k]) if *o == op => Some((a, scalar(g, k)?)),
+        _ => None,
+    }
+}
+
+/// For a Where node `w` of the pattern: `(x, beta, threshold, the other nodes)`.
+fn matches(g: &Graph, w: usize) -> Option<(TensorId, f32, f32, Vec<usize>)> {
+    let n = &g.nodes[w];
+    let (Op::Where, &[c, x, d]) = (&n.op, n.inputs.as_slice()) else {
+        return None;
+    };
+    let gt = producer(g, c)?;
+    let (z, threshold) = binary_scalar(g, gt, BinaryOp::Greater)?;
+    let mut nodes = vec![gt];
+    // d = Softplus(z) / beta, or Softplus(z) when beta is 1.
+    let pd = producer(g, d)?;
+    let (s, beta) = match binary_scalar(g, pd, BinaryOp::Div) {
+        Some((s, beta)) => {
+            nodes.push(pd);
+            (s, beta)
+        }
+        None => (d, 1.0),
+    };
+    let sp = producer(g, s)?;
+    let sn = &g.nodes[sp];
+    if sn.op != Op::Unary(UnaryOp::Softplus) || sn.inputs != [z] {
+        return None;
+    }
+    nodes.push(sp);
+    if z != x {
+        // z = x * beta (either operand order).
+        let mul = producer(g, z)?;
+        let m = &g.nodes[mul];
+        let ok = match (&m.op, m.inputs.as_slice()) {
+            (Op::Binary(BinaryOp::Mul), &[p, q]) => {
+                (p == x && scalar(g, q) == Some(beta)) || (q == x && scalar(g, p) == Some(beta))
+            }
+            _ => false,
+        };
+        if !ok || uses(g, z) != 2 {
+            return None;
+        }
+        nodes.push(mul);
+    } else if beta != 1.0 {
+        return None;
+    }
+    if beta == 0.0 || uses(g, c) != 1 || uses(g, d) != 1 || (s != d && uses(g, s) != 1) {
+        return None;
+    }
+    Some((x, beta, threshold, nodes))
+}

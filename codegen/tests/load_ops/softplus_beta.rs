@@ -1,0 +1,67 @@
+//! The dynamo exporter's Softplus with beta and threshold, recognised as one op.
+
+use crate::load_support::*;
+use tinymtl_codegen::ir::{Op, UnaryOp};
+
+/// `Where(x*beta > t, x, Softplus(x*beta) / beta)` as dynamo writes it; `extra`
+/// makes the scaled value a second graph output.
+fn dynamo(beta: f32, extra: bool) -> M {
+    let mut m = M::new(18)
+        .input("x", &[1, 5, 8])
+        .init_f32("beta", &[], &[beta])
+        .init_f32("t", &[], &[1.5])
+        .n("r", "Relu", &["x"], &["h"], vec![])
+        .n("mul", "Mul", &["h", "beta"], &["z"], vec![])
+        .n("sp", "Softplus", &["z"], &["s"], vec![])
+        .n("div", "Div", &["s", "beta"], &["d"], vec![])
+        .n("gt", "Greater", &["z", "t"], &["c"], vec![])
+        .n("w", "Where", &["c", "h", "d"], &["y"], vec![])
+        .output("y");
+    if extra {
+        m = m.output("z");
+    }
+    m
+}
+
+#[test]
+fn softplus_with_beta_and_threshold_is_one_op() {
+    let g = dynamo(2.0, false).ok();
+    assert_eq!(g.nodes.len(), 2, "{:#?}", g.nodes);
+    let w = node_named(&g, "w");
+    assert_eq!(
+        w.op,
+        Op::Unary(UnaryOp::SoftplusBeta {
+            beta: 2.0,
+            threshold: 1.5
+        })
+    );
+    assert_eq!(input_names(&g, w), ["h"]);
+}
+
+#[test]
+fn the_pattern_is_left_alone_when_a_part_is_used_elsewhere() {
+    let g = dynamo(2.0, true).ok();
+    assert!(g.nodes.iter().any(|n| n.op == Op::Where));
+    assert_eq!(g.nodes.len(), 6);
+}
+
+#[test]
+fn beta_one_has_no_mul_or_div() {
+    let g = M::new(18)
+        .input("x", &[1, 4])
+        .init_f32("t", &[], &[20.0])
+        .n("r", "Relu", &["x"], &["h"], vec![])
+        .n("sp", "Softplus", &["h"], &["s"], vec![])
+        .n("gt", "Greater", &["h", "t"], &["c"], vec![])
+        .n("w", "Where", &["c", "h", "s"], &["y"], vec![])
+        .output("y")
+        .ok();
+    assert_eq!(g.nodes.len(), 2);
+    assert_eq!(
+        node_named(&g, "w").op,
+        Op::Unary(UnaryOp::SoftplusBeta {
+            beta: 1.0,
+            threshold: 20.0
+        })
+    );
+}
