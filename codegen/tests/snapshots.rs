@@ -16,6 +16,9 @@ const MODELS: &[&str] = &[
     "residual_layernorm_three_heads",
     "keras_conv1d_imu",
     "explicit_norm_standalone_bn",
+    // Recurrent layers and the streaming API (`State`, `Model::step`).
+    "lstm_streaming_state_torchscript",
+    "gru_three_heads_torchscript",
 ];
 
 #[test]

@@ -1,4 +1,4 @@
-//! Generates two fixture models into OUT_DIR exactly as a user's `build.rs` would, so
+//! Generates three fixture models into OUT_DIR exactly as a user's `build.rs` would, so
 //! the tests can call the generated API directly (trunk, kept features, heads).
 
 fn main() {
@@ -6,6 +6,7 @@ fn main() {
     for (model, module) in [
         ("residual_layernorm_three_heads", "residual"),
         ("two_input_concat", "two_inputs"),
+        ("lstm_streaming_state_torchscript", "stream"),
     ] {
         let path = format!("../fixtures/{model}.onnx");
         println!("cargo:rerun-if-changed={path}");

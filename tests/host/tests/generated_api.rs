@@ -8,6 +8,10 @@ mod residual {
     include!(concat!(env!("OUT_DIR"), "/residual.rs"));
 }
 #[allow(dead_code)]
+mod stream {
+    include!(concat!(env!("OUT_DIR"), "/stream.rs"));
+}
+#[allow(dead_code)]
 mod two_inputs {
     include!(concat!(env!("OUT_DIR"), "/two_inputs.rs"));
 }
@@ -148,4 +152,60 @@ fn two_inputs_through_the_generated_api() {
             assert!((g - w).abs() <= 1e-3 + 1e-3 * w.abs(), "{g} vs {w}");
         }
     }
+}
+
+/// `Model::step` carries the LSTM's final state into the next window: a stream of
+/// windows through `step` equals `run` with each window's `h0`/`c0` set by hand to
+/// the last window's `h_n`/`c_n` (and `run` meets the contract against onnxruntime
+/// for any given state: the fixture's samples have random states).
+#[test]
+fn step_carries_the_recurrent_state_between_windows() {
+    use stream::*;
+    let s = samples(
+        "lstm_streaming_state_torchscript",
+        &[
+            ("imu", &INPUT_IMU_SHAPE),
+            ("h0", &INPUT_H0_SHAPE),
+            ("c0", &INPUT_C0_SHAPE),
+        ],
+    );
+    let n = INPUT_IMU_SHAPE.iter().product::<usize>();
+    let mut stepped = Model::new();
+    let mut by_hand = Model::new();
+    let mut state = State::new();
+    let (mut h, mut c): (InputH0, InputC0) = (State::new().h0, State::new().c0);
+    let mut answers = Vec::new();
+    for i in 0..s.n {
+        let mut imu: InputImu = Default::default();
+        imu.as_flattened_mut()
+            .as_flattened_mut()
+            .copy_from_slice(&input(&s, 0, i, n));
+        let got = stepped.step(&StepInputs { imu: &imu }, &mut state, Heads::ACTIVITY);
+        let want = by_hand.run(
+            &Inputs {
+                imu: &imu,
+                h0: &h,
+                c0: &c,
+            },
+            Heads::ALL,
+        );
+        assert_eq!(got.activity, want.activity, "window {i}");
+        // The state outputs are computed (and returned) whatever the heads asked for.
+        assert_eq!(got.h_n, want.h_n);
+        h = want.h_n.unwrap();
+        c = want.c_n.unwrap();
+        assert_eq!((state.h0, state.c0), (h, c), "window {i}");
+        answers.push(got.activity.unwrap());
+    }
+    // The state matters: the same last window from a zero state answers differently.
+    let mut imu: InputImu = Default::default();
+    imu.as_flattened_mut()
+        .as_flattened_mut()
+        .copy_from_slice(&input(&s, 0, s.n - 1, n));
+    let fresh = Model::new().step(
+        &StepInputs { imu: &imu },
+        &mut State::new(),
+        Heads::ACTIVITY,
+    );
+    assert_ne!(fresh.activity.unwrap(), *answers.last().unwrap());
 }
