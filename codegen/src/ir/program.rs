@@ -220,7 +220,7 @@ pub enum Kernel {
     Rnn {
         /// Geometry.
         shape: RnnShape,
-        /// `directions x (gates·hidden) x (inputs + hidden)` f16: rows `[W_j | R_j]`.
+        /// `directions x (gates·hidden) x row` f16: rows `[W_j, 0.., R_j, 0..]`.
         w: ConstId,
         /// `directions x (gates·hidden)` f32: `Wb + Rb`.
         bias: ConstId,
@@ -287,7 +287,9 @@ impl Kernel {
                 (g.n * g.c_out * g.oh * g.ow * (g.c_in / g.groups) * g.kh * g.kw) as u64
             }
             Kernel::Rnn { shape: s, .. } => {
-                (s.directions * s.batch * s.steps * s.cell.gates() * s.hidden * s.row()) as u64
+                // The real products, not the zero padding of the rows.
+                let row = s.inputs + s.hidden;
+                (s.directions * s.batch * s.steps * s.cell.gates() * s.hidden * row) as u64
             }
             _ => 0,
         }

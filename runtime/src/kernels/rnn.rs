@@ -15,10 +15,13 @@
 //!
 //! Everything the layer writes lives in one output span, laid out by [`RnnShape`]:
 //! `[Y | Y_h | Y_c | xh | gates]` — the ONNX outputs first (`Y` only if the graph
-//! reads it), then the scratch. Timing depends on the shapes only.
+//! reads it), then the scratch. Timing depends on the shapes only: the gates'
+//! sigmoid and tanh are [`crate::math::exp_straight`]'s straight-line polynomial
+//! (five per LSTM unit and step; `libm`'s took about a hundred instructions each and
+//! branch on the argument).
 
-use super::dot::dot_f16;
-use crate::math::{sigmoid, tanh};
+use super::dot::{dot_f16, LANES};
+use crate::math::{sigmoid_straight as sigmoid, tanh_straight as tanh};
 use crate::slice::{copy, split, split_mut, window, window_mut};
 use half::f16;
 
@@ -85,9 +88,22 @@ pub struct RnnShape {
 }
 
 impl RnnShape {
-    /// Values per weight row: `inputs + hidden`.
+    /// Width of the `x` part of a weight row and of `[x; h]`: `inputs` rounded up to
+    /// whole blocks of the dot product (zeros after), so every dot product is whole
+    /// aligned blocks with no scalar head or tail.
+    pub const fn x_width(&self) -> usize {
+        self.inputs.next_multiple_of(LANES)
+    }
+
+    /// Width of the `h` part, `hidden` rounded up the same way.
+    pub const fn h_width(&self) -> usize {
+        self.hidden.next_multiple_of(LANES)
+    }
+
+    /// Values per weight row: `[W_j, 0.., R_j, 0..]`, [`RnnShape::x_width`] +
+    /// [`RnnShape::h_width`].
     pub const fn row(&self) -> usize {
-        self.inputs + self.hidden
+        self.x_width() + self.h_width()
     }
 
     /// Length of `Y` in the output span (0 unless written).
@@ -157,7 +173,8 @@ impl RnnShape {
 /// The constants of a recurrent layer, per direction one after the other.
 #[derive(Clone, Copy, Debug)]
 pub struct RnnWeights<'a> {
-    /// `directions x (gates·hidden) x (inputs + hidden)`: row `j` is `[W_j | R_j]`.
+    /// `directions x (gates·hidden) x row`: row `j` is `[W_j, 0.., R_j, 0..]`
+    /// ([`RnnShape::row`]).
     pub w: &'a [f16],
     /// `directions x (gates·hidden)`: `Wb + Rb` (for a linear-before-reset GRU the
     /// candidate rows hold `Wb_h` only).
@@ -178,6 +195,8 @@ pub fn rnn(s: &RnnShape, x: &[f32], h0: &[f32], c0: &[f32], p: RnnWeights<'_>, o
     let c_len = if s.cell.has_c() { s.state_len() } else { 0 };
     let (ys_c, rest) = split_mut(rest, c_len);
     let (xh, gates) = split_mut(rest, s.row());
+    // The padding of `[x; h]` stays zero (it meets zero weights; never NaN garbage).
+    xh.fill(0.0);
     init(ys_h, h0);
     init(ys_c, c0);
     for d in 0..s.directions {
@@ -190,7 +209,7 @@ pub fn rnn(s: &RnnShape, x: &[f32], h0: &[f32], c0: &[f32], p: RnnWeights<'_>, o
             let at = s.state_at(d, b);
             for i in 0..s.steps {
                 let t = if backwards { s.steps - 1 - i } else { i };
-                let (xpart, hpart) = split_mut(xh, s.inputs);
+                let (xpart, hpart) = split_mut(xh, s.x_width());
                 copy(window(x, s.x_at(t, b), s.inputs), xpart);
                 let state = window_mut(ys_h, at, h);
                 copy(state, hpart);
@@ -295,7 +314,7 @@ fn gru(
     h: &mut [f32],
     linear_before_reset: bool,
 ) {
-    let (n, k, i_len) = (s.hidden, s.row(), s.inputs);
+    let (n, k, i_len) = (s.hidden, s.row(), s.x_width());
     gate_rows(w, bias, xh, gates, 2 * n, k);
     let (zr, cand) = split_mut(gates, 2 * n);
     for v in zr.iter_mut() {

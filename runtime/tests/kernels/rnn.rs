@@ -143,7 +143,13 @@ fn lstm_by_hand() {
         write_y: true,
         clip: f32::INFINITY,
     };
-    let w = [half::f16::from_f32(0.5); 8];
+    // Rows [w_x, 0 x 7, w_h, 0 x 7]: each part padded to a whole block.
+    assert_eq!(s.row(), 16);
+    let mut w = [half::f16::ZERO; 64];
+    for j in 0..4 {
+        w[j * 16] = half::f16::from_f32(0.5);
+        w[j * 16 + 8] = half::f16::from_f32(0.5);
+    }
     let mut out = vec![0.0; s.out_len()];
     let p = RnnWeights {
         w: &w,

@@ -1,6 +1,6 @@
 //! Lowering LSTM / GRU / RNN: ONNX's `W` and `R` side by side as one f16 matrix per
-//! direction (row `j` is `[W_j | R_j]`, so each gate is one dot product over
-//! `[x; h]`), the two biases pre-added in f64 into one f32 vector; the outputs are
+//! direction (row `j` is `[W_j, 0.., R_j, 0..]`, each part zero-padded to whole blocks
+//! of the dot product, so each gate is one dot product over `[x; h]`), the two biases pre-added in f64 into one f32 vector; the outputs are
 //! views into the kernel's one output span: `Y` an alias of its start, `Y_h` and `Y_c`
 //! small copies out of it.
 
@@ -57,7 +57,9 @@ impl Lowerer<'_, '_> {
         let mut fused = Vec::with_capacity(a.directions * g * k);
         for j in 0..a.directions * g {
             fused.extend_from_slice(&w[j * shape.inputs..(j + 1) * shape.inputs]);
+            fused.resize(j * k + shape.x_width(), 0.0);
             fused.extend_from_slice(&r[j * n..(j + 1) * n]);
+            fused.resize((j + 1) * k, 0.0);
         }
         let name = format!("{}+{}", self.tensor(wt).name, self.tensor(rt).name);
         self.prog.consts.push(Const {

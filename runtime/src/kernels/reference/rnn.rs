@@ -11,7 +11,7 @@ fn sig(x: f64) -> f64 {
 
 /// Same signature and output layout as [`crate::kernels::rnn::rnn`].
 pub fn rnn(s: &RnnShape, x: &[f32], h0: &[f32], c0: &[f32], p: RnnWeights<'_>, out: &mut [f32]) {
-    let (n, ni, k) = (s.hidden, s.inputs, s.inputs + s.hidden);
+    let (n, ni, k, xw) = (s.hidden, s.inputs, s.row(), s.x_width());
     let g = s.cell.gates();
     let cl = s.clip as f64;
     let clip = |v: f64| v.clamp(-cl, cl);
@@ -57,7 +57,7 @@ pub fn rnn(s: &RnnShape, x: &[f32], h0: &[f32], c0: &[f32], p: RnnWeights<'_>, o
                 let hv = |out: &[f32], c: usize| out[old + c] as f64;
                 let wx = |j: usize| (0..ni).map(|c| wt(j, c) * x[xo + c] as f64).sum::<f64>();
                 let rh =
-                    |out: &[f32], j: usize| (0..n).map(|c| wt(j, ni + c) * hv(out, c)).sum::<f64>();
+                    |out: &[f32], j: usize| (0..n).map(|c| wt(j, xw + c) * hv(out, c)).sum::<f64>();
                 match s.cell {
                     Cell::Lstm { input_forget } => {
                         let pe = |q: usize, j: usize| {
@@ -98,7 +98,7 @@ pub fn rnn(s: &RnnShape, x: &[f32], h0: &[f32], c0: &[f32], p: RnnWeights<'_>, o
                                 wx(row) + bias(row) + r * (rh(out, row) + rb)
                             } else {
                                 let rsum = (0..n)
-                                    .map(|c| wt(row, ni + c) * out[rg + c] as f64 * hv(out, c))
+                                    .map(|c| wt(row, xw + c) * out[rg + c] as f64 * hv(out, c))
                                     .sum::<f64>();
                                 wx(row) + rsum + bias(row)
                             };
