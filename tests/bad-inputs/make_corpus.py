@@ -176,8 +176,9 @@ def main():
     save_model("lstm.onnx", model(
         [helper.make_node("LSTM", ["x", "Wl", "Rl"], ["y"], name="rnn", hidden_size=2)],
         [vi("x", [3, 1, 2])], [vi("y", [3, 1, 1, 2])],
-        [t("Wl", weights(1, 8, 2)), t("Rl", weights(1, 8, 2))]))
-    gen("lstm.onnx", ["node 'rnn' (LSTM)", "not supported"], "recurrent op")
+        [t("Wl", weights(1, 8, 2)), t("Rl", weights(1, 8, 3))]))
+    gen("lstm.onnx", ["node 'rnn' (LSTM)", "R", "[1, 8, 3]", "expected [1, 8, 2]"],
+        "recurrent op whose recurrence weights do not match hidden_size")
     save_model("custom_domain.onnx", model(
         [helper.make_node("FusedThing", ["x"], ["y"], name="fused", domain="com.example")],
         [vi("x", [1, 4])], [vi("y", [1, 4])], domains=["com.example"]))

@@ -56,6 +56,10 @@ const ARITY: &[Arity] = &[
     row("Constant", 11, (0, 0), (1, 1)),
     row("Conv", 11, (2, 3), (1, 1)),
     row("Div", 11, (2, 2), (1, 1)),
+    // X, W, R, then B, sequence_lens, initial_h (and for LSTM initial_c, P); Y, Y_h (Y_c).
+    row("GRU", 11, (3, 6), (1, 2)),
+    row("LSTM", 11, (3, 8), (1, 3)),
+    row("RNN", 11, (3, 6), (1, 2)),
     // output, mask; ratio and training_mode are inputs from opset 12.
     row("Dropout", 11, (1, 1), (1, 2)),
     row("Dropout", 12, (1, 3), (1, 2)),

@@ -20,8 +20,14 @@ impl Lowerer<'_, '_> {
     }
 
     pub(super) fn transpose(&mut self, node: &ir::Node, perm: &[usize]) -> Result<()> {
-        let x = self.value(node.inputs[0], node)?;
         let s = self.shape(node.inputs[0]).to_vec();
+        // Moving only axes of size 1 leaves the data in order: a reshape (e.g. the
+        // exporters' transposes around an LSTM's `[T, 1, 1, H]` output at batch 1).
+        let moved: Vec<usize> = perm.iter().copied().filter(|&p| s[p] != 1).collect();
+        if moved.windows(2).all(|w| w[0] < w[1]) {
+            return self.reshape(node);
+        }
+        let x = self.value(node.inputs[0], node)?;
         let st = strides(&s);
         let out: Vec<usize> = perm.iter().map(|&p| s[p]).collect();
         let src: Vec<usize> = perm.iter().map(|&p| st[p]).collect();
