@@ -11,6 +11,7 @@ mod norm;
 mod norm_stats;
 mod select;
 mod softplus_beta;
+mod where_leaky;
 
 use super::fold;
 use super::graph_builder::GraphBuilder;
@@ -111,6 +112,7 @@ pub const FOLD_ONLY_OPS: &[&str] = fold::FOLD_ONLY_OPS;
 
 pub(crate) use select::refuse_mask_outputs;
 pub(crate) use softplus_beta::fuse_softplus_beta;
+pub(crate) use where_leaky::fuse_where_leaky;
 
 /// Converts one node.
 pub(crate) fn convert(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {

@@ -27,6 +27,11 @@ pub(crate) fn fuse_softplus_beta(mut g: Graph) -> Graph {
             dead.extend(matched);
         }
     }
+    drop_nodes(g, &dead)
+}
+
+/// `g` without the nodes whose indices are in `dead`.
+pub(super) fn drop_nodes(mut g: Graph, dead: &HashSet<usize>) -> Graph {
     let mut i = 0;
     g.nodes.retain(|_| {
         i += 1;
@@ -36,12 +41,12 @@ pub(crate) fn fuse_softplus_beta(mut g: Graph) -> Graph {
 }
 
 /// The node writing tensor `t`.
-fn producer(g: &Graph, t: TensorId) -> Option<usize> {
+pub(super) fn producer(g: &Graph, t: TensorId) -> Option<usize> {
     g.nodes.iter().position(|n| n.outputs.contains(&t))
 }
 
 /// How many node inputs read `t` (graph outputs count as readers).
-fn uses(g: &Graph, t: TensorId) -> usize {
+pub(super) fn uses(g: &Graph, t: TensorId) -> usize {
     let reads: usize = g
         .nodes
         .iter()
@@ -51,7 +56,7 @@ fn uses(g: &Graph, t: TensorId) -> usize {
 }
 
 /// The finite value of a one-element constant.
-fn scalar(g: &Graph, t: TensorId) -> Option<f32> {
+pub(super) fn scalar(g: &Graph, t: TensorId) -> Option<f32> {
     match g.tensors[t].data() {
         Some([v]) if v.is_finite() => Some(*v),
         _ => None,
@@ -59,7 +64,7 @@ fn scalar(g: &Graph, t: TensorId) -> Option<f32> {
 }
 
 /// Node `i` as `op(a, scalar)`: `(a, scalar)`.
-fn binary_scalar(g: &Graph, i: usize, op: BinaryOp) -> Option<(TensorId, f32)> {
+pub(super) fn binary_scalar(g: &Graph, i: usize, op: BinaryOp) -> Option<(TensorId, f32)> {
     let n = &g.nodes[i];
     match (&n.op, n.inputs.as_slice()) {
         (Op::Binary(o), &[a, k]) if *o == op => Some((a, scalar(g, k)?)),
