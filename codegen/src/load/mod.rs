@@ -86,6 +86,7 @@ pub fn load_bytes_with(
         .and_then(ops::refuse_mask_outputs)
         .map(ops::fuse_softplus_beta)
         .map(ops::fuse_where_leaky)
+        .map(ops::fuse_mish)
         .map_err(|e| e.in_file(path))
 }
 
@@ -95,6 +96,7 @@ pub fn load_model(model: &onnx::ModelProto, path: &Path) -> Result<Graph> {
         .and_then(ops::refuse_mask_outputs)
         .map(ops::fuse_softplus_beta)
         .map(ops::fuse_where_leaky)
+        .map(ops::fuse_mish)
         .map_err(|e| e.in_file(path))
 }
 

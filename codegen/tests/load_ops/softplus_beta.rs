@@ -103,3 +103,31 @@ fn where_of_a_scaled_copy_is_leaky_relu() {
         .ok();
     assert!(g.nodes.iter().any(|n| n.op == Op::Where));
 }
+
+#[test]
+fn torchscript_mish_is_one_mish() {
+    for order in [["h", "t"], ["t", "h"]] {
+        let g = M::new(17)
+            .input("x", &[1, 4])
+            .n("r", "Relu", &["x"], &["h"], vec![])
+            .n("sp", "Softplus", &["h"], &["s"], vec![])
+            .n("th", "Tanh", &["s"], &["t"], vec![])
+            .n("mul", "Mul", &order, &["y"], vec![])
+            .output("y")
+            .ok();
+        assert_eq!(g.nodes.len(), 2, "{:#?}", g.nodes);
+        let m = node_named(&g, "mul");
+        assert_eq!(m.op, Op::Unary(UnaryOp::Mish));
+        assert_eq!(input_names(&g, m), ["h"]);
+    }
+    // The Tanh also read elsewhere: left as three steps.
+    let g = M::new(17)
+        .input("x", &[1, 4])
+        .n("sp", "Softplus", &["x"], &["s"], vec![])
+        .n("th", "Tanh", &["s"], &["t"], vec![])
+        .n("mul", "Mul", &["x", "t"], &["y"], vec![])
+        .output("y")
+        .output("t")
+        .ok();
+    assert_eq!(g.nodes.len(), 3);
+}
