@@ -185,3 +185,17 @@ fn a_bool_graph_input_is_refused() {
         .err();
     assert_err(&e, &["'m'", "BOOL", "only float32"]);
 }
+
+#[test]
+fn gather_of_too_many_scattered_indices_is_refused() {
+    // 600 indices alternating 0, 1: 300 runs of two.
+    let idx: Vec<i64> = (0..600).map(|i| [1, 0][i % 2]).collect();
+    let e = M::new(13)
+        .input("x", &[2, 3])
+        .init_i64("i", &[600], &idx)
+        .n("t", "Tanh", &["x"], &["h"], vec![])
+        .n("g", "Gather", &["h", "i"], &["y"], vec![])
+        .output("y")
+        .err();
+    assert_node_err(&e, "g", "Gather", &["600 indices", "at most 256"]);
+}

@@ -6,19 +6,21 @@
 
 use std::collections::HashSet;
 
-use super::softplus_beta::{drop_nodes, producer, uses};
+use super::softplus_beta::{drop_nodes, Index};
 use crate::ir::{BinaryOp, Graph, Op, TensorId, UnaryOp};
 
 /// Rewrites every match in `g`.
 pub(crate) fn fuse_mish(mut g: Graph) -> Graph {
+    let idx = Index::new(&g);
+    let found: Vec<_> = (0..g.nodes.len())
+        .filter_map(|m| Some((m, matches(&g, &idx, m)?)))
+        .collect();
     let mut dead = HashSet::new();
-    for m in 0..g.nodes.len() {
-        if let Some((x, matched)) = matches(&g, m) {
-            let n = &mut g.nodes[m];
-            n.op = Op::Unary(UnaryOp::Mish);
-            n.inputs = vec![x];
-            dead.extend(matched);
-        }
+    for (m, (x, matched)) in found {
+        let n = &mut g.nodes[m];
+        n.op = Op::Unary(UnaryOp::Mish);
+        n.inputs = vec![x];
+        dead.extend(matched);
     }
     drop_nodes(g, &dead)
 }
@@ -33,18 +35,18 @@ fn unary_of(g: &Graph, i: usize, op: UnaryOp) -> Option<TensorId> {
 }
 
 /// For a Mul node `m` of the pattern: `(x, the other nodes)`.
-fn matches(g: &Graph, m: usize) -> Option<(TensorId, Vec<usize>)> {
+fn matches(g: &Graph, idx: &Index, m: usize) -> Option<(TensorId, Vec<usize>)> {
     let n = &g.nodes[m];
     let (Op::Binary(BinaryOp::Mul), &[p, q]) = (&n.op, n.inputs.as_slice()) else {
         return None;
     };
     for (x, t) in [(p, q), (q, p)] {
-        let Some(th) = producer(g, t) else { continue };
+        let Some(th) = idx.producer(t) else { continue };
         let Some(s) = unary_of(g, th, UnaryOp::Tanh) else {
             continue;
         };
-        let Some(sp) = producer(g, s) else { continue };
-        if unary_of(g, sp, UnaryOp::Softplus) == Some(x) && uses(g, t) == 1 && uses(g, s) == 1 {
+        let Some(sp) = idx.producer(s) else { continue };
+        if unary_of(g, sp, UnaryOp::Softplus) == Some(x) && idx.uses(t) == 1 && idx.uses(s) == 1 {
             return Some((x, vec![th, sp]));
         }
     }

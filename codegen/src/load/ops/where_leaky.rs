@@ -7,19 +7,21 @@
 
 use std::collections::HashSet;
 
-use super::softplus_beta::{binary_scalar, drop_nodes, producer, scalar, uses};
+use super::softplus_beta::{binary_scalar, drop_nodes, scalar, Index};
 use crate::ir::{BinaryOp, Graph, Op, TensorId, UnaryOp};
 
 /// Rewrites every match in `g`.
 pub(crate) fn fuse_where_leaky(mut g: Graph) -> Graph {
+    let idx = Index::new(&g);
+    let found: Vec<_> = (0..g.nodes.len())
+        .filter_map(|w| Some((w, matches(&g, &idx, w)?)))
+        .collect();
     let mut dead = HashSet::new();
-    for w in 0..g.nodes.len() {
-        if let Some((x, alpha, matched)) = matches(&g, w) {
-            let n = &mut g.nodes[w];
-            n.op = Op::Unary(UnaryOp::LeakyRelu { alpha });
-            n.inputs = vec![x];
-            dead.extend(matched);
-        }
+    for (w, (x, alpha, matched)) in found {
+        let n = &mut g.nodes[w];
+        n.op = Op::Unary(UnaryOp::LeakyRelu { alpha });
+        n.inputs = vec![x];
+        dead.extend(matched);
     }
     drop_nodes(g, &dead)
 }
@@ -35,12 +37,12 @@ fn times_scalar(g: &Graph, i: usize, x: TensorId) -> Option<f32> {
 }
 
 /// For a Where node `w` of the pattern: `(x, alpha, the other nodes)`.
-fn matches(g: &Graph, w: usize) -> Option<(TensorId, f32, Vec<usize>)> {
+fn matches(g: &Graph, idx: &Index, w: usize) -> Option<(TensorId, f32, Vec<usize>)> {
     let n = &g.nodes[w];
     let (Op::Where, &[c, p, q]) = (&n.op, n.inputs.as_slice()) else {
         return None;
     };
-    let cmp = producer(g, c)?;
+    let cmp = idx.producer(c)?;
     let positive = [BinaryOp::Greater, BinaryOp::GreaterOrEqual]
         .into_iter()
         .find_map(|op| binary_scalar(g, cmp, op));
@@ -50,9 +52,9 @@ fn matches(g: &Graph, w: usize) -> Option<(TensorId, f32, Vec<usize>)> {
         (_, Some((x, k))) if k == 0.0 && q == x => (x, p),
         _ => return None,
     };
-    let mul = producer(g, scaled)?;
+    let mul = idx.producer(scaled)?;
     let alpha = times_scalar(g, mul, x)?;
-    if uses(g, c) != 1 || uses(g, scaled) != 1 {
+    if idx.uses(c) != 1 || idx.uses(scaled) != 1 {
         return None;
     }
     Some((x, alpha, vec![cmp, mul]))
