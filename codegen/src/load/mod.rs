@@ -85,6 +85,8 @@ pub fn load_bytes_with(
     graph::convert(&model, path, shapes)
         .and_then(ops::refuse_mask_outputs)
         .map(ops::fuse_softplus_beta)
+        .map(ops::fuse_where_leaky)
+        .map(ops::fuse_mish)
         .map_err(|e| e.in_file(path))
 }
 
@@ -93,6 +95,8 @@ pub fn load_model(model: &onnx::ModelProto, path: &Path) -> Result<Graph> {
     graph::convert(model, path, &[])
         .and_then(ops::refuse_mask_outputs)
         .map(ops::fuse_softplus_beta)
+        .map(ops::fuse_where_leaky)
+        .map(ops::fuse_mish)
         .map_err(|e| e.in_file(path))
 }
 

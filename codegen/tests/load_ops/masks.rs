@@ -3,6 +3,7 @@
 
 use crate::load_support::*;
 use tinymtl_codegen::ir::{BinaryOp, Op, TensorKind};
+use tinymtl_codegen::load::onnx::tensor_proto::DataType;
 
 #[test]
 fn comparisons_and_where_run_at_run_time() {
@@ -172,4 +173,29 @@ fn gather_refuses_out_of_range_indices_naming_the_node() {
         .output("y")
         .err();
     assert_node_err(&e, "g", "Gather", &["must be a constant"]);
+}
+
+#[test]
+fn a_bool_graph_input_is_refused() {
+    let e = M::new(18)
+        .input("x", &[2, 4])
+        .input_vi(value_info("m", DataType::Bool, Some(&dims_v(&[2, 4]))))
+        .n("w", "Where", &["m", "x", "x"], &["y"], vec![])
+        .output("y")
+        .err();
+    assert_err(&e, &["'m'", "BOOL", "only float32"]);
+}
+
+#[test]
+fn gather_of_too_many_scattered_indices_is_refused() {
+    // 600 indices alternating 0, 1: 300 runs of two.
+    let idx: Vec<i64> = (0..600).map(|i| [1, 0][i % 2]).collect();
+    let e = M::new(13)
+        .input("x", &[2, 3])
+        .init_i64("i", &[600], &idx)
+        .n("t", "Tanh", &["x"], &["h"], vec![])
+        .n("g", "Gather", &["h", "i"], &["y"], vec![])
+        .output("y")
+        .err();
+    assert_node_err(&e, "g", "Gather", &["600 indices", "at most 256"]);
 }

@@ -65,3 +65,69 @@ fn beta_one_has_no_mul_or_div() {
         })
     );
 }
+
+#[test]
+fn where_of_a_scaled_copy_is_leaky_relu() {
+    // torch.where(x > 0, x, 0.1 * x) (dynamo and TorchScript) and ONNX's LeakyRelu
+    // expansion Where(x < 0, a * x, x).
+    for (cmp, ops) in [
+        ("Greater", ["h", "m"]),
+        ("GreaterOrEqual", ["h", "m"]),
+        ("Less", ["m", "h"]),
+    ] {
+        let g = M::new(18)
+            .input("x", &[1, 4])
+            .init_f32("zero", &[], &[0.0])
+            .init_f32("a", &[], &[0.1])
+            .n("r", "Tanh", &["x"], &["h"], vec![])
+            .n("c", cmp, &["h", "zero"], &["k"], vec![])
+            .n("mul", "Mul", &["a", "h"], &["m"], vec![])
+            .n("w", "Where", &["k", ops[0], ops[1]], &["y"], vec![])
+            .output("y")
+            .ok();
+        assert_eq!(g.nodes.len(), 2, "{cmp}: {:#?}", g.nodes);
+        assert_eq!(
+            node_named(&g, "w").op,
+            Op::Unary(UnaryOp::LeakyRelu { alpha: 0.1 })
+        );
+    }
+    // The branches the other way round is not a LeakyRelu.
+    let g = M::new(18)
+        .input("x", &[1, 4])
+        .init_f32("zero", &[], &[0.0])
+        .init_f32("a", &[], &[0.1])
+        .n("c", "Greater", &["x", "zero"], &["k"], vec![])
+        .n("mul", "Mul", &["x", "a"], &["m"], vec![])
+        .n("w", "Where", &["k", "m", "x"], &["y"], vec![])
+        .output("y")
+        .ok();
+    assert!(g.nodes.iter().any(|n| n.op == Op::Where));
+}
+
+#[test]
+fn torchscript_mish_is_one_mish() {
+    for order in [["h", "t"], ["t", "h"]] {
+        let g = M::new(17)
+            .input("x", &[1, 4])
+            .n("r", "Relu", &["x"], &["h"], vec![])
+            .n("sp", "Softplus", &["h"], &["s"], vec![])
+            .n("th", "Tanh", &["s"], &["t"], vec![])
+            .n("mul", "Mul", &order, &["y"], vec![])
+            .output("y")
+            .ok();
+        assert_eq!(g.nodes.len(), 2, "{:#?}", g.nodes);
+        let m = node_named(&g, "mul");
+        assert_eq!(m.op, Op::Unary(UnaryOp::Mish));
+        assert_eq!(input_names(&g, m), ["h"]);
+    }
+    // The Tanh also read elsewhere: left as three steps.
+    let g = M::new(17)
+        .input("x", &[1, 4])
+        .n("sp", "Softplus", &["x"], &["s"], vec![])
+        .n("th", "Tanh", &["s"], &["t"], vec![])
+        .n("mul", "Mul", &["x", "t"], &["y"], vec![])
+        .output("y")
+        .output("t")
+        .ok();
+    assert_eq!(g.nodes.len(), 3);
+}

@@ -1,7 +1,9 @@
 //! The select-ops models (`tests/host/models/select/`, written by the seeded
 //! `make_models.py` there with both torch exporters): comparisons, Where, Softplus with
 //! a threshold, Mish, SiLU, PRelu, clamp by tensors, max over an axis, Gather of a
-//! computed tensor. Each through `tinymtl run` (generated code compiled for the host)
+//! computed tensor, an attention block; and hand-made graphs for what no small export
+//! writes (MatMul batch broadcasting, batched and left constant operands,
+//! LayerNormalization's Mean / InvStdDev). Each through `tinymtl run` (generated code compiled for the host)
 //! within 1e-3 + 1e-3·|ref| of onnxruntime (the weights are f16-exact, so onnxruntime
 //! on the file is the f16 reference).
 

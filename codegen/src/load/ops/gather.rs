@@ -13,6 +13,9 @@ use crate::load::graph_builder::GraphBuilder;
 use crate::load::node::NodeCtx;
 use crate::load::value::Value;
 
+/// Most runs of evenly spaced indices one Gather becomes (each is a step of its own).
+const MAX_RUNS: usize = 256;
+
 /// `Gather(data, indices)`, `axis` attribute; folded when `data` is constant.
 pub(super) fn gather(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&["axis"])?;
@@ -64,6 +67,16 @@ pub(super) fn gather(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     kept[axis] = idx.len();
     let out = ctx.outputs.first().cloned().unwrap_or_default();
     let runs = runs(&idx);
+    if runs.len() > MAX_RUNS {
+        return Err(ctx
+            .err(format!(
+                "the {} indices form {} runs of evenly spaced increasing indices; at most \
+                 {MAX_RUNS} are supported (each is a copy step of its own)",
+                idx.len(),
+                runs.len()
+            ))
+            .on_tensor(&ind.name));
+    }
     let mut parts = Vec::with_capacity(runs.len());
     for (k, &(start, step, len)) in runs.iter().enumerate() {
         let mut starts = vec![0; r];

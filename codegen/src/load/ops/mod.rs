@@ -7,11 +7,13 @@ mod gather;
 mod layout;
 mod linear;
 mod minmax;
+mod mish;
 mod norm;
 mod norm_stats;
 mod rnn;
 mod select;
 mod softplus_beta;
+mod where_leaky;
 
 use super::fold;
 use super::graph_builder::GraphBuilder;
@@ -120,8 +122,10 @@ pub const SUPPORTED_OPS: &[&str] = &[
 /// Size only need a static shape).
 pub const FOLD_ONLY_OPS: &[&str] = fold::FOLD_ONLY_OPS;
 
+pub(crate) use mish::fuse_mish;
 pub(crate) use select::refuse_mask_outputs;
 pub(crate) use softplus_beta::fuse_softplus_beta;
+pub(crate) use where_leaky::fuse_where_leaky;
 
 /// Converts one node.
 pub(crate) fn convert(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {

@@ -18,15 +18,22 @@ use crate::ir::{BinaryOp, Graph, Op, TensorId, UnaryOp};
 
 /// Rewrites every match in `g`.
 pub(crate) fn fuse_softplus_beta(mut g: Graph) -> Graph {
+    let idx = Index::new(&g);
+    let found: Vec<_> = (0..g.nodes.len())
+        .filter_map(|w| Some((w, matches(&g, &idx, w)?)))
+        .collect();
     let mut dead = HashSet::new();
-    for w in 0..g.nodes.len() {
-        if let Some((x, beta, threshold, matched)) = matches(&g, w) {
-            let n = &mut g.nodes[w];
-            n.op = Op::Unary(UnaryOp::SoftplusBeta { beta, threshold });
-            n.inputs = vec![x];
-            dead.extend(matched);
-        }
+    for (w, (x, beta, threshold, matched)) in found {
+        let n = &mut g.nodes[w];
+        n.op = Op::Unary(UnaryOp::SoftplusBeta { beta, threshold });
+        n.inputs = vec![x];
+        dead.extend(matched);
     }
+    drop_nodes(g, &dead)
+}
+
+/// `g` without the nodes whose indices are in `dead`.
+pub(super) fn drop_nodes(mut g: Graph, dead: &HashSet<usize>) -> Graph {
     let mut i = 0;
     g.nodes.retain(|_| {
         i += 1;
@@ -35,23 +42,44 @@ pub(crate) fn fuse_softplus_beta(mut g: Graph) -> Graph {
     g
 }
 
-/// The node writing tensor `t`.
-fn producer(g: &Graph, t: TensorId) -> Option<usize> {
-    g.nodes.iter().position(|n| n.outputs.contains(&t))
+/// Who writes and how many read each tensor, computed once per rewrite (so a pass
+/// is linear in the graph).
+pub(super) struct Index {
+    producer: Vec<Option<usize>>,
+    uses: Vec<usize>,
 }
 
-/// How many node inputs read `t` (graph outputs count as readers).
-fn uses(g: &Graph, t: TensorId) -> usize {
-    let reads: usize = g
-        .nodes
-        .iter()
-        .map(|n| n.inputs.iter().filter(|&&i| i == t).count())
-        .sum();
-    reads + g.outputs.iter().filter(|&&o| o == t).count()
+impl Index {
+    pub(super) fn new(g: &Graph) -> Index {
+        let mut producer = vec![None; g.tensors.len()];
+        let mut uses = vec![0; g.tensors.len()];
+        for (i, n) in g.nodes.iter().enumerate() {
+            for &o in &n.outputs {
+                producer[o] = Some(i);
+            }
+            for &t in &n.inputs {
+                uses[t] += 1;
+            }
+        }
+        for &o in &g.outputs {
+            uses[o] += 1;
+        }
+        Index { producer, uses }
+    }
+
+    /// The node writing tensor `t`.
+    pub(super) fn producer(&self, t: TensorId) -> Option<usize> {
+        self.producer.get(t).copied().flatten()
+    }
+
+    /// How many node inputs read `t` (graph outputs count as readers).
+    pub(super) fn uses(&self, t: TensorId) -> usize {
+        self.uses.get(t).copied().unwrap_or(0)
+    }
 }
 
 /// The finite value of a one-element constant.
-fn scalar(g: &Graph, t: TensorId) -> Option<f32> {
+pub(super) fn scalar(g: &Graph, t: TensorId) -> Option<f32> {
     match g.tensors[t].data() {
         Some([v]) if v.is_finite() => Some(*v),
         _ => None,
@@ -59,7 +87,7 @@ fn scalar(g: &Graph, t: TensorId) -> Option<f32> {
 }
 
 /// Node `i` as `op(a, scalar)`: `(a, scalar)`.
-fn binary_scalar(g: &Graph, i: usize, op: BinaryOp) -> Option<(TensorId, f32)> {
+pub(super) fn binary_scalar(g: &Graph, i: usize, op: BinaryOp) -> Option<(TensorId, f32)> {
     let n = &g.nodes[i];
     match (&n.op, n.inputs.as_slice()) {
         (Op::Binary(o), &[a, k]) if *o == op => Some((a, scalar(g, k)?)),
@@ -68,16 +96,16 @@ fn binary_scalar(g: &Graph, i: usize, op: BinaryOp) -> Option<(TensorId, f32)> {
 }
 
 /// For a Where node `w` of the pattern: `(x, beta, threshold, the other nodes)`.
-fn matches(g: &Graph, w: usize) -> Option<(TensorId, f32, f32, Vec<usize>)> {
+fn matches(g: &Graph, idx: &Index, w: usize) -> Option<(TensorId, f32, f32, Vec<usize>)> {
     let n = &g.nodes[w];
     let (Op::Where, &[c, x, d]) = (&n.op, n.inputs.as_slice()) else {
         return None;
     };
-    let gt = producer(g, c)?;
+    let gt = idx.producer(c)?;
     let (z, threshold) = binary_scalar(g, gt, BinaryOp::Greater)?;
     let mut nodes = vec![gt];
     // d = Softplus(z) / beta, or Softplus(z) when beta is 1.
-    let pd = producer(g, d)?;
+    let pd = idx.producer(d)?;
     let (s, beta) = match binary_scalar(g, pd, BinaryOp::Div) {
         Some((s, beta)) => {
             nodes.push(pd);
@@ -85,7 +113,7 @@ fn matches(g: &Graph, w: usize) -> Option<(TensorId, f32, f32, Vec<usize>)> {
         }
         None => (d, 1.0),
     };
-    let sp = producer(g, s)?;
+    let sp = idx.producer(s)?;
     let sn = &g.nodes[sp];
     if sn.op != Op::Unary(UnaryOp::Softplus) || sn.inputs != [z] {
         return None;
@@ -93,7 +121,7 @@ fn matches(g: &Graph, w: usize) -> Option<(TensorId, f32, f32, Vec<usize>)> {
     nodes.push(sp);
     if z != x {
         // z = x * beta (either operand order).
-        let mul = producer(g, z)?;
+        let mul = idx.producer(z)?;
         let m = &g.nodes[mul];
         let ok = match (&m.op, m.inputs.as_slice()) {
             (Op::Binary(BinaryOp::Mul), &[p, q]) => {
@@ -101,14 +129,14 @@ fn matches(g: &Graph, w: usize) -> Option<(TensorId, f32, f32, Vec<usize>)> {
             }
             _ => false,
         };
-        if !ok || uses(g, z) != 2 {
+        if !ok || idx.uses(z) != 2 {
             return None;
         }
         nodes.push(mul);
     } else if beta != 1.0 {
         return None;
     }
-    if beta == 0.0 || uses(g, c) != 1 || uses(g, d) != 1 || (s != d && uses(g, s) != 1) {
+    if beta == 0.0 || idx.uses(c) != 1 || idx.uses(d) != 1 || (s != d && idx.uses(s) != 1) {
         return None;
     }
     Some((x, beta, threshold, nodes))

@@ -194,8 +194,77 @@ def export(kind, cls, dynamo):
     }
 
 
+# Hand-made graphs (no exporter writes these shapes in a small model): MatMul batch
+# broadcasting in numpy rules, a batched constant right operand, a constant left one;
+# LayerNormalization with its Mean / InvStdDev outputs; Where on a broadcast mask.
+# `(name, a shape, b shape or None, b constant?)`.
+MATMULS = [
+    ("matmul_bcast4d", [2, 1, 3, 4], [1, 5, 4, 2], False),
+    ("matmul_partial", [2, 3, 1, 4], [3, 4, 2], False),
+    ("matmul_same4d", [2, 3, 3, 4], [2, 3, 4, 5], False),
+    ("matmul_vec_left", [4], [2, 4, 3], False),
+    ("matmul_const_batched", [1, 5, 4], [2, 4, 3], True),
+    ("matmul_const_bcast4d", [2, 1, 3, 4], [3, 4, 2], True),
+]
+
+
+def save_graph(name, nodes, inputs, outputs, inits, feeds, opset=18):
+    from onnx import helper
+
+    g = helper.make_graph(nodes, name, inputs, outputs, inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    path = os.path.join(HERE, name + ".onnx")
+    onnx.save(m, path)
+    sess = ort.InferenceSession(path)
+    names = [o.name for o in sess.get_outputs()]
+    outs = sess.run(None, feeds)
+    np.savez(os.path.join(HERE, name + ".inputs.npz"), **{k: v[None] for k, v in feeds.items()})
+    np.savez(os.path.join(HERE, name + ".ref.npz"), **{k: v[None] for k, v in zip(names, outs)})
+    print(f"{name}: {' '.join(n.op_type for n in nodes)}")
+    return {
+        "name": name,
+        "ops": [n.op_type for n in nodes],
+        "outputs": [{"name": k, "shape": list(v.shape)} for k, v in zip(names, outs)],
+    }
+
+
+def handmade():
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(11)
+    f16 = lambda shape: rng.normal(size=shape).astype(np.float16).astype(np.float32)
+    vi = lambda n, s: helper.make_tensor_value_info(n, TensorProto.FLOAT, s)
+    out = []
+    for name, sa, sb, const in MATMULS:
+        feeds = {"a": rng.normal(size=sa).astype(np.float32)}
+        inputs, inits = [vi("a", sa)], []
+        if const:
+            inits.append(numpy_helper.from_array(f16(sb), "b"))
+        else:
+            inputs.append(vi("b", sb))
+            feeds["b"] = rng.normal(size=sb).astype(np.float32)
+        nodes = [
+            helper.make_node("Relu", ["a"], ["ar"]),
+            helper.make_node("MatMul", ["ar", "b"], ["y"]),
+        ]
+        out.append(save_graph(name, nodes, inputs, [vi("y", None)], inits, feeds))
+    # A constant left operand.
+    feeds = {"x": rng.normal(size=[2, 4, 3]).astype(np.float32)}
+    nodes = [helper.make_node("MatMul", ["w", "x"], ["y"])]
+    inits = [numpy_helper.from_array(f16([5, 4]), "w")]
+    out.append(save_graph("matmul_const_left", nodes, [vi("x", [2, 4, 3])], [vi("y", None)], inits, feeds))
+    # LayerNormalization with every output, over the last two axes.
+    feeds = {"x": (rng.normal(size=[2, 3, 4, 5]) * 3 + 1).astype(np.float32)}
+    inits = [numpy_helper.from_array(f16([4, 5]), "s"), numpy_helper.from_array(f16([4, 5]), "bias")]
+    nodes = [helper.make_node("LayerNormalization", ["x", "s", "bias"], ["y", "mean", "inv"], axis=-2, epsilon=1e-3)]
+    outs = [vi("y", None), vi("mean", None), vi("inv", None)]
+    out.append(save_graph("layernorm_stats", nodes, [vi("x", [2, 3, 4, 5])], outs, inits, feeds, 17))
+    return out
+
+
 def main():
     models = [export(k, cls, d) for k, cls in MODELS.items() for d in (True, False)]
+    models += handmade()
     with open(os.path.join(HERE, "manifest.json"), "w") as f:
         json.dump({"models": models}, f, indent=1)
         f.write("\n")
