@@ -18,6 +18,9 @@ use super::softmax::SoftmaxShape;
 use super::{Act, Post};
 use half::f16;
 
+mod resize;
+pub use resize::{gather_rows, pad, resize_linear, resize_nearest};
+
 /// `act(x)` evaluated in `f64` from the formula in [`Act`]'s documentation.
 pub fn act(act: Act, x: f32) -> f32 {
     act64(act, f64::from(x)) as f32

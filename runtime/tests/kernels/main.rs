@@ -15,3 +15,4 @@ mod norm;
 mod pointwise;
 mod pool;
 mod reduce;
+mod resize;
