@@ -8,8 +8,10 @@ pub use tinymtl_runtime::kernels::dense::{DenseShape, MatMulShape};
 pub use tinymtl_runtime::kernels::elementwise::Broadcast;
 pub use tinymtl_runtime::kernels::movement::{Strided, MAX_RANK};
 pub use tinymtl_runtime::kernels::norm::{ChannelShape, LayerNormShape};
+pub use tinymtl_runtime::kernels::pad::{PadMode, PadShape};
 pub use tinymtl_runtime::kernels::pool::PoolShape;
 pub use tinymtl_runtime::kernels::reduce::{ReduceOp, ReduceShape};
+pub use tinymtl_runtime::kernels::resize::{Nearest, ResizeAxis, ResizeShape};
 pub use tinymtl_runtime::kernels::softmax::SoftmaxShape;
 
 /// Index into [`Program::values`].
@@ -213,6 +215,27 @@ pub enum Kernel {
     },
     /// `[c]`: copies a constant (widened) into an activation.
     Materialize,
+    /// `[x]`: nearest (`Some(mode)`) or linear (`None`) resize of the last two axes.
+    Resize {
+        /// Geometry.
+        shape: ResizeShape,
+        /// Nearest mode, or linear.
+        nearest: Option<Nearest>,
+    },
+    /// `[x]`.
+    Pad {
+        /// Shapes and pads.
+        shape: PadShape,
+        /// What the padded positions hold.
+        mode: PadMode,
+    },
+    /// `[x]`: rows of `row` values copied from the element offsets in `offsets` (f32).
+    GatherRows {
+        /// The offsets.
+        offsets: ConstId,
+        /// Values per row.
+        row: usize,
+    },
 }
 
 impl Kernel {
@@ -235,6 +258,12 @@ impl Kernel {
             Kernel::Slice { .. } => "slice",
             Kernel::Concat { .. } => "concat",
             Kernel::Materialize => "materialize",
+            Kernel::Resize {
+                nearest: Some(_), ..
+            } => "resize_nearest",
+            Kernel::Resize { nearest: None, .. } => "resize_linear",
+            Kernel::Pad { .. } => "pad",
+            Kernel::GatherRows { .. } => "gather_rows",
         }
     }
 

@@ -226,7 +226,9 @@ pub(crate) fn convert(
     let mut outputs = Vec::with_capacity(graph.output.len());
     for o in &graph.output {
         let name = o.name();
-        match cv.value(name)? {
+        // A pending zero pad read by nothing else is materialized.
+        let v = cv.value(name)?;
+        match cv.g.unpadded(&v) {
             Value::Padded(p) => {
                 return Err(Error::new(format!(
                     "graph output comes from Pad node '{}'; Pad is only supported directly \

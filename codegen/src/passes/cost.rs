@@ -64,6 +64,7 @@ pub fn consts_of(kernel: &Kernel, args: &[Arg]) -> Vec<ConstId> {
             c.extend([Some(*scale), *bias].into_iter().flatten())
         }
         Kernel::ChannelAffine { scale, shift, .. } => c.extend([*scale, *shift]),
+        Kernel::GatherRows { offsets, .. } => c.push(*offsets),
         _ => {}
     }
     c

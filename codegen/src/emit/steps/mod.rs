@@ -10,6 +10,7 @@ mod movement;
 mod norm;
 mod pool;
 mod reduce;
+mod resize;
 mod softmax;
 
 use super::{ident, lit, Names};
@@ -83,6 +84,9 @@ fn call(k: &Call) -> TokenStream {
         Kernel::Slice { offset, view } => movement::slice(k, *offset, view),
         Kernel::Concat { outer, chunks, row } => movement::concat(k, *outer, chunks, *row),
         Kernel::Materialize => movement::materialize(k),
+        Kernel::Resize { shape, nearest } => resize::resize(k, shape, *nearest),
+        Kernel::Pad { shape, mode } => resize::pad(k, shape, *mode),
+        Kernel::GatherRows { offsets, row } => resize::gather_rows(k, *offsets, *row),
     }
 }
 

@@ -7,6 +7,8 @@ mod layout;
 mod linear;
 mod minmax;
 mod norm;
+mod pad;
+mod resize;
 
 use super::fold;
 use super::graph_builder::GraphBuilder;
@@ -50,6 +52,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Exp",
     "Flatten",
     "Gelu",
+    "GatherND",
     "Gemm",
     "GlobalAveragePool",
     "GlobalMaxPool",
@@ -78,6 +81,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "ReduceSum",
     "Relu",
     "Reshape",
+    "Resize",
     "Sigmoid",
     "Slice",
     "Softmax",
@@ -104,7 +108,9 @@ pub(crate) fn convert(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
         "Cast" | "CastLike" => layout::cast(ctx),
         "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" => layout::reshape(ctx, g),
         "Transpose" => layout::transpose(ctx, g),
-        "Pad" => layout::pad(ctx, g),
+        "Pad" => pad::pad(ctx, g),
+        "Resize" => resize::resize(ctx, g),
+        "GatherND" => resize::gather_nd(ctx, g),
         "Concat" => layout::concat(ctx, g),
         "Slice" => layout::slice(ctx, g),
         "Split" => layout::split(ctx, g),

@@ -12,6 +12,7 @@ mod layout;
 mod linear;
 mod norm;
 mod reduce;
+mod resize;
 
 use super::consts::{check_finite, round_f16};
 use super::Options;
@@ -147,6 +148,9 @@ impl Lowerer<'_, '_> {
             Op::Transpose { perm } => self.transpose(node, perm),
             Op::Slice { starts, steps } => self.slice(node, starts, steps),
             Op::Concat { axis } => self.concat(node, *axis),
+            Op::Resize(a) => self.resize(node, a),
+            Op::Pad { mode, begin, end } => self.pad(node, *mode, begin, end),
+            Op::GatherRows { offsets, row } => self.gather_rows(node, offsets, *row),
         }
     }
 

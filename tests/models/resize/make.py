@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Writes the Resize / Pad / GatherND test models exactly as the two torch exporters
+write them, with inputs and onnxruntime references (seeded, reproducible):
+
+    /tmp/torchvenv/bin/python tests/models/resize/make.py
+
+For each model `<name>_<exporter>.onnx` (exporter `dynamo` or `torchscript`):
+`<name>_<exporter>.inputs.npz` (4 samples, each [1, ...]) and `.ref.npz` (onnxruntime on
+the exported f32 model; the models have no weights, so there is no f16 rounding).
+What each exporter writes is listed in `README.md` beside this script.
+"""
+import os
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SAMPLES = 4
+
+
+class Interp(nn.Module):
+    def __init__(self, mode, align_corners):
+        super().__init__()
+        self.mode, self.ac = mode, align_corners
+
+    def forward(self, x):
+        return F.interpolate(x, scale_factor=2, mode=self.mode, align_corners=self.ac)
+
+
+class Nearest(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+
+    def forward(self, x):
+        return self.up(x)
+
+
+class Pads(nn.Module):
+    """Reflect, replicate (edge) and a non-zero constant pad of a 1-D signal."""
+
+    def forward(self, x):
+        r = F.pad(x, (2, 1), mode="reflect")
+        e = F.pad(x, (1, 3), mode="replicate")
+        c = F.pad(x, (3, 0), mode="constant", value=-0.5)
+        return r, e, c
+
+
+MODELS = [
+    # A per-timestep head's upsampling: [N, C, L] with L as a segmentation head has it.
+    ("linear1d", lambda: Interp("linear", False), (1, 3, 20)),
+    ("linear1d_corners", lambda: Interp("linear", True), (1, 3, 20)),
+    ("bilinear", lambda: Interp("bilinear", False), (1, 2, 5, 7)),
+    ("bilinear_corners", lambda: Interp("bilinear", True), (1, 2, 5, 7)),
+    ("nearest1d", Nearest, (1, 3, 9)),
+    ("nearest2d", Nearest, (1, 2, 4, 5)),
+    ("pads", Pads, (1, 2, 6)),
+]
+
+
+def main():
+    rng = np.random.default_rng(11)
+    torch.manual_seed(11)
+    for name, make, shape in MODELS:
+        for exporter, dynamo in (("dynamo", True), ("torchscript", False)):
+            stem = os.path.join(HERE, f"{name}_{exporter}")
+            m = make().eval()
+            outs = ["y"] if name != "pads" else ["reflect", "edge", "constant"]
+            torch.onnx.export(
+                m, (torch.zeros(*shape),), stem + ".onnx", dynamo=dynamo,
+                input_names=["x"], output_names=outs,
+            )
+            model = onnx.load(stem + ".onnx")
+            if dynamo:
+                # Weights-free models: keep them in one file.
+                onnx.save(model, stem + ".onnx")
+                if os.path.exists(stem + ".onnx.data"):
+                    os.remove(stem + ".onnx.data")
+            x = rng.standard_normal((SAMPLES, *shape)).astype(np.float32)
+            sess = ort.InferenceSession(stem + ".onnx", providers=["CPUExecutionProvider"])
+            names = [o.name for o in sess.get_outputs()]
+            refs = {n: [] for n in names}
+            for s in range(SAMPLES):
+                for n, v in zip(names, sess.run(None, {"x": x[s]})):
+                    refs[n].append(v)
+            np.savez(stem + ".inputs.npz", x=x)
+            np.savez(stem + ".ref.npz", **{n: np.stack(v) for n, v in refs.items()})
+            ops = [n.op_type for n in model.graph.node]
+            print(f"{name}_{exporter}: {' '.join(ops)}")
+
+
+if __name__ == "__main__":
+    main()
