@@ -106,7 +106,7 @@ pub(super) fn resize(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
                     return Err(ctx.err(format!("scale {f} must be finite and > 0")));
                 }
                 let n = f * xs[a] as f32;
-                if !(n < 1e9) {
+                if n >= 1e9 {
                     return Err(ctx.err(format!("scale {f} gives an output too large")));
                 }
                 out[a] = n as usize;
