@@ -208,3 +208,68 @@ fn gather_nd_with_constant_indices_is_rows() {
         .err();
     assert_node_err(&e, "g", "GatherND", &["index 4", "out of range"]);
 }
+
+fn exported(name: &str) -> (Vec<u8>, std::path::PathBuf) {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/models/resize")
+        .join(format!("{name}.onnx"));
+    (std::fs::read(&p).unwrap(), p)
+}
+
+#[test]
+fn dynamo_linear_interpolation_is_one_resize() {
+    for (name, coord) in [
+        ("linear1d_dynamo", Coord::HalfPixel),
+        ("linear1d_corners_dynamo", Coord::AlignCorners),
+    ] {
+        let (bytes, path) = exported(name);
+        let g = tinymtl_codegen::load::load_bytes(&bytes, &path).unwrap();
+        // The Transposes and GatherNDs are gone with the dead code.
+        let n = only_node(&g);
+        assert_eq!(
+            n.op,
+            Op::Resize(ResizeAttrs {
+                nearest: None,
+                coord,
+                scales: vec![1.0, 1.0, 2.0],
+            }),
+            "{name}"
+        );
+        assert_eq!(out_shape(&g, 0), [1, 3, 40]);
+    }
+}
+
+#[test]
+fn interpolation_weights_no_resize_reproduces_run_as_their_parts() {
+    let (bytes, path) = exported("linear1d_dynamo");
+    let mut m = tinymtl_codegen::load::decode_model(&bytes).unwrap();
+    let graph = m.graph.as_mut().unwrap();
+    // The constant weight vector (the one float initializer): perturb one weight.
+    let w = graph
+        .initializer
+        .iter_mut()
+        .find(|t| t.data_type == Some(1))
+        .expect("weights");
+    let mut v: Vec<f32> = if w.float_data.is_empty() {
+        w.raw_data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    } else {
+        w.float_data.clone()
+    };
+    v[3] += 0.1;
+    w.raw_data = Some(v.iter().flat_map(|x| x.to_le_bytes()).collect());
+    w.float_data.clear();
+    let g =
+        tinymtl_codegen::load::load_bytes(&tinymtl_codegen::load::encode_model(&m), &path).unwrap();
+    let ops: Vec<&Op> = g.nodes.iter().map(|n| &n.op).collect();
+    assert!(
+        ops.iter()
+            .filter(|o| matches!(o, Op::GatherRows { .. }))
+            .count()
+            == 2
+            && !ops.iter().any(|o| matches!(o, Op::Resize(_))),
+        "{ops:?}"
+    );
+}
