@@ -14,7 +14,7 @@ pub fn gather_rows(x: &[f32], y: &mut [f32], offsets: &[f32], row: usize) {
     if row == 0 {
         return;
     }
-    for (yr, &o) in y.chunks_exact_mut(row).zip(offsets) {
+    for (yr, &o) in y.chunks_exact_mut(row.max(1)).zip(offsets) {
         copy(window(x, o as usize, row), yr);
     }
 }

@@ -47,7 +47,8 @@ pub fn source(o: usize, begin: i64, len: usize, mode: PadMode) -> Option<usize> 
         PadMode::Reflect if n <= 1 => Some(0),
         PadMode::Reflect => {
             // Reflection has period 2 (n - 1): 0 1 .. n-1 n-2 .. 1 0 1 ..
-            let p = 2 * (n - 1);
+            // `max(1)` (n > 1 here) leaves `rem_euclid` no divide-by-zero path.
+            let p = (2 * (n - 1)).max(1);
             let m = i.rem_euclid(p);
             Some((if m < n { m } else { p - m }) as usize)
         }
@@ -112,7 +113,8 @@ pub fn pad(x: &[f32], y: &mut [f32], s: &PadShape, mode: PadMode) {
     let rows: usize = s.output[..L].iter().product();
     let y = window_mut(y, 0, rows * ow);
     let mut idx = [0usize; L];
-    for yrow in y.chunks_exact_mut(ow) {
+    // `max(1)`: `ow > 0` here; it keeps the chunk-size panic unreachable.
+    for yrow in y.chunks_exact_mut(ow.max(1)) {
         let mut off = Some(0usize);
         for d in 0..L {
             off = match (off, source(idx[d], s.begin[d], s.input[d], mode)) {

@@ -156,6 +156,8 @@ impl ResizeShape {
         if self.outer == 0 || yp == 0 {
             return None;
         }
+        // Callers chunk by `yp` and `w.output`, both non-zero here; their `max(1)`
+        // only tells the compiler so (no chunk-size panic path).
         Some((xp, yp, window_mut(y, 0, self.outer * yp)))
     }
 }
@@ -166,9 +168,9 @@ pub fn resize_nearest(x: &[f32], y: &mut [f32], s: &ResizeShape, mode: Nearest) 
         return;
     };
     let (h, w) = (s.h, s.w);
-    for (p, yplane) in y.chunks_exact_mut(yp).enumerate() {
+    for (p, yplane) in y.chunks_exact_mut(yp.max(1)).enumerate() {
         let base = p * xp;
-        for (oh, yrow) in yplane.chunks_exact_mut(w.output).enumerate() {
+        for (oh, yrow) in yplane.chunks_exact_mut(w.output.max(1)).enumerate() {
             let row = base + h.nearest(oh, mode) * w.input;
             for (ow, yv) in yrow.iter_mut().enumerate() {
                 *yv = at(x, row + w.nearest(ow, mode));
@@ -185,7 +187,7 @@ pub fn resize_linear(x: &[f32], y: &mut [f32], s: &ResizeShape) {
     };
     let (h, w) = (s.h, s.w);
     if h.input == 1 && h.output == 1 {
-        for (p, yrow) in y.chunks_exact_mut(w.output).enumerate() {
+        for (p, yrow) in y.chunks_exact_mut(w.output.max(1)).enumerate() {
             let row = p * w.input;
             for (ow, yv) in yrow.iter_mut().enumerate() {
                 let (j0, j1, b0, b1) = w.linear(ow);
@@ -194,9 +196,9 @@ pub fn resize_linear(x: &[f32], y: &mut [f32], s: &ResizeShape) {
         }
         return;
     }
-    for (p, yplane) in y.chunks_exact_mut(yp).enumerate() {
+    for (p, yplane) in y.chunks_exact_mut(yp.max(1)).enumerate() {
         let base = p * xp;
-        for (oh, yrow) in yplane.chunks_exact_mut(w.output).enumerate() {
+        for (oh, yrow) in yplane.chunks_exact_mut(w.output.max(1)).enumerate() {
             let (i0, i1, a0, a1) = h.linear(oh);
             let (r0, r1) = (base + i0 * w.input, base + i1 * w.input);
             for (ow, yv) in yrow.iter_mut().enumerate() {

@@ -62,9 +62,40 @@ MODELS = [
 ]
 
 
+class Seg4(nn.Module):
+    """A segmentation head's x4 upsampling back to the input's time steps."""
+
+    def forward(self, x):
+        return F.interpolate(x, scale_factor=4.0, mode="linear", align_corners=False)
+
+
+def dynamic_time(rng):
+    """Seg4 exported by dynamo with a dynamic time axis: the indices and weights are
+    computed from `Shape(x)` (Range, Cast, Clip...), constants once `--input-shape`
+    fixes the time axis (`x=1,4,16`)."""
+    stem = os.path.join(HERE, "linear1d_x4_dyntime_dynamo")
+    shape = (1, 4, 16)
+    time = torch.export.Dim("time", min=2, max=1024)
+    torch.onnx.export(
+        Seg4().eval(), (torch.zeros(*shape),), stem + ".onnx", dynamo=True,
+        input_names=["x"], output_names=["y"], dynamic_shapes={"x": {2: time}},
+    )
+    model = onnx.load(stem + ".onnx")
+    onnx.save(model, stem + ".onnx")
+    if os.path.exists(stem + ".onnx.data"):
+        os.remove(stem + ".onnx.data")
+    x = rng.standard_normal((SAMPLES, *shape)).astype(np.float32)
+    sess = ort.InferenceSession(stem + ".onnx", providers=["CPUExecutionProvider"])
+    ref = np.stack([sess.run(None, {"x": x[s]})[0] for s in range(SAMPLES)])
+    np.savez(stem + ".inputs.npz", x=x)
+    np.savez(stem + ".ref.npz", y=ref)
+    print("linear1d_x4_dyntime_dynamo:", " ".join(n.op_type for n in model.graph.node))
+
+
 def main():
     rng = np.random.default_rng(11)
     torch.manual_seed(11)
+    dynamic_time(np.random.default_rng(12))
     for name, make, shape in MODELS:
         for exporter, dynamo in (("dynamo", True), ("torchscript", False)):
             stem = os.path.join(HERE, f"{name}_{exporter}")
