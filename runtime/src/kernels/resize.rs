@@ -156,11 +156,23 @@ impl ResizeShape {
         if self.outer == 0 || yp == 0 {
             return None;
         }
-        // Callers chunk by `yp` and `w.output`, both non-zero here; their `max(1)`
-        // only tells the compiler so (no chunk-size panic path).
         Some((xp, yp, window_mut(y, 0, self.outer * yp)))
     }
 }
+
+/// The outputs at position `q` of every plane: `y[q], y[q + yp], ...`.
+#[inline(always)]
+fn across_planes(y: &mut [f32], q: usize, yp: usize) -> impl Iterator<Item = &mut f32> {
+    y.get_mut(q..)
+        .unwrap_or_default()
+        .iter_mut()
+        .step_by(yp.max(1))
+}
+
+// The loops run over output positions outside and planes inside, so each position's
+// source coordinate (a division, a rounding) is computed once, not once per plane
+// (channel); the stores are strided, which costs nothing extra on a cacheless
+// microcontroller.
 
 /// Nearest-neighbour resize: `y[p][oh][ow] = x[p][nearest(oh)][nearest(ow)]`.
 pub fn resize_nearest(x: &[f32], y: &mut [f32], s: &ResizeShape, mode: Nearest) {
@@ -168,12 +180,12 @@ pub fn resize_nearest(x: &[f32], y: &mut [f32], s: &ResizeShape, mode: Nearest) 
         return;
     };
     let (h, w) = (s.h, s.w);
-    for (p, yplane) in y.chunks_exact_mut(yp.max(1)).enumerate() {
-        let base = p * xp;
-        for (oh, yrow) in yplane.chunks_exact_mut(w.output.max(1)).enumerate() {
-            let row = base + h.nearest(oh, mode) * w.input;
-            for (ow, yv) in yrow.iter_mut().enumerate() {
-                *yv = at(x, row + w.nearest(ow, mode));
+    for oh in 0..h.output {
+        let row = h.nearest(oh, mode) * w.input;
+        for ow in 0..w.output {
+            let src = row + w.nearest(ow, mode);
+            for (p, yv) in across_planes(y, oh * w.output + ow, yp).enumerate() {
+                *yv = at(x, p * xp + src);
             }
         }
     }
@@ -187,26 +199,27 @@ pub fn resize_linear(x: &[f32], y: &mut [f32], s: &ResizeShape) {
     };
     let (h, w) = (s.h, s.w);
     if h.input == 1 && h.output == 1 {
-        for (p, yrow) in y.chunks_exact_mut(w.output.max(1)).enumerate() {
-            let row = p * w.input;
-            for (ow, yv) in yrow.iter_mut().enumerate() {
-                let (j0, j1, b0, b1) = w.linear(ow);
+        for ow in 0..w.output {
+            let (j0, j1, b0, b1) = w.linear(ow);
+            for (p, yv) in across_planes(y, ow, yp).enumerate() {
+                let row = p * xp;
                 *yv = b0 * at(x, row + j0) + b1 * at(x, row + j1);
             }
         }
         return;
     }
-    for (p, yplane) in y.chunks_exact_mut(yp.max(1)).enumerate() {
-        let base = p * xp;
-        for (oh, yrow) in yplane.chunks_exact_mut(w.output.max(1)).enumerate() {
-            let (i0, i1, a0, a1) = h.linear(oh);
-            let (r0, r1) = (base + i0 * w.input, base + i1 * w.input);
-            for (ow, yv) in yrow.iter_mut().enumerate() {
-                let (j0, j1, b0, b1) = w.linear(ow);
-                *yv = b0 * a0 * at(x, r0 + j0)
-                    + b1 * a0 * at(x, r0 + j1)
-                    + b0 * a1 * at(x, r1 + j0)
-                    + b1 * a1 * at(x, r1 + j1);
+    for oh in 0..h.output {
+        let (i0, i1, a0, a1) = h.linear(oh);
+        let (r0, r1) = (i0 * w.input, i1 * w.input);
+        for ow in 0..w.output {
+            let (j0, j1, b0, b1) = w.linear(ow);
+            let (c00, c01, c10, c11) = (b0 * a0, b1 * a0, b0 * a1, b1 * a1);
+            for (p, yv) in across_planes(y, oh * w.output + ow, yp).enumerate() {
+                let base = p * xp;
+                *yv = c00 * at(x, base + r0 + j0)
+                    + c01 * at(x, base + r0 + j1)
+                    + c10 * at(x, base + r1 + j0)
+                    + c11 * at(x, base + r1 + j1);
             }
         }
     }
