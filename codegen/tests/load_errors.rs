@@ -599,6 +599,14 @@ fn pad_mode_wrap_is_refused() {
         .output("y")
         .err();
     assert_node_err(&e, "pad", "Pad", &["empty"]);
+    // A crop beyond the axis made up for by a pad at the other end.
+    let e = M::new(13)
+        .input("x", &[1, 2, 3])
+        .init_i64("pads", &[6], &[0, 0, -1 << 40, 0, 0, (1 << 40) + 1])
+        .n("pad", "Pad", &["x", "pads"], &["y"], vec![])
+        .output("y")
+        .err();
+    assert_node_err(&e, "pad", "Pad", &["crop more"]);
 }
 
 #[test]

@@ -56,9 +56,10 @@ pub(super) fn pad(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
             .and_then(|n| n.checked_add(begin[d]))
             .and_then(|n| n.checked_add(end[d]))
             .ok_or_else(|| ctx.err("padded dimension overflows"))?;
-        if n < 1 {
+        let crop_too_far = begin[d] < -(xs[d] as i64) || end[d] < -(xs[d] as i64);
+        if n < 1 || crop_too_far {
             return Err(ctx.err(format!(
-                "pads {raw:?} leave axis {d} of {xs:?} empty (or negative)"
+                "pads {raw:?} leave axis {d} of {xs:?} empty (or crop more than it holds)"
             )));
         }
         out.push(usize::try_from(n).map_err(|_| ctx.err("padded dimension overflows"))?);
