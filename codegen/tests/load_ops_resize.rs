@@ -29,6 +29,7 @@ fn resize_with_scales_keeps_onnxruntime_scales() {
             nearest: Some(Nearest::Floor),
             coord: Coord::Asymmetric,
             scales: vec![1.0, 1.0, 2.0, 1.5],
+            roi: vec![],
         })
     );
     // floor(5 * 1.5) = 7.
@@ -74,12 +75,13 @@ fn resize_refusals_name_the_reason() {
     assert_node_err(&e, "rs", "Resize", &["cubic", "nearest, linear"]);
     let e = resize_model(vec![ai("exclude_outside", 1)]).err();
     assert_node_err(&e, "rs", "Resize", &["exclude_outside"]);
+    // tf_crop_and_resize needs its roi.
     let e = resize_model(vec![as_(
         "coordinate_transformation_mode",
         "tf_crop_and_resize",
     )])
     .err();
-    assert_node_err(&e, "rs", "Resize", &["tf_crop_and_resize"]);
+    assert_node_err(&e, "rs", "Resize", &["tf_crop_and_resize", "roi"]);
     // Resizing the channels.
     let e = M::new(13)
         .input("x", &[1, 2, 3, 5])
@@ -232,6 +234,7 @@ fn dynamo_linear_interpolation_is_one_resize() {
                 nearest: None,
                 coord,
                 scales: vec![1.0, 1.0, 2.0],
+                roi: vec![],
             }),
             "{name}"
         );

@@ -172,6 +172,9 @@ pub struct ResizeAttrs {
     pub coord: Coord,
     /// Scale per axis (1 on every axis but the last one or two).
     pub scales: Vec<f32>,
+    /// `tf_crop_and_resize` only: the region `(start, end)` of each axis (`coord`
+    /// holds the extrapolation value); empty otherwise.
+    pub roi: Vec<(f32, f32)>,
 }
 
 /// Broadcasting binary ops.

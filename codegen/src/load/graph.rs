@@ -235,6 +235,7 @@ pub(crate) fn convert(
                         nearest: None,
                         coord: m.axis.coord,
                         scales,
+                        roi: Vec::new(),
                     });
                     cv.compute((&n.name, "Add"), &m.out, op, vec![x], shape)?;
                     continue;

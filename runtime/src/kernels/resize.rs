@@ -13,7 +13,7 @@ use crate::slice::{at, window_mut};
 
 /// ONNX `coordinate_transformation_mode`: the source coordinate of output index `x`
 /// on an axis resized from `input` to `output` values with scale `s`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Coord {
     /// `(x + 0.5) / s - 0.5`
     HalfPixel,
@@ -27,6 +27,17 @@ pub enum Coord {
     TfHalfPixelForNn,
     /// half_pixel shifted so the resized extent is centred on the input's
     HalfPixelSymmetric,
+    /// The region `[start, end]` (fractions of the axis) resized to the output:
+    /// `start (input - 1) + x (end - start) (input - 1) / (output - 1)`; outputs whose
+    /// coordinate falls outside the input are `extrapolation`.
+    TfCropAndResize {
+        /// Region start.
+        start: f32,
+        /// Region end.
+        end: f32,
+        /// The value of outputs outside the input.
+        extrapolation: f32,
+    },
 }
 
 /// ONNX `nearest_mode`: how a source coordinate becomes an index.
@@ -82,7 +93,30 @@ impl ResizeAxis {
                 let offset = lo / 2.0 * (1.0 - adjustment);
                 (f64::from(offset) + (f64::from(x) + 0.5) / f64::from(s) - 0.5) as f32
             }
+            Coord::TfCropAndResize { start, end, .. } if lr > 1.0 => {
+                start * (lo - 1.0) + (x * (end - start) * (lo - 1.0)) / (lr - 1.0)
+            }
+            Coord::TfCropAndResize { start, end, .. } => {
+                (0.5 * f64::from(start + end) * f64::from(lo - 1.0)) as f32
+            }
         }
+    }
+
+    /// The extrapolation value when output `o` lies outside the input (only with
+    /// [`Coord::TfCropAndResize`]); `linear` as [`ResizeAxis::linear`] reads the
+    /// coordinate (an axis of scale 1 maps each output to itself).
+    #[inline(always)]
+    pub fn outside(&self, o: usize, linear: bool) -> Option<f32> {
+        let Coord::TfCropAndResize { extrapolation, .. } = self.coord else {
+            return None;
+        };
+        let c = if linear && self.scale == 1.0 {
+            o as f32
+        } else {
+            self.source(o)
+        };
+        let hi = self.input.saturating_sub(1) as f32;
+        ((c < 0.0) | (c > hi)).then_some(extrapolation)
     }
 
     /// The input index output `o` copies in nearest mode, clamped into the axis.
@@ -184,8 +218,9 @@ pub fn resize_nearest(x: &[f32], y: &mut [f32], s: &ResizeShape, mode: Nearest) 
         let row = h.nearest(oh, mode) * w.input;
         for ow in 0..w.output {
             let src = row + w.nearest(ow, mode);
+            let out = h.outside(oh, false).or(w.outside(ow, false));
             for (p, yv) in across_planes(y, oh * w.output + ow, yp).enumerate() {
-                *yv = at(x, p * xp + src);
+                *yv = out.unwrap_or_else(|| at(x, p * xp + src));
             }
         }
     }
@@ -201,9 +236,10 @@ pub fn resize_linear(x: &[f32], y: &mut [f32], s: &ResizeShape) {
     if h.input == 1 && h.output == 1 {
         for ow in 0..w.output {
             let (j0, j1, b0, b1) = w.linear(ow);
+            let out = w.outside(ow, true);
             for (p, yv) in across_planes(y, ow, yp).enumerate() {
                 let row = p * xp;
-                *yv = b0 * at(x, row + j0) + b1 * at(x, row + j1);
+                *yv = out.unwrap_or_else(|| b0 * at(x, row + j0) + b1 * at(x, row + j1));
             }
         }
         return;
@@ -214,12 +250,15 @@ pub fn resize_linear(x: &[f32], y: &mut [f32], s: &ResizeShape) {
         for ow in 0..w.output {
             let (j0, j1, b0, b1) = w.linear(ow);
             let (c00, c01, c10, c11) = (b0 * a0, b1 * a0, b0 * a1, b1 * a1);
+            let out = h.outside(oh, true).or(w.outside(ow, true));
             for (p, yv) in across_planes(y, oh * w.output + ow, yp).enumerate() {
                 let base = p * xp;
-                *yv = c00 * at(x, base + r0 + j0)
-                    + c01 * at(x, base + r0 + j1)
-                    + c10 * at(x, base + r1 + j0)
-                    + c11 * at(x, base + r1 + j1);
+                *yv = out.unwrap_or_else(|| {
+                    c00 * at(x, base + r0 + j0)
+                        + c01 * at(x, base + r0 + j1)
+                        + c10 * at(x, base + r1 + j0)
+                        + c11 * at(x, base + r1 + j1)
+                });
             }
         }
     }

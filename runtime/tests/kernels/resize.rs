@@ -18,6 +18,13 @@ fn coord() -> impl Strategy<Value = Coord> {
         Just(Coord::PytorchHalfPixel),
         Just(Coord::TfHalfPixelForNn),
         Just(Coord::HalfPixelSymmetric),
+        (-0.3f32..0.6, 0.4f32..1.3, -2.0f32..2.0).prop_map(|(start, end, extrapolation)| {
+            Coord::TfCropAndResize {
+                start,
+                end,
+                extrapolation,
+            }
+        }),
     ]
 }
 

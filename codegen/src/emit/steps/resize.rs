@@ -3,13 +3,39 @@
 use super::{f32_lit, weights, Call};
 use crate::emit::lit;
 use crate::ir::program::{ConstId, Nearest, PadMode, PadShape, ResizeAxis, ResizeShape};
+use crate::ir::Coord;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
+fn coord(c: Coord) -> TokenStream {
+    let name = |n: &str| format_ident!("{n}");
+    let c = match c {
+        Coord::HalfPixel => name("HalfPixel"),
+        Coord::Asymmetric => name("Asymmetric"),
+        Coord::AlignCorners => name("AlignCorners"),
+        Coord::PytorchHalfPixel => name("PytorchHalfPixel"),
+        Coord::TfHalfPixelForNn => name("TfHalfPixelForNn"),
+        Coord::HalfPixelSymmetric => name("HalfPixelSymmetric"),
+        Coord::TfCropAndResize {
+            start,
+            end,
+            extrapolation,
+        } => {
+            let [s, e, x] = [start, end, extrapolation].map(f32_lit);
+            return quote!(resize::Coord::TfCropAndResize { start: #s, end: #e, extrapolation: #x });
+        }
+    };
+    quote!(resize::Coord::#c)
+}
+
 fn axis(a: &ResizeAxis) -> TokenStream {
-    let (i, o, s) = (lit(a.input), lit(a.output), f32_lit(a.scale));
-    let c = format_ident!("{}", format!("{:?}", a.coord));
-    quote!(resize::ResizeAxis { input: #i, output: #o, scale: #s, coord: resize::Coord::#c })
+    let (i, o, s, c) = (
+        lit(a.input),
+        lit(a.output),
+        f32_lit(a.scale),
+        coord(a.coord),
+    );
+    quote!(resize::ResizeAxis { input: #i, output: #o, scale: #s, coord: #c })
 }
 
 /// `resize::resize_nearest(x, y, &shape, mode)` or `resize::resize_linear(x, y, &shape)`.

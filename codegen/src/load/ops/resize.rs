@@ -3,7 +3,8 @@
 //! the transposed input plus arithmetic).
 //!
 //! Resize: modes `nearest` and `linear` with the coordinate transformations and
-//! nearest modes onnxruntime has (`tf_crop_and_resize` and `cubic` refused), constant
+//! nearest modes onnxruntime has (`tf_crop_and_resize` with its roi and extrapolation
+//! value included; `cubic` and `antialias` refused), constant
 //! `scales` or `sizes` (opset 18 `axes` and `keep_aspect_ratio_policy` included). Only
 //! the last one or two axes may change (N and C keep scale 1). The scales are kept as
 //! the `f32` values onnxruntime computes with (`sizes / input` when sizes are given),
@@ -71,11 +72,16 @@ pub(super) fn resize(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
         "pytorch_half_pixel" => Coord::PytorchHalfPixel,
         "tf_half_pixel_for_nn" => Coord::TfHalfPixelForNn,
         "half_pixel_symmetric" => Coord::HalfPixelSymmetric,
+        "tf_crop_and_resize" => Coord::TfCropAndResize {
+            start: 0.0,
+            end: 1.0,
+            extrapolation: ctx.float_or("extrapolation_value", 0.0)?,
+        },
         m => {
             return Err(ctx.err(format!(
                 "coordinate_transformation_mode '{m}' is not supported (supported: half_pixel, \
                  asymmetric, align_corners, pytorch_half_pixel, tf_half_pixel_for_nn, \
-                 half_pixel_symmetric)"
+                 half_pixel_symmetric, tf_crop_and_resize)"
             )))
         }
     };
@@ -134,8 +140,13 @@ pub(super) fn resize(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
             "exactly one of the inputs scales (#2) and sizes (#3) must be given (and non-empty)",
         )),
     }
+    let roi = match coord {
+        Coord::TfCropAndResize { .. } => region(ctx, &axes, r)?,
+        _ => Vec::new(),
+    };
     let fixed = if r >= 3 { 2.max(r - 2) } else { 0 };
-    if let Some(d) = (0..fixed).find(|&d| sc[d] != 1.0 || out[d] != xs[d]) {
+    let cropped = |d: usize| roi.get(d).is_some_and(|&(a, b)| (a, b) != (0.0, 1.0));
+    if let Some(d) = (0..fixed).find(|&d| sc[d] != 1.0 || out[d] != xs[d] || cropped(d)) {
         return Err(ctx.err(format!(
             "Resize of {xs:?} to {out:?} changes axis {d}; only the last {} (spatial) axes \
              may be resized (1-D [N, C, L] and 2-D [N, C, H, W])",
@@ -150,10 +161,33 @@ pub(super) fn resize(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
             nearest,
             coord,
             scales: sc,
+            roi,
         }),
         inputs: vec![x],
         shape: out,
     })
+}
+
+/// tf_crop_and_resize's `roi` (input #1): starts then ends of the resized axes (all
+/// of them, or `axes`), as `(start, end)` per axis of the input.
+fn region(ctx: &NodeCtx, axes: &[usize], r: usize) -> Result<Vec<(f32, f32)>> {
+    let c = present(ctx.const_input(1, "roi")?).ok_or_else(|| {
+        ctx.err("coordinate_transformation_mode tf_crop_and_resize needs a constant roi (input #1)")
+    })?;
+    let v = c.to_f32();
+    if v.len() != 2 * axes.len() || v.iter().any(|x| !x.is_finite()) {
+        return Err(ctx
+            .err(format!(
+                "roi {v:?} needs {} finite values (starts then ends)",
+                2 * axes.len()
+            ))
+            .on_tensor(&c.name));
+    }
+    let mut roi = vec![(0.0, 1.0); r];
+    for (k, &a) in axes.iter().enumerate() {
+        roi[a] = (v[k], v[axes.len() + k]);
+    }
+    Ok(roi)
 }
 
 /// An optional input that is absent or has no elements (the opset 11-17 way of

@@ -13,15 +13,25 @@ impl Lowerer<'_, '_> {
         let xs = self.shape(node.inputs[0]).to_vec();
         let ys = self.shape(node.outputs[0]).to_vec();
         let r = xs.len();
+        let coord = |d: usize| match (a.coord, a.roi.get(d)) {
+            (Coord::TfCropAndResize { extrapolation, .. }, Some(&(start, end))) => {
+                Coord::TfCropAndResize {
+                    start,
+                    end,
+                    extrapolation,
+                }
+            }
+            (c, _) => c,
+        };
         let axis = |d: usize| ResizeAxis {
             input: xs[d],
             output: ys[d],
             scale: a.scales[d],
-            coord: a.coord,
+            coord: coord(d),
         };
         // An unchanged axis reads itself (scale 1 maps every coordinate to itself in
-        // every mode but tf_half_pixel_for_nn, which shifts it by half a value), so it
-        // joins the outer ones.
+        // every mode but tf_half_pixel_for_nn, which shifts it by half a value, and a
+        // crop of part of the axis), so it joins the outer ones.
         let unchanged =
             |d: usize| xs[d] == ys[d] && a.scales[d] == 1.0 && a.coord != Coord::TfHalfPixelForNn;
         let shape = if r >= 2 && !unchanged(r - 2) {

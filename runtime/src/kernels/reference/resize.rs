@@ -11,7 +11,8 @@ pub fn resize_nearest(x: &[f32], y: &mut [f32], s: &ResizeShape, mode: Nearest) 
         for oh in 0..h.output {
             for ow in 0..w.output {
                 let src = (p * h.input + h.nearest(oh, mode)) * w.input + w.nearest(ow, mode);
-                y[(p * h.output + oh) * w.output + ow] = x[src];
+                let out = h.outside(oh, false).or(w.outside(ow, false));
+                y[(p * h.output + oh) * w.output + ow] = out.unwrap_or(x[src]);
             }
         }
     }
@@ -32,7 +33,8 @@ pub fn resize_linear(x: &[f32], y: &mut [f32], s: &ResizeShape) {
                         acc += f64::from(a) * f64::from(b) * f64::from(v);
                     }
                 }
-                y[(p * h.output + oh) * w.output + ow] = acc as f32;
+                let out = h.outside(oh, true).or(w.outside(ow, true));
+                y[(p * h.output + oh) * w.output + ow] = out.unwrap_or(acc as f32);
             }
         }
     }
