@@ -90,12 +90,19 @@ pub(super) fn pad(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
             let pads: Vec<usize> = begin.iter().chain(&end).map(|&p| p as usize).collect();
             fold_constant(ctx, &c, &out, &pads, fill)
         }
-        Value::Const(c) => Err(ctx
-            .err(format!(
-                "a {mode:?} pad or a crop of a constant is not supported (a zero or constant \
-                 pad of a constant is evaluated at load time)"
-            ))
-            .on_tensor(&c.name)),
+        Value::Const(c) => {
+            let what = if cropping {
+                "a crop (negative pads)"
+            } else {
+                "a reflect or edge pad"
+            };
+            Err(ctx
+                .err(format!(
+                    "{what} of a constant is not supported (a constant pad of a constant is \
+                     evaluated at load time)"
+                ))
+                .on_tensor(&c.name))
+        }
         Value::Act(_) | Value::Padded(_) if mode == PadMode::Constant(0.0) && !cropping => {
             let (src, mut pads) = match &x {
                 Value::Padded(p) => (p.src, p.pads.clone()),
