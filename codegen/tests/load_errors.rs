@@ -547,56 +547,51 @@ fn unresolved_function_reference() {
 }
 
 #[test]
-fn pad_misuse() {
-    let base = || {
-        M::new(13)
-            .input("x", &[1, 2, 4, 4])
-            .init_i64("pads", &[8], &[0, 0, 1, 1, 0, 0, 1, 1])
-    };
-    let e = base()
+fn pad_mode_wrap_is_refused() {
+    let e = M::new(19)
+        .input("x", &[1, 2, 4, 4])
+        .init_i64("pads", &[8], &[0, 0, 1, 1, 0, 0, 1, 1])
         .n(
             "pad",
             "Pad",
             &["x", "pads"],
             &["p"],
-            vec![as_("mode", "reflect")],
+            vec![as_("mode", "wrap")],
         )
         .n("r", "Relu", &["p"], &["y"], vec![])
         .output("y")
         .err();
-    assert_node_err(&e, "pad", "Pad", &["mode", "reflect", "constant"]);
-    let e = base()
-        .n("pad", "Pad", &["x", "pads"], &["p"], vec![])
-        .n("r", "Relu", &["p"], &["y"], vec![])
+    assert_node_err(&e, "pad", "Pad", &["mode", "wrap", "reflect", "edge"]);
+    // Reflecting farther than the axis is refused (ONNX reflects once).
+    let e = M::new(13)
+        .input("x", &[1, 2, 3])
+        .init_i64("pads", &[6], &[0, 0, 3, 0, 0, 0])
+        .n(
+            "pad",
+            "Pad",
+            &["x", "pads"],
+            &["y"],
+            vec![as_("mode", "reflect")],
+        )
         .output("y")
         .err();
-    assert_node_err(&e, "r", "Relu", &["Pad node 'pad'", "Conv"]);
-    let e = base()
+    assert_node_err(&e, "pad", "Pad", &["reflect", "axis 2"]);
+    // A crop that empties an axis.
+    let e = M::new(13)
+        .input("x", &[1, 2, 3])
+        .init_i64("pads", &[6], &[0, 0, -2, 0, 0, -1])
         .n("pad", "Pad", &["x", "pads"], &["y"], vec![])
         .output("y")
         .err();
-    assert_err(&e, &["'y'", "Pad node 'pad'"]);
-    let e = base()
-        .n("pad", "Pad", &["x", "pads"], &["p"], vec![])
-        .n(
-            "mp",
-            "MaxPool",
-            &["p"],
-            &["y"],
-            vec![ais("kernel_shape", &[2, 2])],
-        )
-        .output("y")
-        .err();
-    assert_node_err(&e, "mp", "MaxPool", &["Pad node 'pad'"]);
+    assert_node_err(&e, "pad", "Pad", &["empty"]);
+    // A crop beyond the axis made up for by a pad at the other end.
     let e = M::new(13)
-        .input("x", &[1, 2, 4, 4])
-        .init_i64("pads", &[8], &[0, 1, 0, 0, 0, 0, 0, 0])
-        .weights("w", &[4, 3, 1, 1])
-        .n("pad", "Pad", &["x", "pads"], &["p"], vec![])
-        .n("conv", "Conv", &["p", "w"], &["y"], vec![])
+        .input("x", &[1, 2, 3])
+        .init_i64("pads", &[6], &[0, 0, -1 << 40, 0, 0, (1 << 40) + 1])
+        .n("pad", "Pad", &["x", "pads"], &["y"], vec![])
         .output("y")
         .err();
-    assert_node_err(&e, "conv", "Conv", &["channel"]);
+    assert_node_err(&e, "pad", "Pad", &["crop more"]);
 }
 
 #[test]

@@ -13,7 +13,9 @@
 //! [`program`] is the level below: the graph lowered to runtime kernel calls, which
 //! the passes produce and transform and the emitter and reports read.
 
+pub use tinymtl_runtime::kernels::pad::PadMode;
 pub use tinymtl_runtime::kernels::reduce::ReduceOp;
+pub use tinymtl_runtime::kernels::resize::{Coord, Nearest};
 pub use tinymtl_runtime::kernels::rnn::Cell;
 
 pub mod program;
@@ -152,6 +154,19 @@ pub enum Op {
     /// `Where(cond, X, Y)`, all three broadcast to the output. The condition is a mask
     /// (1.0 / 0.0, as comparisons compute it). Inputs: `[cond, X, Y]`.
     Where,
+    /// Resize of the last one or two axes (the others keep scale 1). Inputs: `[X]`.
+    Resize(ResizeAttrs),
+    /// Pad (constant, reflect, edge) of an activation; negative pads crop. `begin` and
+    /// `end` are full rank. Inputs: `[X]`. (Zero constant pads before a Conv or
+    /// AveragePool are merged into its pads by the loader instead.)
+    Pad {
+        mode: PadMode,
+        begin: Vec<i64>,
+        end: Vec<i64>,
+    },
+    /// GatherND with constant indices: the output is `offsets.len()` rows of `row`
+    /// values, row `k` copied from the input's element `offsets[k]` on. Inputs: `[X]`.
+    GatherRows { offsets: Vec<usize>, row: usize },
 }
 
 /// A recurrent layer's attributes (ONNX `LSTM` / `GRU` / `RNN`, default activations).
@@ -173,6 +188,22 @@ pub struct RnnAttrs {
     pub has: [bool; 4],
     /// Which outputs the node has: `Y`, `Y_h`, `Y_c`.
     pub outputs: [bool; 3],
+}
+
+/// Resize attributes, resolved: the interpolation, the coordinate transformation and
+/// one scale per axis (`output / input` when the model gave sizes), as onnxruntime
+/// uses them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResizeAttrs {
+    /// `Some(nearest_mode)` for mode `nearest`, `None` for `linear`.
+    pub nearest: Option<Nearest>,
+    /// `coordinate_transformation_mode`.
+    pub coord: Coord,
+    /// Scale per axis (1 on every axis but the last one or two).
+    pub scales: Vec<f32>,
+    /// `tf_crop_and_resize` only: the region `(start, end)` of each axis (`coord`
+    /// holds the extrapolation value); empty otherwise.
+    pub roi: Vec<(f32, f32)>,
 }
 
 /// Broadcasting binary ops.

@@ -8,8 +8,10 @@ pub use tinymtl_runtime::kernels::dense::{DenseShape, MatMulShape};
 pub use tinymtl_runtime::kernels::elementwise::Broadcast;
 pub use tinymtl_runtime::kernels::movement::{Strided, MAX_RANK};
 pub use tinymtl_runtime::kernels::norm::{ChannelShape, LayerNormShape};
+pub use tinymtl_runtime::kernels::pad::{PadMode, PadShape};
 pub use tinymtl_runtime::kernels::pool::PoolShape;
 pub use tinymtl_runtime::kernels::reduce::{ReduceOp, ReduceShape};
+pub use tinymtl_runtime::kernels::resize::{Nearest, ResizeAxis, ResizeShape};
 pub use tinymtl_runtime::kernels::rnn::{Cell, RnnShape};
 pub use tinymtl_runtime::kernels::select::SelectShape;
 pub use tinymtl_runtime::kernels::softmax::SoftmaxShape;
@@ -235,6 +237,27 @@ pub enum Kernel {
     },
     /// `[cond, a, b]` (each an activation, a constant or a scalar): `Where`.
     Select(SelectShape),
+    /// `[x]`: nearest (`Some(mode)`) or linear (`None`) resize of the last two axes.
+    Resize {
+        /// Geometry.
+        shape: ResizeShape,
+        /// Nearest mode, or linear.
+        nearest: Option<Nearest>,
+    },
+    /// `[x]`.
+    Pad {
+        /// Shapes and pads.
+        shape: PadShape,
+        /// What the padded positions hold.
+        mode: PadMode,
+    },
+    /// `[x]`: rows of `row` values copied from the element offsets in `offsets` (f32).
+    GatherRows {
+        /// The offsets.
+        offsets: ConstId,
+        /// Values per row.
+        row: usize,
+    },
 }
 
 impl Kernel {
@@ -263,6 +286,12 @@ impl Kernel {
                 Cell::Simple => "rnn",
             },
             Kernel::Select(_) => "select",
+            Kernel::Resize {
+                nearest: Some(_), ..
+            } => "resize_nearest",
+            Kernel::Resize { nearest: None, .. } => "resize_linear",
+            Kernel::Pad { .. } => "pad",
+            Kernel::GatherRows { .. } => "gather_rows",
         }
     }
 

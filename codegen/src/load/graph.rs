@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use super::graph_builder::GraphBuilder;
 use super::inline::{self, FlatNode};
+use super::lerp;
 use super::node::NodeCtx;
 use super::onnx::{ModelProto, TensorProto, ValueInfoProto};
 use super::ops::{self, Outcome};
@@ -16,7 +17,7 @@ use super::proto::{self, DeclDim};
 use super::validate;
 use super::value::{DType, Value};
 use crate::error::{Error, Result};
-use crate::ir::{shape, Graph, Node, Op, TensorId, TensorKind, UnaryOp};
+use crate::ir::{shape, Graph, Node, Op, ResizeAttrs, TensorId, TensorKind, UnaryOp};
 
 /// Highest activation rank accepted: the rank the runtime's movement and
 /// broadcasting kernels handle.
@@ -190,8 +191,9 @@ pub(crate) fn convert(
             failed.extend(n.proto.output.iter().map(String::as_str));
             continue;
         }
-        if n.proto.op_type() == "Erf" && n.refusal.is_none() {
-            let found = {
+        let op_type = n.proto.op_type();
+        if matches!(op_type, "Erf" | "Add") && n.refusal.is_none() {
+            let (gelu, interp) = {
                 let is_output = |n: &str| out_names.contains(n);
                 let scalar = |n: &str| cv.scalar(n, &producer, &nodes);
                 let w = Wiring {
@@ -201,14 +203,41 @@ pub(crate) fn convert(
                     is_output: &is_output,
                     scalar: &scalar,
                 };
-                patterns::match_erf_gelu(&w, i)
+                let value = |n: &str| cv.values.get(n).cloned();
+                let act_shape = |n: &str| match cv.values.get(n) {
+                    Some(Value::Act(id)) => Some(cv.g.tensors[*id].shape.clone()),
+                    _ => None,
+                };
+                match op_type {
+                    "Erf" => (patterns::match_erf_gelu(&w, i), None),
+                    _ => (None, lerp::match_lerp(&w, i, &value, &act_shape)),
+                }
             };
-            if let Some(m) = found {
+            if let Some(m) = gelu {
                 if let Some(Value::Act(x)) = cv.values.get(&m.x).cloned() {
                     let shape = cv.g.tensors[x].shape.clone();
                     let op = Op::Unary(UnaryOp::Gelu { tanh: false });
                     cv.compute((&n.name, "Erf"), &m.out, op, vec![x], shape)?;
                     absorbed.extend(m.absorbed);
+                    continue;
+                }
+            }
+            // Dynamo's linear interpolation: the Add's output is a Resize of `x`; the
+            // nodes before it, converted already, are dropped with the dead code.
+            if let Some(m) = interp {
+                if let Some(Value::Act(x)) = cv.values.get(&m.x).cloned() {
+                    let mut shape = cv.g.tensors[x].shape.clone();
+                    let mut scales = vec![1.0; shape.len()];
+                    if let (Some(d), Some(s)) = (shape.last_mut(), scales.last_mut()) {
+                        (*d, *s) = (m.axis.output, m.axis.scale);
+                    }
+                    let op = Op::Resize(ResizeAttrs {
+                        nearest: None,
+                        coord: m.axis.coord,
+                        scales,
+                        roi: Vec::new(),
+                    });
+                    cv.compute((&n.name, "Add"), &m.out, op, vec![x], shape)?;
                     continue;
                 }
             }
@@ -226,7 +255,9 @@ pub(crate) fn convert(
     let mut outputs = Vec::with_capacity(graph.output.len());
     for o in &graph.output {
         let name = o.name();
-        match cv.value(name)? {
+        // A pending zero pad read by nothing else is materialized.
+        let v = cv.value(name)?;
+        match cv.g.unpadded(&v) {
             Value::Padded(p) => {
                 return Err(Error::new(format!(
                     "graph output comes from Pad node '{}'; Pad is only supported directly \

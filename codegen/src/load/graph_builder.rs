@@ -7,7 +7,7 @@ use std::rc::Rc;
 use super::node::NodeCtx;
 use super::value::{Const, Padded, Value};
 use crate::error::{Error, Result};
-use crate::ir::{Node, Tensor, TensorId, TensorKind};
+use crate::ir::{Node, Op, PadMode, Tensor, TensorId, TensorKind};
 
 /// Tensors and nodes of the IR graph being built.
 #[derive(Default)]
@@ -16,6 +16,8 @@ pub(crate) struct GraphBuilder {
     pub nodes: Vec<Node>,
     /// Constants already materialized, by identity (the `Rc` keeps the key alive).
     consts: HashMap<*const Const, (Rc<Const>, TensorId)>,
+    /// Pending zero pads already materialized, by identity.
+    padded: HashMap<*const Padded, (Rc<Padded>, TensorId)>,
 }
 
 impl GraphBuilder {
@@ -48,17 +50,48 @@ impl GraphBuilder {
         ))
     }
 
+    /// A pending zero pad as an IR tensor: an `Op::Pad` node, added once per pad.
+    pub fn unpad(&mut self, p: &Rc<Padded>) -> TensorId {
+        let key = Rc::as_ptr(p);
+        if let Some((_, id)) = self.padded.get(&key) {
+            return *id;
+        }
+        let r = p.shape.len();
+        let id = self.add_tensor(&p.out, p.shape.clone(), TensorKind::Activation);
+        self.nodes.push(Node {
+            name: p.node.clone(),
+            op_type: "Pad".into(),
+            op: Op::Pad {
+                mode: PadMode::Constant(0.0),
+                begin: p.pads[..r].iter().map(|&v| v as i64).collect(),
+                end: p.pads[r..].iter().map(|&v| v as i64).collect(),
+            },
+            inputs: vec![p.src],
+            outputs: vec![id],
+        });
+        self.padded.insert(key, (p.clone(), id));
+        id
+    }
+
+    /// `v`, with a pending zero pad materialized (for consumers that cannot merge it).
+    pub fn unpadded(&mut self, v: &Value) -> Value {
+        match v {
+            Value::Padded(p) => Value::Act(self.unpad(p)),
+            v => v.clone(),
+        }
+    }
+
     /// Shape of the required input in `slot`.
     pub fn in_shape(&self, ctx: &NodeCtx, slot: usize) -> Result<Vec<usize>> {
         Ok(self.shape_of(ctx.req(slot)?))
     }
 
-    /// The required input in `slot` as a float IR tensor (constants are materialized;
-    /// integer constants are refused).
+    /// The required input in `slot` as a float IR tensor (constants and pending zero
+    /// pads are materialized; integer constants are refused).
     pub fn float_input(&mut self, ctx: &NodeCtx, slot: usize) -> Result<TensorId> {
         match ctx.req(slot)? {
             Value::Act(id) => Ok(*id),
-            Value::Padded(p) => Err(Self::pad_misuse(ctx, slot, p)),
+            Value::Padded(p) => Ok(self.unpad(&p.clone())),
             Value::Const(c) => {
                 let c = c.clone();
                 self.materialize(ctx, slot, &c, false)
@@ -71,7 +104,7 @@ impl GraphBuilder {
     pub fn numeric_input(&mut self, ctx: &NodeCtx, slot: usize) -> Result<TensorId> {
         match ctx.req(slot)? {
             Value::Act(id) => Ok(*id),
-            Value::Padded(p) => Err(Self::pad_misuse(ctx, slot, p)),
+            Value::Padded(p) => Ok(self.unpad(&p.clone())),
             Value::Const(c) => {
                 let c = c.clone();
                 self.materialize(ctx, slot, &c, true)

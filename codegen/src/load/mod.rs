@@ -45,6 +45,7 @@ mod fold;
 mod graph;
 mod inline;
 mod inputs;
+mod lerp;
 mod node;
 mod ops;
 mod patterns;

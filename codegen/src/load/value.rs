@@ -130,8 +130,9 @@ impl Const {
     }
 }
 
-/// The result of a zero-constant Pad of an activation, pending: the IR has no Pad op,
-/// so it is merged into the pads of the Conv or AveragePool that consumes it.
+/// The result of a zero-constant Pad of an activation, pending: merged into the pads of
+/// the Conv or AveragePool that consumes it, or materialized as an `Op::Pad` for any
+/// other consumer.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Padded {
     /// The unpadded activation.
@@ -142,6 +143,8 @@ pub(crate) struct Padded {
     pub shape: Vec<usize>,
     /// Name of the Pad node (for messages).
     pub node: String,
+    /// Name of the Pad node's output (the tensor's name once materialized).
+    pub out: String,
 }
 
 /// What a tensor name refers to during conversion.

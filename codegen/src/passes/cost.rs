@@ -75,6 +75,7 @@ pub fn consts_of(kernel: &Kernel, args: &[Arg]) -> Vec<ConstId> {
                 .into_iter()
                 .flatten(),
         ),
+        Kernel::GatherRows { offsets, .. } => c.push(*offsets),
         _ => {}
     }
     c

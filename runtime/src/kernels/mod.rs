@@ -14,12 +14,15 @@ pub mod dense;
 #[doc(hidden)]
 pub mod dot;
 pub mod elementwise;
+pub mod gather_nd;
 pub mod movement;
 pub mod norm;
+pub mod pad;
 pub mod pointwise;
 pub mod pool;
 pub mod reduce;
 pub mod reference;
+pub mod resize;
 pub mod rnn;
 pub mod select;
 pub mod softmax;

@@ -15,5 +15,6 @@ mod norm;
 mod pointwise;
 mod pool;
 mod reduce;
+mod resize;
 mod rnn;
 mod select;

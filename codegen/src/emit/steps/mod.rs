@@ -10,6 +10,7 @@ mod movement;
 mod norm;
 mod pool;
 mod reduce;
+mod resize;
 mod rnn;
 mod softmax;
 
@@ -86,6 +87,9 @@ fn call(k: &Call) -> TokenStream {
         Kernel::Materialize => movement::materialize(k),
         Kernel::Rnn { .. } => rnn::rnn(k),
         Kernel::Select(shape) => elementwise::select(k, shape),
+        Kernel::Resize { shape, nearest } => resize::resize(k, shape, *nearest),
+        Kernel::Pad { shape, mode } => resize::pad(k, shape, *mode),
+        Kernel::GatherRows { offsets, row } => resize::gather_rows(k, *offsets, *row),
     }
 }
 

@@ -10,17 +10,13 @@ use crate::load::value::Value;
 
 /// The data input of a Conv/pool: its IR tensor and, when it comes from a pending
 /// zero Pad, the spatial pads to merge (begins then ends). Padding of the batch or
-/// channel dims cannot be merged.
+/// channel dims cannot be merged: that Pad runs as a step of its own.
 fn data_input(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<(usize, Option<Vec<usize>>)> {
     match ctx.req(0)? {
         Value::Padded(p) => {
             let r = p.shape.len();
             if p.pads[..2].iter().chain(&p.pads[r..r + 2]).any(|&x| x != 0) {
-                return Err(ctx.err(format!(
-                    "input #0 comes from Pad node '{}' with pads {:?} on the batch or channel \
-                     dims; only spatial padding can be merged into {}",
-                    p.node, p.pads, ctx.op
-                )));
+                return Ok((g.unpad(&p.clone()), None));
             }
             let mut sp = p.pads[2..r].to_vec();
             sp.extend_from_slice(&p.pads[r + 2..]);

@@ -197,6 +197,25 @@ pub(super) fn unary(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
         if !c.dtype.is_float() && matches!(op, UnaryOp::Abs | UnaryOp::Neg) {
             return fold::fold_only(ctx, g).map(Outcome::Consts);
         }
+        // Clip of integers (index arithmetic on shapes, as dynamo's interpolation
+        // tables with a dynamic axis): evaluated exactly in i64.
+        if let (false, UnaryOp::Clip { min, max }) = (c.dtype.is_float(), op) {
+            let (lo, hi) = (f64::from(min), f64::from(max));
+            let clip = |e: i64| match e as f64 {
+                v if v < lo => lo.ceil() as i64,
+                v if v > hi => hi.floor() as i64,
+                _ => e,
+            };
+            let v = c.to_i64().into_iter().map(clip).collect();
+            let (dtype, shape) = (c.dtype, c.shape.clone());
+            return Ok(Outcome::Consts(vec![out_const(
+                ctx,
+                0,
+                dtype,
+                shape,
+                Data::I(v),
+            )]));
+        }
         if c.dtype.is_float() && eval_unary(op, 0.0).is_some() {
             let v = c
                 .to_f32()

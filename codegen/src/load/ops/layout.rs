@@ -7,8 +7,7 @@ use crate::ir::{shape, Op};
 use crate::load::fold::{self, out_const, shape_values};
 use crate::load::graph_builder::GraphBuilder;
 use crate::load::node::NodeCtx;
-use crate::load::value::{DType, Data, Padded, Value};
-use std::rc::Rc;
+use crate::load::value::{DType, Data, Value};
 
 /// Identity: no computation.
 pub(super) fn identity(ctx: &NodeCtx) -> Result<Outcome> {
@@ -69,7 +68,7 @@ pub(super) fn cast(ctx: &NodeCtx) -> Result<Outcome> {
 }
 
 /// Resolves axes against `rank`, refusing duplicates.
-fn resolve_axes(ctx: &NodeCtx, axes: &[i64], rank: usize) -> Result<Vec<usize>> {
+pub(super) fn resolve_axes(ctx: &NodeCtx, axes: &[i64], rank: usize) -> Result<Vec<usize>> {
     let mut out = Vec::with_capacity(axes.len());
     for &a in axes {
         let r = shape::resolve_axis(a, rank)
@@ -212,7 +211,7 @@ pub(crate) fn reshape_target(
 
 /// Reshape, Flatten, Squeeze, Unsqueeze: `Op::Reshape` with the static output shape.
 pub(super) fn reshape(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
-    let x = ctx.req(0)?.clone();
+    let x = g.unpadded(ctx.req(0)?);
     let in_shape = g.shape_of(&x);
     let out_shape = reshaped(ctx, &in_shape)?;
     match x {
@@ -233,116 +232,10 @@ pub(super) fn reshape(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     }
 }
 
-/// Pad (opset >= 11 inputs). Mode `constant` only. On constants it is evaluated; on
-/// activations only a zero pad is accepted, and it stays pending ([`Padded`]) until a
-/// Conv or AveragePool merges it into its own pads.
-pub(super) fn pad(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
-    ctx.check_attrs(&["mode"])?;
-    let mode = ctx.string("mode")?.unwrap_or_else(|| "constant".into());
-    if mode != "constant" {
-        return Err(ctx.err(format!(
-            "attribute 'mode' = '{mode}' is not supported (supported: constant)"
-        )));
-    }
-    let x = ctx.req(0)?.clone();
-    let xs = g.shape_of(&x);
-    let r = xs.len();
-    let raw = ctx
-        .const_input(1, "pads")?
-        .ok_or_else(|| ctx.err("required input #1 (pads) is missing"))?;
-    let raw = shape_values(ctx, raw, "pads")?;
-    let axes: Vec<usize> = match ctx.const_input(3, "axes")? {
-        None => (0..r).collect(),
-        Some(c) => resolve_axes(ctx, &shape_values(ctx, c, "axes")?, r)?,
-    };
-    if raw.len() != 2 * axes.len() {
-        return Err(ctx.err(format!(
-            "pads {raw:?} need {} values (begins then ends for {} axes)",
-            2 * axes.len(),
-            axes.len()
-        )));
-    }
-    if raw.iter().any(|&p| p < 0) {
-        return Err(ctx.err(format!(
-            "negative pads {raw:?} (cropping) are not supported"
-        )));
-    }
-    let mut pads = vec![0usize; 2 * r];
-    for (k, &a) in axes.iter().enumerate() {
-        pads[a] = raw[k] as usize;
-        pads[r + a] = raw[axes.len() + k] as usize;
-    }
-    let mut out = Vec::with_capacity(r);
-    for d in 0..r {
-        out.push(
-            xs[d]
-                .checked_add(pads[d])
-                .and_then(|v| v.checked_add(pads[r + d]))
-                .ok_or_else(|| ctx.err("padded dimension overflows usize"))?,
-        );
-    }
-    let fill = match ctx.const_input(2, "constant_value")? {
-        None => 0.0,
-        Some(c) if c.data.len() == 1 => c.data.get_f64(0),
-        Some(c) => {
-            return Err(ctx
-                .err(format!(
-                    "constant_value must be a scalar, got shape {:?}",
-                    c.shape
-                ))
-                .on_tensor(&c.name))
-        }
-    };
-    if pads.iter().all(|&p| p == 0) {
-        return Ok(Outcome::Alias(x));
-    }
-    match x {
-        Value::Const(c) => {
-            let n = fold::checked_numel(ctx, &out)?;
-            let out_strides = shape::strides(&out).unwrap_or_default();
-            let base: usize = (0..r).map(|d| pads[d] * out_strides[d]).sum();
-            let dst = fold::strided_indices(&xs, &fold::stride_i64(&out_strides), base as i64);
-            let data = match &c.data {
-                Data::F(v) => {
-                    let mut o = vec![fill as f32; n];
-                    for (k, &j) in dst.iter().enumerate() {
-                        o[j] = v[k];
-                    }
-                    Data::F(o)
-                }
-                Data::I(v) => {
-                    let mut o = vec![fill as i64; n];
-                    for (k, &j) in dst.iter().enumerate() {
-                        o[j] = v[k];
-                    }
-                    Data::I(o)
-                }
-            };
-            Ok(Outcome::Consts(vec![out_const(ctx, 0, c.dtype, out, data)]))
-        }
-        _ if fill != 0.0 => Err(ctx.err(format!(
-            "constant_value {fill} is not supported on activations (supported: 0, merged into \
-             the next Conv or AveragePool)"
-        ))),
-        Value::Act(src) => Ok(Outcome::Alias(Value::Padded(Rc::new(Padded {
-            src,
-            pads,
-            shape: out,
-            node: ctx.name.clone(),
-        })))),
-        Value::Padded(p) => Ok(Outcome::Alias(Value::Padded(Rc::new(Padded {
-            src: p.src,
-            pads: p.pads.iter().zip(&pads).map(|(a, b)| a + b).collect(),
-            shape: out,
-            node: ctx.name.clone(),
-        })))),
-    }
-}
-
 /// Transpose (default: reversed dims).
 pub(super) fn transpose(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&["perm"])?;
-    let x = ctx.req(0)?.clone();
+    let x = g.unpadded(ctx.req(0)?);
     let in_shape = g.shape_of(&x);
     let r = in_shape.len();
     let perm: Vec<usize> = match ctx.ints("perm")? {
@@ -456,7 +349,7 @@ pub(super) fn concat(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
 
 /// Slice of an activation (constants fold in [`fold`]): a strided window.
 pub(super) fn slice(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
-    let x = ctx.req(0)?.clone();
+    let x = g.unpadded(ctx.req(0)?);
     let in_shape = g.shape_of(&x);
     let (begin, step, shape) = fold::slice_geometry(ctx, &in_shape)?;
     let id = match x {
@@ -484,7 +377,7 @@ pub(super) fn slice(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
 /// outputs, equal parts with a smaller last one. Each part becomes a Slice.
 pub(super) fn split(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     ctx.check_attrs(&["axis", "split", "num_outputs"])?;
-    let x = ctx.req(0)?.clone();
+    let x = g.unpadded(ctx.req(0)?);
     let in_shape = g.shape_of(&x);
     let r = in_shape.len();
     let a = ctx.int_or("axis", 0)?;

@@ -10,6 +10,8 @@ mod minmax;
 mod mish;
 mod norm;
 mod norm_stats;
+mod pad;
+mod resize;
 mod rnn;
 mod select;
 mod softplus_beta;
@@ -68,6 +70,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "GRU",
     "Gelu",
     "Gather",
+    "GatherND",
     "Gemm",
     "Greater",
     "GreaterOrEqual",
@@ -104,6 +107,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "ReduceSum",
     "Relu",
     "Reshape",
+    "Resize",
     "Sigmoid",
     "Slice",
     "Softmax",
@@ -136,7 +140,9 @@ pub(crate) fn convert(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
         "Cast" | "CastLike" => layout::cast(ctx),
         "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" => layout::reshape(ctx, g),
         "Transpose" => layout::transpose(ctx, g),
-        "Pad" => layout::pad(ctx, g),
+        "Pad" => pad::pad(ctx, g),
+        "Resize" => resize::resize(ctx, g),
+        "GatherND" => resize::gather_nd(ctx, g),
         "Concat" => layout::concat(ctx, g),
         "Slice" => layout::slice(ctx, g),
         "Split" => layout::split(ctx, g),

@@ -13,6 +13,7 @@ mod linear;
 mod matmul;
 mod norm;
 mod reduce;
+mod resize;
 mod rnn;
 mod select;
 
@@ -152,6 +153,9 @@ impl Lowerer<'_, '_> {
             Op::Concat { axis } => self.concat(node, *axis),
             Op::Rnn(a) => self.rnn(node, a),
             Op::Where => self.select(node),
+            Op::Resize(a) => self.resize(node, a),
+            Op::Pad { mode, begin, end } => self.pad(node, *mode, begin, end),
+            Op::GatherRows { offsets, row } => self.gather_rows(node, offsets, *row),
         }
     }
 
