@@ -7,20 +7,19 @@
 //! estimate bounds every measured firmware, and writes `cli/src/fit/kernel_code.txt`
 //! (`--check`: fails if the committed file differs instead).
 
-use std::path::PathBuf;
 use tinymtl::fit::estimate::{self, Sample, Table};
 use tinymtl_codegen::Builder;
 
-/// The models measured: the fixtures and the demo.
-fn models() -> Result<Vec<PathBuf>, String> {
-    let dir = crate::root().join("tests/fixtures");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "onnx"))
+/// The models measured: the fixtures (as `manifest.json` lists them, with any
+/// `input_shape` it gives) and the demo, by name.
+fn models() -> Result<Vec<(String, Builder)>, String> {
+    let mut v: Vec<(String, Builder)> = tinymtl_host_tests::fixtures()
+        .into_iter()
+        .map(|f| (f.name.clone(), f.builder()))
         .collect();
-    v.sort();
-    v.push(crate::root().join("examples/har/har_mtl.onnx"));
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    let demo = crate::root().join("examples/har/har_mtl.onnx");
+    v.push(("har_mtl".to_string(), Builder::new(demo)));
     Ok(v)
 }
 
@@ -30,15 +29,9 @@ pub fn code_table(check: bool) -> Result<(), String> {
         "code-table: inference-path code and stack per kernel family, measured on fixture firmware",
     );
     let mut samples = Vec::new();
-    for m in models()? {
-        let name = m
-            .file_stem()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
+    for (name, b) in models()? {
         eprintln!("  building the qemu-m4 firmware of {name}");
-        let fw = tinymtl::qemu::build(&tinymtl::qemu::QEMU_M4, &Builder::new(&m))
-            .map_err(|e| e.to_string())?;
+        let fw = tinymtl::qemu::build(&tinymtl::qemu::QEMU_M4, &b).map_err(|e| e.to_string())?;
         let cs = tinymtl::fit::elf::measure(&fw.elf, "model").map_err(|e| e.to_string())?;
         let c = &fw.generated.compiled;
         samples.push(Sample {
@@ -85,7 +78,7 @@ pub fn code_table(check: bool) -> Result<(), String> {
     let header = format!(
         "# Code and worst-case stack of the inference path per kernel family, the largest\n\
          # measured over the emulated board's firmware (thumbv7em-none-eabihf, release) of\n\
-         # {} models (tests/fixtures/*.onnx, examples/har/har_mtl.onnx). Written by\n\
+         # {} models (tests/fixtures/manifest.json, examples/har/har_mtl.onnx). Written by\n\
          # `cargo xtask code-table`; read by `tinymtl inspect --board` (cli/src/fit/estimate.rs).\n\
          # per-step: bytes of the generated module per kernel step (kernels inlined into it\n\
          # included) and, as stack, the module's own frames on a deepest chain (frames-conv:\n\

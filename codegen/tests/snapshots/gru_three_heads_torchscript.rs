@@ -6,7 +6,7 @@
 use tinymtl_runtime::{arena, kernels::*};
 
 /// Activation arena length, in `f32` elements.
-pub const ARENA_LEN: usize = 4360;
+pub const ARENA_LEN: usize = 2312;
 
 /// Activation arena size in bytes (RAM, inside [`Model`]).
 pub const ARENA_BYTES: usize = ARENA_LEN * 4;
@@ -22,9 +22,6 @@ pub const MACS: u64 = 233728;
 
 /// Multiply-accumulates of the trunk.
 pub const MACS_TRUNK: u64 = 233472;
-
-/// Multiply-accumulates of the branch shared by activity, cadence.
-pub const MACS_BRANCH_ACTIVITY_CADENCE: u64 = 0;
 
 /// Multiply-accumulates of head `activity`'s own layers.
 pub const MACS_ACTIVITY: u64 = 192;
@@ -45,13 +42,7 @@ pub const MACS_CADENCE: u64 = 32;
 pub const MACS_CADENCE_ALONE: u64 = 233504;
 
 /// Names of the parts (trunk, shared branches, heads' own layers) in execution order.
-pub const PARTS: [&str; 5] = [
-    "trunk",
-    "branch_activity_cadence",
-    "head_activity",
-    "head_fall",
-    "head_cadence",
-];
+pub const PARTS: [&str; 4] = ["trunk", "head_activity", "head_fall", "head_cadence"];
 
 /// Number of heads.
 pub const HEADS: usize = 3;
@@ -155,16 +146,15 @@ pub struct Outputs {
 /// | part | heads | MACs | params | weight bytes |
 /// |---|---|---|---|---|
 /// | `trunk` | activity, fall, cadence | 233472 | 3968 | 8192 |
-/// | `branch_activity_cadence` | activity, cadence | 0 | 0 | 0 |
 /// | `head_activity` | activity | 192 | 198 | 408 |
 /// | `head_fall` | fall | 32 | 33 | 68 |
 /// | `head_cadence` | cadence | 32 | 33 | 68 |
 ///
-/// Arena: 17440 bytes (lower bound from liveness: 17440 bytes).
+/// Arena: 9248 bytes (lower bound from liveness: 9248 bytes).
 pub struct Model {
     arena: [f32; ARENA_LEN],
     trunk_ready: bool,
-    branch_ready: [bool; 1],
+    branch_ready: [bool; 0],
 }
 
 impl Default for Model {
@@ -179,7 +169,7 @@ impl Model {
         Model {
             arena: [0.0; ARENA_LEN],
             trunk_ready: false,
-            branch_ready: [false; 1],
+            branch_ready: [false; 0],
         }
     }
 
@@ -208,7 +198,7 @@ impl Model {
         let in_imu: &[f32] = inputs.imu.as_flattened().as_flattened();
         trunk(&mut self.arena, in_imu);
         self.trunk_ready = true;
-        self.branch_ready = [false; 1];
+        self.branch_ready = [false; 0];
         Features { m: self }
     }
 
@@ -226,13 +216,9 @@ pub struct Features<'m> {
 impl Features<'_> {
     /// Computes head `activity` from the kept features (shared branches it needs run at most once per trunk run).
     pub fn activity(&mut self) -> OutputActivity {
-        if !self.m.branch_ready[0] {
-            branch_activity_cadence(&mut self.m.arena);
-            self.m.branch_ready[0] = true;
-        }
         head_activity(&mut self.m.arena);
         let mut out: OutputActivity = [[0.0; 6]; 1];
-        out.as_flattened_mut().copy_from_slice(arena::view(&self.m.arena, (4328, 6)));
+        out.as_flattened_mut().copy_from_slice(arena::view(&self.m.arena, (2280, 6)));
         out
     }
 
@@ -240,19 +226,15 @@ impl Features<'_> {
     pub fn fall(&mut self) -> OutputFall {
         head_fall(&mut self.m.arena);
         let mut out: OutputFall = [[0.0; 1]; 1];
-        out.as_flattened_mut().copy_from_slice(arena::view(&self.m.arena, (4296, 1)));
+        out.as_flattened_mut().copy_from_slice(arena::view(&self.m.arena, (2248, 1)));
         out
     }
 
     /// Computes head `cadence` from the kept features (shared branches it needs run at most once per trunk run).
     pub fn cadence(&mut self) -> OutputCadence {
-        if !self.m.branch_ready[0] {
-            branch_activity_cadence(&mut self.m.arena);
-            self.m.branch_ready[0] = true;
-        }
         head_cadence(&mut self.m.arena);
         let mut out: OutputCadence = [[0.0; 1]; 1];
-        out.as_flattened_mut().copy_from_slice(arena::view(&self.m.arena, (4328, 1)));
+        out.as_flattened_mut().copy_from_slice(arena::view(&self.m.arena, (2280, 1)));
         out
     }
 
@@ -262,10 +244,9 @@ impl Features<'_> {
     #[doc(hidden)]
     pub fn run_part(&mut self, i: usize) {
         match i {
-            1 => branch_activity_cadence(&mut self.m.arena),
-            2 => head_activity(&mut self.m.arena),
-            3 => head_fall(&mut self.m.arena),
-            4 => head_cadence(&mut self.m.arena),
+            1 => head_activity(&mut self.m.arena),
+            2 => head_fall(&mut self.m.arena),
+            3 => head_cadence(&mut self.m.arena),
             _ => {}
         }
     }
@@ -274,22 +255,9 @@ impl Features<'_> {
 /// The trunk: layers every head needs.
 #[inline(never)]
 fn trunk(a: &mut [f32; ARENA_LEN], in_imu: &[f32]) {
-    // [1, 64, 6] -> [64, 1, 6]: Transpose `/rnn/Transpose`
-    {
-        let y = arena::inplace(a, (2248, 384));
-        movement::permute(
-            in_imu,
-            y,
-            &movement::Strided {
-                shape: [1, 1, 1, 64, 1, 6],
-                strides: [0, 0, 0, 6, 384, 1],
-            },
-        );
-    }
-
     // [64, 1, 6] -> [2248]: GRU `/rnn/GRU`
     {
-        let ([x0], y) = arena::split(a, [(2248, 384)], (0, 2248));
+        let y = arena::inplace(a, (0, 2248));
         let p = rnn::RnnWeights {
             w: weights::ONNX_GRU_114_ONNX_GRU_115.as_slice(),
             bias: weights::RNN_GRU_BIAS.as_slice(),
@@ -311,28 +279,11 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_imu: &[f32]) {
                 write_y: true,
                 clip: f32::INFINITY,
             },
-            x0,
+            in_imu,
             &[],
             &[],
             p,
             y,
-        );
-    }
-}
-
-/// Branch shared by heads activity, cadence.
-#[inline(never)]
-fn branch_activity_cadence(a: &mut [f32; ARENA_LEN]) {
-    // [64, 1, 32] -> [1, 64, 32]: Transpose `/rnn/Transpose_1`
-    {
-        let ([x0], y) = arena::split(a, [(0, 2048)], (2248, 2048));
-        movement::permute(
-            x0,
-            y,
-            &movement::Strided {
-                shape: [1, 1, 1, 1, 64, 32],
-                strides: [0, 0, 0, 32, 32, 1],
-            },
         );
     }
 }
@@ -342,7 +293,7 @@ fn branch_activity_cadence(a: &mut [f32; ARENA_LEN]) {
 fn head_activity(a: &mut [f32; ARENA_LEN]) {
     // [1, 64, 32] -> [1, 1, 32]: Gather `/Gather:run0`
     {
-        let ([x0], y) = arena::split(a, [(2248, 2048)], (4296, 32));
+        let ([x0], y) = arena::split(a, [(0, 2048)], (2248, 32));
         movement::permute(
             &x0[2016..],
             y,
@@ -355,7 +306,7 @@ fn head_activity(a: &mut [f32; ARENA_LEN]) {
 
     // [1, 32] -> [1, 6]: Gemm `/activity/Gemm`
     {
-        let ([x0], y) = arena::split(a, [(4296, 32)], (4328, 6));
+        let ([x0], y) = arena::split(a, [(2248, 32)], (2280, 6));
         dense::dense(
             x0,
             weights::ACTIVITY_WEIGHT.as_slice(),
@@ -379,7 +330,7 @@ fn head_activity(a: &mut [f32; ARENA_LEN]) {
 fn head_fall(a: &mut [f32; ARENA_LEN]) {
     // [2248] -> [1, 1, 32]: GRU `/rnn/GRU`
     {
-        let ([x0], y) = arena::split(a, [(0, 2248)], (4296, 32));
+        let ([x0], y) = arena::split(a, [(0, 2248)], (2248, 32));
         movement::permute(
             &x0[2048..],
             y,
@@ -392,7 +343,7 @@ fn head_fall(a: &mut [f32; ARENA_LEN]) {
 
     // [1, 1, 32] -> [1, 1, 32]: Gather `/Gather_1:run0`
     {
-        let ([x0], y) = arena::split(a, [(4296, 32)], (4328, 32));
+        let ([x0], y) = arena::split(a, [(2248, 32)], (2280, 32));
         movement::permute(
             &x0[0..],
             y,
@@ -405,7 +356,7 @@ fn head_fall(a: &mut [f32; ARENA_LEN]) {
 
     // [1, 32] -> [1, 1]: Gemm `/fall/Gemm` + Sigmoid `/Sigmoid`
     {
-        let ([x0], y) = arena::split(a, [(4328, 32)], (4296, 1));
+        let ([x0], y) = arena::split(a, [(2280, 32)], (2248, 1));
         dense::dense(
             x0,
             weights::FALL_WEIGHT.as_slice(),
@@ -429,7 +380,7 @@ fn head_fall(a: &mut [f32; ARENA_LEN]) {
 fn head_cadence(a: &mut [f32; ARENA_LEN]) {
     // [1, 64, 32] -> [1, 32]: ReduceMean `/ReduceMean`
     {
-        let ([x0], y) = arena::split(a, [(2248, 2048)], (4296, 32));
+        let ([x0], y) = arena::split(a, [(0, 2048)], (2248, 32));
         reduce::reduce_mean(
             x0,
             y,
@@ -443,7 +394,7 @@ fn head_cadence(a: &mut [f32; ARENA_LEN]) {
 
     // [1, 32] -> [1, 1]: Gemm `/cadence/Gemm`
     {
-        let ([x0], y) = arena::split(a, [(4296, 32)], (4328, 1));
+        let ([x0], y) = arena::split(a, [(2248, 32)], (2280, 1));
         dense::dense(
             x0,
             weights::CADENCE_WEIGHT.as_slice(),

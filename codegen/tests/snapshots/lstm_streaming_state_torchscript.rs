@@ -6,7 +6,7 @@
 use tinymtl_runtime::{arena, kernels::*};
 
 /// Activation arena length, in `f32` elements.
-pub const ARENA_LEN: usize = 992;
+pub const ARENA_LEN: usize = 613;
 
 /// Activation arena size in bytes (RAM, inside [`Model`]).
 pub const ARENA_BYTES: usize = ARENA_LEN * 4;
@@ -168,7 +168,7 @@ pub struct Outputs {
 /// | `head_h_n` | h_n | 0 | 0 | 0 |
 /// | `head_c_n` | c_n | 0 | 0 | 0 |
 ///
-/// Arena: 3968 bytes (lower bound from liveness: 3968 bytes).
+/// Arena: 2452 bytes (lower bound from liveness: 2452 bytes).
 pub struct Model {
     arena: [f32; ARENA_LEN],
     trunk_ready: bool,
@@ -234,7 +234,7 @@ impl Features<'_> {
     pub fn activity(&mut self) -> OutputActivity {
         head_activity(&mut self.m.arena);
         let mut out: OutputActivity = [[0.0; 5]; 1];
-        out.as_flattened_mut().copy_from_slice(arena::view(&self.m.arena, (584, 5)));
+        out.as_flattened_mut().copy_from_slice(arena::view(&self.m.arena, (608, 5)));
         out
     }
 
@@ -336,22 +336,9 @@ impl Model {
 /// The trunk: layers every head needs.
 #[inline(never)]
 fn trunk(a: &mut [f32; ARENA_LEN], in_imu: &[f32], in_h0: &[f32], in_c0: &[f32]) {
-    // [1, 16, 6] -> [16, 1, 6]: Transpose `/lstm/Transpose`
-    {
-        let y = arena::inplace(a, (584, 96));
-        movement::permute(
-            in_imu,
-            y,
-            &movement::Strided {
-                shape: [1, 1, 1, 16, 1, 6],
-                strides: [0, 0, 0, 6, 96, 1],
-            },
-        );
-    }
-
     // [16, 1, 6] [1, 1, 24] [1, 1, 24] -> [584]: LSTM `/lstm/LSTM`
     {
-        let ([x0], y) = arena::split(a, [(584, 96)], (0, 584));
+        let y = arena::inplace(a, (0, 584));
         let p = rnn::RnnWeights {
             w: weights::ONNX_LSTM_96_ONNX_LSTM_97.as_slice(),
             bias: weights::LSTM_LSTM_BIAS.as_slice(),
@@ -373,7 +360,7 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_imu: &[f32], in_h0: &[f32], in_c0: &[f32])
                 write_y: true,
                 clip: f32::INFINITY,
             },
-            x0,
+            in_imu,
             in_h0,
             in_c0,
             p,
@@ -385,22 +372,9 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_imu: &[f32], in_h0: &[f32], in_c0: &[f32])
 /// Head `activity`'s own layers.
 #[inline(never)]
 fn head_activity(a: &mut [f32; ARENA_LEN]) {
-    // [16, 1, 24] -> [1, 16, 24]: Transpose `/lstm/Transpose_1`
-    {
-        let ([x0], y) = arena::split(a, [(0, 384)], (584, 384));
-        movement::permute(
-            x0,
-            y,
-            &movement::Strided {
-                shape: [1, 1, 1, 1, 16, 24],
-                strides: [0, 0, 0, 24, 24, 1],
-            },
-        );
-    }
-
     // [1, 16, 24] -> [1, 1, 24]: Gather `/Gather:run0`
     {
-        let ([x0], y) = arena::split(a, [(584, 384)], (968, 24));
+        let ([x0], y) = arena::split(a, [(0, 384)], (584, 24));
         movement::permute(
             &x0[360..],
             y,
@@ -413,7 +387,7 @@ fn head_activity(a: &mut [f32; ARENA_LEN]) {
 
     // [1, 24] -> [1, 5]: Gemm `/activity/Gemm`
     {
-        let ([x0], y) = arena::split(a, [(968, 24)], (584, 5));
+        let ([x0], y) = arena::split(a, [(584, 24)], (608, 5));
         dense::dense(
             x0,
             weights::ACTIVITY_WEIGHT.as_slice(),
