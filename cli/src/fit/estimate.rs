@@ -225,6 +225,10 @@ impl Table {
                 }
             }
         }
+        // A family no measured firmware uses (every use fused away) still gets its row.
+        for f in FAMILIES {
+            put(f, 0, 0);
+        }
         let order = |p: &str| match p {
             "base" => 0,
             "per-step" => 1,
