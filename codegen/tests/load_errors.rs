@@ -609,4 +609,20 @@ fn dropout_in_training_mode() {
         .output("y")
         .err();
     assert_node_err(&e, "drop", "Dropout", &["training_mode"]);
+    // At ratio 0 training mode drops nothing: the identity.
+    let g = M::new(13)
+        .input("x", &[1, 4])
+        .init_f32("r", &[], &[0.0])
+        .init(tinymtl_codegen::load::onnx::TensorProto {
+            name: Some("t".into()),
+            dims: vec![],
+            data_type: Some(DataType::Bool as i32),
+            int32_data: vec![1],
+            ..Default::default()
+        })
+        .n("drop", "Dropout", &["x", "r", "t"], &["y"], vec![])
+        .n("relu", "Relu", &["y"], &["z"], vec![])
+        .output("z")
+        .ok();
+    assert_eq!(g.nodes.len(), 1, "{g:?}");
 }

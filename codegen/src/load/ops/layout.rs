@@ -20,10 +20,15 @@ pub(super) fn identity(ctx: &NodeCtx) -> Result<Outcome> {
 pub(super) fn dropout(ctx: &NodeCtx) -> Result<Outcome> {
     ctx.check_attrs(&["seed", "ratio"])?;
     if let Some(t) = ctx.const_input(2, "training_mode")? {
-        if t.data.len() != 1 || t.data.get_f64(0) != 0.0 {
+        // Training mode drops nothing at ratio 0 (and scales by 1 / (1 - 0)).
+        let ratio_zero = match ctx.const_input(1, "ratio")? {
+            Some(r) => r.data.len() == 1 && r.data.get_f64(0) == 0.0,
+            None => false,
+        };
+        if (t.data.len() != 1 || t.data.get_f64(0) != 0.0) && !ratio_zero {
             return Err(ctx.err(
-                "training_mode is true; only inference-mode Dropout is supported (export the \
-                 model in eval mode)",
+                "training_mode is true; only inference-mode Dropout (or ratio 0) is supported \
+                 (export the model in eval mode)",
             ));
         }
     }
