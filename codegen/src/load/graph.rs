@@ -1,23 +1,23 @@
 //! The conversion driver: names and wiring checks, dead-code removal, topological
 //! order, graph inputs, node-by-node conversion, outputs and declared-shape checks.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
 
 use super::graph_builder::GraphBuilder;
 use super::inline::{self, FlatNode};
-use super::lerp;
 use super::node::NodeCtx;
 use super::onnx::{ModelProto, TensorProto, ValueInfoProto};
 use super::ops::{self, Outcome};
-use super::patterns::{self, Wiring};
+use super::order::{check_shape, finish, topo_order};
 use super::proto::{self, DeclDim};
 use super::validate;
 use super::value::{DType, Value};
 use crate::error::{Error, Result};
-use crate::ir::{shape, Graph, Node, Op, ResizeAttrs, TensorId, TensorKind, UnaryOp};
+use crate::ir::{shape, Graph, Node, Op, TensorId, TensorKind};
+
+mod rewrite;
 
 /// Highest activation rank accepted: the rank the runtime's movement and
 /// broadcasting kernels handle.
@@ -192,55 +192,11 @@ pub(crate) fn convert(
             continue;
         }
         let op_type = n.proto.op_type();
-        if matches!(op_type, "Erf" | "Add") && n.refusal.is_none() {
-            let (gelu, interp) = {
-                let is_output = |n: &str| out_names.contains(n);
-                let scalar = |n: &str| cv.scalar(n, &producer, &nodes);
-                let w = Wiring {
-                    nodes: &nodes,
-                    producer: &producer,
-                    consumers: &consumers,
-                    is_output: &is_output,
-                    scalar: &scalar,
-                };
-                let value = |n: &str| cv.values.get(n).cloned();
-                let act_shape = |n: &str| match cv.values.get(n) {
-                    Some(Value::Act(id)) => Some(cv.g.tensors[*id].shape.clone()),
-                    _ => None,
-                };
-                match op_type {
-                    "Erf" => (patterns::match_erf_gelu(&w, i), None),
-                    _ => (None, lerp::match_lerp(&w, i, &value, &act_shape)),
-                }
-            };
-            if let Some(m) = gelu {
-                if let Some(Value::Act(x)) = cv.values.get(&m.x).cloned() {
-                    let shape = cv.g.tensors[x].shape.clone();
-                    let op = Op::Unary(UnaryOp::Gelu { tanh: false });
-                    cv.compute((&n.name, "Erf"), &m.out, op, vec![x], shape)?;
-                    absorbed.extend(m.absorbed);
-                    continue;
-                }
-            }
-            // Dynamo's linear interpolation: the Add's output is a Resize of `x`; the
-            // nodes before it, converted already, are dropped with the dead code.
-            if let Some(m) = interp {
-                if let Some(Value::Act(x)) = cv.values.get(&m.x).cloned() {
-                    let mut shape = cv.g.tensors[x].shape.clone();
-                    let mut scales = vec![1.0; shape.len()];
-                    if let (Some(d), Some(s)) = (shape.last_mut(), scales.last_mut()) {
-                        (*d, *s) = (m.axis.output, m.axis.scale);
-                    }
-                    let op = Op::Resize(ResizeAttrs {
-                        nearest: None,
-                        coord: m.axis.coord,
-                        scales,
-                        roi: Vec::new(),
-                    });
-                    cv.compute((&n.name, "Add"), &m.out, op, vec![x], shape)?;
-                    continue;
-                }
-            }
+        if matches!(op_type, "Erf" | "Add")
+            && n.refusal.is_none()
+            && cv.pattern(i, &nodes, &producer, &consumers, &out_names, &mut absorbed)?
+        {
+            continue;
         }
         if let Err(e) = cv.node(n, &used, &out_names) {
             problems.push(e);
@@ -305,58 +261,6 @@ pub(crate) fn convert(
 
     let Converter { g, inputs, .. } = cv;
     Ok(finish(graph.name().to_string(), g, inputs, outputs))
-}
-
-/// Topological order of the live nodes (file order where free); refuses cycles.
-fn topo_order(
-    nodes: &[FlatNode],
-    live: &[bool],
-    producer: &HashMap<&str, usize>,
-) -> Result<Vec<usize>> {
-    let mut indeg = vec![0usize; nodes.len()];
-    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
-    for (i, n) in nodes.iter().enumerate().filter(|(i, _)| live[*i]) {
-        for inp in n.proto.input.iter().filter(|s| !s.is_empty()) {
-            if let Some(&p) = producer.get(inp.as_str()) {
-                succ[p].push(i);
-                indeg[i] += 1;
-            }
-        }
-    }
-    let mut ready: BinaryHeap<Reverse<usize>> = (0..nodes.len())
-        .filter(|&i| live[i] && indeg[i] == 0)
-        .map(Reverse)
-        .collect();
-    let mut order = Vec::new();
-    while let Some(Reverse(i)) = ready.pop() {
-        order.push(i);
-        for &s in &succ[i] {
-            indeg[s] -= 1;
-            if indeg[s] == 0 {
-                ready.push(Reverse(s));
-            }
-        }
-    }
-    let n_live = live.iter().filter(|&&l| l).count();
-    if order.len() != n_live {
-        let stuck: Vec<&FlatNode> = (0..nodes.len())
-            .filter(|&i| live[i] && indeg[i] > 0)
-            .map(|i| &nodes[i])
-            .collect();
-        let names: Vec<String> = stuck
-            .iter()
-            .take(6)
-            .map(|n| format!("'{}'", n.name))
-            .collect();
-        let first = stuck[0];
-        return Err(Error::new(format!(
-            "the graph has a cycle through nodes {}{}",
-            names.join(", "),
-            if stuck.len() > 6 { ", ..." } else { "" }
-        ))
-        .at_node(&first.name, first.proto.op_type()));
-    }
-    Ok(order)
 }
 
 struct Converter<'a> {
@@ -658,72 +562,4 @@ fn fmt_dims(dims: &[DeclDim]) -> String {
         .map(|d| d.map_or("?".to_string(), |d| d.to_string()))
         .collect();
     format!("[{}]", parts.join(", "))
-}
-
-/// Drops nodes no output depends on (e.g. whose only consumer was a folded Shape)
-/// and the tensors nothing refers to, renumbering tensor ids.
-fn finish(name: String, b: GraphBuilder, inputs: Vec<TensorId>, outputs: Vec<TensorId>) -> Graph {
-    let mut needed = vec![false; b.tensors.len()];
-    for &o in &outputs {
-        needed[o] = true;
-    }
-    let mut keep = vec![false; b.nodes.len()];
-    for (i, n) in b.nodes.iter().enumerate().rev() {
-        if n.outputs.iter().any(|&o| needed[o]) {
-            keep[i] = true;
-            // Every output of a kept node stays (LSTM's unread `Y_h`, `Y_c`).
-            for &t in n.inputs.iter().chain(&n.outputs) {
-                needed[t] = true;
-            }
-        }
-    }
-    for &i in &inputs {
-        needed[i] = true;
-    }
-    let mut remap = vec![usize::MAX; b.tensors.len()];
-    let mut tensors = Vec::new();
-    for (i, t) in b.tensors.into_iter().enumerate() {
-        if needed[i] {
-            remap[i] = tensors.len();
-            tensors.push(t);
-        }
-    }
-    let nodes = b
-        .nodes
-        .into_iter()
-        .zip(keep)
-        .filter(|(_, k)| *k)
-        .map(|(mut n, _)| {
-            n.inputs.iter_mut().for_each(|t| *t = remap[*t]);
-            n.outputs.iter_mut().for_each(|t| *t = remap[*t]);
-            n
-        })
-        .collect();
-    Graph {
-        name,
-        tensors,
-        nodes,
-        inputs: inputs.iter().map(|&i| remap[i]).collect(),
-        outputs: outputs.iter().map(|&o| remap[o]).collect(),
-    }
-}
-
-/// Refuses an output shape of too high a rank, with no element, or too many to count.
-fn check_shape(at: (&str, &str), shape: &[usize]) -> Result<()> {
-    let err = |m: String| Error::new(m).at_node(at.0, at.1);
-    if shape.len() > MAX_RANK {
-        return Err(err(format!(
-            "output shape {shape:?} has rank {}; at most {MAX_RANK} is supported",
-            shape.len()
-        )));
-    }
-    match shape::numel(shape) {
-        None => Err(err(format!(
-            "element count of output shape {shape:?} overflows usize"
-        ))),
-        Some(0) => Err(err(format!(
-            "output shape {shape:?} is empty (a zero dimension)"
-        ))),
-        Some(_) => Ok(()),
-    }
 }

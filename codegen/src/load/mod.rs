@@ -48,6 +48,7 @@ mod inputs;
 mod lerp;
 mod node;
 mod ops;
+mod order;
 mod patterns;
 mod proto;
 mod validate;
