@@ -3,9 +3,9 @@
 //! Per time step and direction the gates are **one** matrix-vector product: the input
 //! `x[t]` and the previous hidden state `h` sit side by side in a scratch vector
 //! `xh = [x[t]; h]`, and each gate row of the weights is `[W_row | R_row]` (ONNX's `W`
-//! and `R` laid side by side by the code generator), so every gate value is one
-//! [`dot_f16`] of length `inputs + hidden`: the same loop (on Cortex-M4F the same
-//! assembly) as a dense layer. The biases `Wb + Rb` are pre-added (f32). The state
+//! and `R` laid side by side by the code generator, each part zero-padded to whole
+//! blocks: [`RnnShape::row`]), so every gate value is one f16 dot product over the
+//! row: the same loop (on Cortex-M4F the same assembly) as a dense layer. The biases `Wb + Rb` are pre-added (f32). The state
 //! and all math are f32; weights f16.
 //!
 //! The one exception is a GRU with `linear_before_reset = 1` (what PyTorch exports):
