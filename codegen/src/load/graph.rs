@@ -17,7 +17,7 @@ use super::proto::{self, DeclDim};
 use super::validate;
 use super::value::{DType, Value};
 use crate::error::{Error, Result};
-use crate::ir::{shape, Graph, Node, Op, ResizeAttrs, TensorId, TensorKind, UnaryOp};
+use crate::ir::{shape, Graph, Interp, Node, Op, ResizeAttrs, TensorId, TensorKind, UnaryOp};
 
 /// Highest activation rank accepted: the rank the runtime's movement and
 /// broadcasting kernels handle.
@@ -232,7 +232,7 @@ pub(crate) fn convert(
                         (*d, *s) = (m.axis.output, m.axis.scale);
                     }
                     let op = Op::Resize(ResizeAttrs {
-                        nearest: None,
+                        mode: Interp::Linear,
                         coord: m.axis.coord,
                         scales,
                         roi: Vec::new(),
