@@ -4,7 +4,7 @@
 mod load_support;
 
 use load_support::*;
-use tinymtl_codegen::ir::{Coord, Nearest, Op, PadMode, ResizeAttrs};
+use tinymtl_codegen::ir::{Coord, Cubic, Interp, Nearest, Op, PadMode, ResizeAttrs};
 
 fn resize_model(attrs: Vec<tinymtl_codegen::load::onnx::AttributeProto>) -> M {
     M::new(13)
@@ -26,7 +26,7 @@ fn resize_with_scales_keeps_onnxruntime_scales() {
     assert_eq!(
         n.op,
         Op::Resize(ResizeAttrs {
-            nearest: Some(Nearest::Floor),
+            mode: Interp::Nearest(Nearest::Floor),
             coord: Coord::Asymmetric,
             scales: vec![1.0, 1.0, 2.0, 1.5],
             roi: vec![],
@@ -38,7 +38,7 @@ fn resize_with_scales_keeps_onnxruntime_scales() {
     let g = resize_model(vec![]).ok();
     match &only_node(&g).op {
         Op::Resize(a) => {
-            assert_eq!(a.nearest, Some(Nearest::RoundPreferFloor));
+            assert_eq!(a.mode, Interp::Nearest(Nearest::RoundPreferFloor));
             assert_eq!(a.coord, Coord::HalfPixel);
         }
         op => panic!("{op:?}"),
@@ -61,7 +61,7 @@ fn resize_with_sizes_and_axes() {
         .ok();
     match &only_node(&g).op {
         Op::Resize(a) => {
-            assert_eq!(a.nearest, None);
+            assert_eq!(a.mode, Interp::Linear);
             assert_eq!(a.scales, [1.0, 1.0, 20.0 / 8.0]);
         }
         op => panic!("{op:?}"),
@@ -70,11 +70,42 @@ fn resize_with_sizes_and_axes() {
 }
 
 #[test]
+fn resize_cubic_keeps_its_coefficient_and_exclude_outside() {
+    let mode = |attrs| match &only_node(&resize_model(attrs).ok()).op {
+        Op::Resize(a) => a.mode,
+        op => panic!("{op:?}"),
+    };
+    let cubic = |a, exclude_outside| Interp::Cubic(Cubic { a, exclude_outside });
+    // Defaults: A = -0.75, exclude_outside 0.
+    assert_eq!(mode(vec![as_("mode", "cubic")]), cubic(-0.75, false));
+    assert_eq!(
+        mode(vec![
+            as_("mode", "cubic"),
+            af("cubic_coeff_a", -0.5),
+            ai("exclude_outside", 1),
+        ]),
+        cubic(-0.5, true)
+    );
+}
+
+#[test]
 fn resize_refusals_name_the_reason() {
-    let e = resize_model(vec![as_("mode", "cubic")]).err();
-    assert_node_err(&e, "rs", "Resize", &["cubic", "nearest, linear"]);
-    let e = resize_model(vec![ai("exclude_outside", 1)]).err();
-    assert_node_err(&e, "rs", "Resize", &["exclude_outside"]);
+    let e = resize_model(vec![as_("mode", "bicubic")]).err();
+    assert_node_err(&e, "rs", "Resize", &["bicubic", "nearest, linear, cubic"]);
+    let cubic = |attr| resize_model(vec![as_("mode", "cubic"), attr]).err();
+    assert_node_err(
+        &cubic(ai("exclude_outside", 2)),
+        "rs",
+        "Resize",
+        &["exclude_outside 2"],
+    );
+    assert_node_err(
+        &cubic(af("cubic_coeff_a", f32::NAN)),
+        "rs",
+        "Resize",
+        &["cubic_coeff_a"],
+    );
+    assert_node_err(&cubic(ai("antialias", 1)), "rs", "Resize", &["antialias"]);
     // tf_crop_and_resize needs its roi.
     let e = resize_model(vec![as_(
         "coordinate_transformation_mode",
@@ -231,7 +262,7 @@ fn dynamo_linear_interpolation_is_one_resize() {
         assert_eq!(
             n.op,
             Op::Resize(ResizeAttrs {
-                nearest: None,
+                mode: Interp::Linear,
                 coord,
                 scales: vec![1.0, 1.0, 2.0],
                 roi: vec![],

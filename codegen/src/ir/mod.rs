@@ -15,7 +15,7 @@
 
 pub use tinymtl_runtime::kernels::pad::PadMode;
 pub use tinymtl_runtime::kernels::reduce::ReduceOp;
-pub use tinymtl_runtime::kernels::resize::{Coord, Nearest};
+pub use tinymtl_runtime::kernels::resize::{Coord, Cubic, Interp, Nearest};
 pub use tinymtl_runtime::kernels::rnn::Cell;
 
 pub mod program;
@@ -195,8 +195,8 @@ pub struct RnnAttrs {
 /// uses them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResizeAttrs {
-    /// `Some(nearest_mode)` for mode `nearest`, `None` for `linear`.
-    pub nearest: Option<Nearest>,
+    /// `mode` (with `nearest_mode`, or `cubic_coeff_a` and `exclude_outside`).
+    pub mode: Interp,
     /// `coordinate_transformation_mode`.
     pub coord: Coord,
     /// Scale per axis (1 on every axis but the last one or two).

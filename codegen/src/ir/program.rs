@@ -11,7 +11,7 @@ pub use tinymtl_runtime::kernels::norm::{ChannelShape, LayerNormShape};
 pub use tinymtl_runtime::kernels::pad::{PadMode, PadShape};
 pub use tinymtl_runtime::kernels::pool::PoolShape;
 pub use tinymtl_runtime::kernels::reduce::{ReduceOp, ReduceShape};
-pub use tinymtl_runtime::kernels::resize::{Nearest, ResizeAxis, ResizeShape};
+pub use tinymtl_runtime::kernels::resize::{Interp, Nearest, ResizeAxis, ResizeShape};
 pub use tinymtl_runtime::kernels::rnn::{Cell, RnnShape};
 pub use tinymtl_runtime::kernels::select::SelectShape;
 pub use tinymtl_runtime::kernels::softmax::SoftmaxShape;
@@ -237,12 +237,12 @@ pub enum Kernel {
     },
     /// `[cond, a, b]` (each an activation, a constant or a scalar): `Where`.
     Select(SelectShape),
-    /// `[x]`: nearest (`Some(mode)`) or linear (`None`) resize of the last two axes.
+    /// `[x]`: nearest, linear or cubic resize of the last two axes.
     Resize {
         /// Geometry.
         shape: ResizeShape,
-        /// Nearest mode, or linear.
-        nearest: Option<Nearest>,
+        /// Interpolation.
+        mode: Interp,
     },
     /// `[x]`.
     Pad {
@@ -286,10 +286,11 @@ impl Kernel {
                 Cell::Simple => "rnn",
             },
             Kernel::Select(_) => "select",
-            Kernel::Resize {
-                nearest: Some(_), ..
-            } => "resize_nearest",
-            Kernel::Resize { nearest: None, .. } => "resize_linear",
+            Kernel::Resize { mode, .. } => match mode {
+                Interp::Nearest(_) => "resize_nearest",
+                Interp::Linear => "resize_linear",
+                Interp::Cubic(_) => "resize_cubic",
+            },
             Kernel::Pad { .. } => "pad",
             Kernel::GatherRows { .. } => "gather_rows",
         }

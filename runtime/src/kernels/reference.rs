@@ -22,7 +22,7 @@ use half::f16;
 mod rnn;
 pub use rnn::rnn;
 mod resize;
-pub use resize::{gather_rows, pad, resize_linear, resize_nearest};
+pub use resize::{gather_rows, pad, resize_cubic, resize_linear, resize_nearest};
 
 /// `act(x)` evaluated in `f64` from the formula in [`Act`]'s documentation.
 pub fn act(act: Act, x: f32) -> f32 {

@@ -1,4 +1,5 @@
-//! Resize of the last one or two axes: nearest and linear (bilinear) interpolation.
+//! Resize of the last one or two axes: nearest, linear (bilinear) and cubic (bicubic)
+//! interpolation.
 //!
 //! The input is viewed as `outer x h.input x w.input` and the output as
 //! `outer x h.output x w.output`; a 1-D resize (`[N, C, L]`) is `h` of 1 to 1. Each
@@ -53,6 +54,28 @@ pub enum Nearest {
     Ceil,
 }
 
+/// ONNX `mode = "cubic"`: four taps per axis weighted by the cubic convolution
+/// kernel of coefficient `a` (`cubic_coeff_a`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cubic {
+    /// `cubic_coeff_a` (-0.75 by default, -0.5 in TensorFlow).
+    pub a: f32,
+    /// `exclude_outside`: taps outside the input get weight 0 and the others are
+    /// renormalized to sum 1; otherwise they read the edge value.
+    pub exclude_outside: bool,
+}
+
+/// The interpolation of a resize (ONNX `mode`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Interp {
+    /// `nearest`, with its `nearest_mode`.
+    Nearest(Nearest),
+    /// `linear`.
+    Linear,
+    /// `cubic`.
+    Cubic(Cubic),
+}
+
 /// One resized axis.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ResizeAxis {
@@ -103,15 +126,16 @@ impl ResizeAxis {
     }
 
     /// The extrapolation value when output `o` lies outside the input (only with
-    /// [`Coord::TfCropAndResize`]); `linear` as [`ResizeAxis::linear`] reads the
-    /// coordinate (an axis of scale 1 maps each output to itself).
+    /// [`Coord::TfCropAndResize`]); `linear` as [`ResizeAxis::linear`] and
+    /// [`ResizeAxis::cubic`] read the coordinate (an axis of scale 1 maps each output
+    /// to itself).
     #[inline(always)]
     pub fn outside(&self, o: usize, linear: bool) -> Option<f32> {
         let Coord::TfCropAndResize { extrapolation, .. } = self.coord else {
             return None;
         };
-        let c = if linear && self.scale == 1.0 {
-            o as f32
+        let c = if linear {
+            self.interpolated(o)
         } else {
             self.source(o)
         };
@@ -146,11 +170,7 @@ impl ResizeAxis {
     #[inline(always)]
     pub fn linear(&self, o: usize) -> (usize, usize, f32, f32) {
         let last = self.input.saturating_sub(1);
-        let c = if self.scale == 1.0 {
-            o as f32
-        } else {
-            self.source(o)
-        };
+        let c = self.interpolated(o);
         let hi = last as f32;
         let c = if c > 0.0 { c } else { 0.0 };
         let c = if c < hi { c } else { hi };
@@ -166,6 +186,58 @@ impl ResizeAxis {
                 libm::fabsf(c - i0 as f32),
             )
         }
+    }
+}
+
+impl ResizeAxis {
+    /// The coordinate linear and cubic interpolation read: the output index itself on
+    /// an axis of scale 1 (as onnxruntime), else [`ResizeAxis::source`].
+    #[inline(always)]
+    fn interpolated(&self, o: usize) -> f32 {
+        if self.scale == 1.0 {
+            o as f32
+        } else {
+            self.source(o)
+        }
+    }
+
+    /// Cubic taps of output `o`: the input indices (clamped into the axis) and weights
+    /// of the four values around the coordinate, `floor(c) - 1 ..= floor(c) + 2`. The
+    /// weights are onnxruntime's, in `f32`: the cubic kernel at distances `1 + t`,
+    /// `t`, `1 - t`, `2 - t` for the fraction `t` of `c`; with `exclude_outside` the
+    /// taps outside the axis get 0 and each weight is divided by their sum.
+    #[inline(always)]
+    pub fn cubic(&self, o: usize, k: Cubic) -> ([usize; 4], [f32; 4]) {
+        let c = self.interpolated(o);
+        let f = libm::floorf(c);
+        let (t, a) = (c - f, k.a);
+        let (t1, u, u1) = (t + 1.0, 1.0 - t, 2.0 - t);
+        let mut wt = [
+            ((a * t1 - 5.0 * a) * t1 + 8.0 * a) * t1 - 4.0 * a,
+            ((a + 2.0) * t - (a + 3.0)) * t * t + 1.0,
+            ((a + 2.0) * u - (a + 3.0)) * u * u + 1.0,
+            ((a * u1 - 5.0 * a) * u1 + 8.0 * a) * u1 - 4.0 * a,
+        ];
+        // `as` saturates (and maps NaN to 0): no undefined or panicking conversion.
+        let base = f as i64 - 1;
+        let n = self.input as i64;
+        let mut idx = [0usize; 4];
+        let mut sum = 0.0f32;
+        for (k4, (i, w)) in idx.iter_mut().zip(wt.iter_mut()).enumerate() {
+            let j = base.saturating_add(k4 as i64);
+            let inside = (0..n).contains(&j);
+            *i = j.clamp(0, (n - 1).max(0)) as usize;
+            if k.exclude_outside && !inside {
+                *w = 0.0;
+            }
+            sum += *w;
+        }
+        if k.exclude_outside {
+            for w in &mut wt {
+                *w /= sum;
+            }
+        }
+        (idx, wt)
     }
 }
 
@@ -258,6 +330,45 @@ pub fn resize_linear(x: &[f32], y: &mut [f32], s: &ResizeShape) {
                         + c01 * at(x, base + r0 + j1)
                         + c10 * at(x, base + r1 + j0)
                         + c11 * at(x, base + r1 + j1)
+                });
+            }
+        }
+    }
+}
+
+/// Cubic resize: 1-D when `h` is [`ResizeAxis::UNIT`], else bicubic,
+/// `y = sum_a wh_a * (sum_b ww_b * x[ih_a][iw_b])` over the four taps of each axis
+/// (each row interpolated first, then the column, as onnxruntime).
+pub fn resize_cubic(x: &[f32], y: &mut [f32], s: &ResizeShape, k: Cubic) {
+    let Some((xp, yp, y)) = s.planes(x, y) else {
+        return;
+    };
+    let (h, w) = (s.h, s.w);
+    let row = |base: usize, js: &[usize; 4], b: &[f32; 4]| -> f32 {
+        js.iter()
+            .zip(b)
+            .fold(0.0, |acc, (&j, &bj)| acc + bj * at(x, base + j))
+    };
+    if h.input == 1 && h.output == 1 {
+        for ow in 0..w.output {
+            let (js, b) = w.cubic(ow, k);
+            let out = w.outside(ow, true);
+            for (p, yv) in across_planes(y, ow, yp).enumerate() {
+                *yv = out.unwrap_or_else(|| row(p * xp, &js, &b));
+            }
+        }
+        return;
+    }
+    for oh in 0..h.output {
+        let (is, a) = h.cubic(oh, k);
+        for ow in 0..w.output {
+            let (js, b) = w.cubic(ow, k);
+            let out = h.outside(oh, true).or(w.outside(ow, true));
+            for (p, yv) in across_planes(y, oh * w.output + ow, yp).enumerate() {
+                *yv = out.unwrap_or_else(|| {
+                    is.iter().zip(&a).fold(0.0, |acc, (&i, &ai)| {
+                        acc + ai * row(p * xp + i * w.input, &js, &b)
+                    })
                 });
             }
         }

@@ -7,7 +7,7 @@ use tinymtl_runtime::kernels::gather_nd::gather_rows;
 use tinymtl_runtime::kernels::pad::{pad, PadMode, PadShape};
 use tinymtl_runtime::kernels::reference as r;
 use tinymtl_runtime::kernels::resize::{
-    resize_linear, resize_nearest, Coord, Nearest, ResizeAxis, ResizeShape,
+    resize_cubic, resize_linear, resize_nearest, Coord, Cubic, Nearest, ResizeAxis, ResizeShape,
 };
 
 fn coord() -> impl Strategy<Value = Coord> {
@@ -91,6 +91,20 @@ proptest! {
         resize_linear(&x, &mut got, &s);
         r::resize_linear(&x, &mut want, &s);
         Approx::sum_of(4).check(&got, &want)?;
+    }
+
+    #[test]
+    fn cubic_matches_reference(
+        (s, x) in resize_case(),
+        a in prop_oneof![Just(-0.75f32), Just(-0.5), -1.0f32..0.0],
+        exclude_outside in any::<bool>(),
+    ) {
+        let n = out_len(&s);
+        let k = Cubic { a, exclude_outside };
+        let (mut got, mut want) = (vec![7.5; n], vec![0.0; n]);
+        resize_cubic(&x, &mut got, &s, k);
+        r::resize_cubic(&x, &mut want, &s, k);
+        Approx::sum_of(16).check(&got, &want)?;
     }
 
     #[test]
@@ -189,6 +203,38 @@ fn known_values() {
     assert_eq!(z, [1.0, 2.0]);
     resize_nearest(&x, &mut z, &s, Nearest::RoundPreferCeil);
     assert_eq!(z, [1.0, 4.0]);
+}
+
+#[test]
+fn cubic_known_values() {
+    let x = [1.0f32, 2.0, 4.0];
+    let mut y = [0.0f32; 2];
+    let s = line(3, 2, 2.0, Coord::Asymmetric);
+    // Sources 0 (weights 0, 1, 0, 0) and 0.5: W(1.5) = -0.09375, W(0.5) = 0.59375 over
+    // the taps x[-1 -> 0], x[0], x[1], x[2].
+    let a = -0.75;
+    resize_cubic(
+        &x,
+        &mut y,
+        &s,
+        Cubic {
+            a,
+            exclude_outside: false,
+        },
+    );
+    assert_eq!(y, [1.0, 1.3125]);
+    // exclude_outside drops x[-1] and divides by 1.09375: 1.40625 / 1.09375 = 9 / 7.
+    resize_cubic(
+        &x,
+        &mut y,
+        &s,
+        Cubic {
+            a,
+            exclude_outside: true,
+        },
+    );
+    assert_eq!(y[0], 1.0);
+    assert!((y[1] - 9.0 / 7.0).abs() < 1e-6, "{y:?}");
 }
 
 #[test]

@@ -87,7 +87,7 @@ fn call(k: &Call) -> TokenStream {
         Kernel::Materialize => movement::materialize(k),
         Kernel::Rnn { .. } => rnn::rnn(k),
         Kernel::Select(shape) => elementwise::select(k, shape),
-        Kernel::Resize { shape, nearest } => resize::resize(k, shape, *nearest),
+        Kernel::Resize { shape, mode } => resize::resize(k, shape, *mode),
         Kernel::Pad { shape, mode } => resize::pad(k, shape, *mode),
         Kernel::GatherRows { offsets, row } => resize::gather_rows(k, *offsets, *row),
     }

@@ -2,7 +2,7 @@
 
 use super::{f32_lit, weights, Call};
 use crate::emit::lit;
-use crate::ir::program::{ConstId, Nearest, PadMode, PadShape, ResizeAxis, ResizeShape};
+use crate::ir::program::{ConstId, Interp, PadMode, PadShape, ResizeAxis, ResizeShape};
 use crate::ir::Coord;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -38,16 +38,21 @@ fn axis(a: &ResizeAxis) -> TokenStream {
     quote!(resize::ResizeAxis { input: #i, output: #o, scale: #s, coord: #c })
 }
 
-/// `resize::resize_nearest(x, y, &shape, mode)` or `resize::resize_linear(x, y, &shape)`.
-pub(super) fn resize(k: &Call, s: &ResizeShape, nearest: Option<Nearest>) -> TokenStream {
+/// `resize::resize_nearest(x, y, &shape, mode)`, `resize::resize_linear(x, y, &shape)`
+/// or `resize::resize_cubic(x, y, &shape, cubic)`.
+pub(super) fn resize(k: &Call, s: &ResizeShape, mode: Interp) -> TokenStream {
     let (x, outer, h, w) = (k.x(), lit(s.outer), axis(&s.h), axis(&s.w));
     let shape = quote!(resize::ResizeShape { outer: #outer, h: #h, w: #w });
-    match nearest {
-        Some(m) => {
+    match mode {
+        Interp::Nearest(m) => {
             let m = format_ident!("{}", format!("{m:?}"));
             quote!(resize::resize_nearest(#x, y, &#shape, resize::Nearest::#m);)
         }
-        None => quote!(resize::resize_linear(#x, y, &#shape);),
+        Interp::Linear => quote!(resize::resize_linear(#x, y, &#shape);),
+        Interp::Cubic(c) => {
+            let (a, e) = (f32_lit(c.a), c.exclude_outside);
+            quote!(resize::resize_cubic(#x, y, &#shape, resize::Cubic { a: #a, exclude_outside: #e });)
+        }
     }
 }
 

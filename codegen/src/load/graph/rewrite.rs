@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::Converter;
 use crate::error::Result;
-use crate::ir::{Op, ResizeAttrs, UnaryOp};
+use crate::ir::{Interp, Op, ResizeAttrs, UnaryOp};
 use crate::load::inline::FlatNode;
 use crate::load::lerp;
 use crate::load::patterns::{self, Wiring};
@@ -65,7 +65,7 @@ impl Converter<'_> {
                     (*d, *s) = (m.axis.output, m.axis.scale);
                 }
                 let op = Op::Resize(ResizeAttrs {
-                    nearest: None,
+                    mode: Interp::Linear,
                     coord: m.axis.coord,
                     scales,
                     roi: Vec::new(),

@@ -2,9 +2,10 @@
 //! indices (the dynamo exporter writes linear 1-D `F.interpolate` as two GatherNDs of
 //! the transposed input plus arithmetic).
 //!
-//! Resize: modes `nearest` and `linear` with the coordinate transformations and
-//! nearest modes onnxruntime has (`tf_crop_and_resize` with its roi and extrapolation
-//! value included; `cubic` and `antialias` refused), constant
+//! Resize: modes `nearest`, `linear` and `cubic` (`cubic_coeff_a`, `exclude_outside`)
+//! with the coordinate transformations and nearest modes onnxruntime has
+//! (`tf_crop_and_resize` with its roi and extrapolation value included; `antialias`
+//! refused), constant
 //! `scales` or `sizes` (opset 18 `axes` and `keep_aspect_ratio_policy` included). Only
 //! the last one or two axes may change (N and C keep scale 1). The scales are kept as
 //! the `f32` values onnxruntime computes with (`sizes / input` when sizes are given),
@@ -13,7 +14,7 @@
 use super::layout::resolve_axes;
 use super::Outcome;
 use crate::error::Result;
-use crate::ir::{Coord, Nearest, Op, ResizeAttrs};
+use crate::ir::{Coord, Cubic, Interp, Nearest, Op, ResizeAttrs};
 use crate::load::fold::{self, int_values, out_const};
 use crate::load::graph_builder::GraphBuilder;
 use crate::load::node::NodeCtx;
@@ -42,8 +43,8 @@ pub(super) fn resize(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     let nearest_mode = ctx
         .string("nearest_mode")?
         .unwrap_or_else(|| "round_prefer_floor".into());
-    let nearest = match mode.as_str() {
-        "nearest" => Some(match nearest_mode.as_str() {
+    let interp = match mode.as_str() {
+        "nearest" => Interp::Nearest(match nearest_mode.as_str() {
             "round_prefer_floor" => Nearest::RoundPreferFloor,
             "round_prefer_ceil" => Nearest::RoundPreferCeil,
             "floor" => Nearest::Floor,
@@ -55,10 +56,11 @@ pub(super) fn resize(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
                 )))
             }
         }),
-        "linear" => None,
+        "linear" => Interp::Linear,
+        "cubic" => Interp::Cubic(cubic(ctx)?),
         m => {
             return Err(ctx.err(format!(
-                "mode '{m}' is not supported (supported: nearest, linear)"
+                "mode '{m}' is not supported (supported: nearest, linear, cubic)"
             )))
         }
     };
@@ -85,9 +87,6 @@ pub(super) fn resize(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
             )))
         }
     };
-    if ctx.int_or("exclude_outside", 0)? != 0 {
-        return Err(ctx.err("exclude_outside = 1 is not supported (it only applies to cubic)"));
-    }
     if ctx.int_or("antialias", 0)? != 0 {
         return Err(ctx.err("antialias = 1 is not supported"));
     }
@@ -158,7 +157,7 @@ pub(super) fn resize(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
     }
     Ok(Outcome::Compute {
         op: Op::Resize(ResizeAttrs {
-            nearest,
+            mode: interp,
             coord,
             scales: sc,
             roi,
@@ -166,6 +165,20 @@ pub(super) fn resize(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
         inputs: vec![x],
         shape: out,
     })
+}
+
+/// Mode cubic's `cubic_coeff_a` (finite) and `exclude_outside` (0 or 1).
+fn cubic(ctx: &NodeCtx) -> Result<Cubic> {
+    let a = ctx.float_or("cubic_coeff_a", -0.75)?;
+    if !a.is_finite() {
+        return Err(ctx.err(format!("cubic_coeff_a {a} must be finite")));
+    }
+    let exclude_outside = match ctx.int_or("exclude_outside", 0)? {
+        0 => false,
+        1 => true,
+        e => return Err(ctx.err(format!("exclude_outside {e} must be 0 or 1"))),
+    };
+    Ok(Cubic { a, exclude_outside })
 }
 
 /// tf_crop_and_resize's `roi` (input #1): starts then ends of the resized axes (all

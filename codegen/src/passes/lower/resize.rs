@@ -51,7 +51,7 @@ impl Lowerer<'_, '_> {
         };
         let kernel = Kernel::Resize {
             shape,
-            nearest: a.nearest,
+            mode: a.mode,
         };
         self.push_one(node, kernel, x);
         Ok(())
