@@ -95,7 +95,7 @@ shape_literals! {
     dense::DenseShape { rows, inputs, outputs }
     dense::MatMulShape { batch, rows, depth, cols, a_stride, b_stride }
     conv::ConvShape { n, c_in, h, w, c_out, kh, kw, oh, ow, stride, pad, dilation, groups }
-    pool::PoolShape { planes, h, w, kh, kw, oh, ow, stride, pad, dilation }
+    pool::PoolShape { planes, h, w, kh, kw, oh, ow, stride, pad, dilation, d, kd, od, stride_d, pad_d, dilation_d }
     reduce::ReduceShape { outer, reduced, inner }
     softmax::SoftmaxShape { outer, axis, inner }
     norm::LayerNormShape { rows, features }

@@ -218,54 +218,103 @@ fn pool_pos(
     }
 }
 
-/// Max pooling.
-pub fn max_pool(x: &[f32], y: &mut [f32], s: &PoolShape) {
+/// Calls `f(out, taps)` for every output index `out` (in order) with the per-axis input
+/// positions ([`pool_pos`], depth, height, width) of its window taps, as the closure
+/// `taps(g)` that calls `g` once per tap; the flat input index of an inside tap is
+/// `index(iz, iy, ix)`.
+fn pool_each(s: &PoolShape, mut f: impl FnMut(usize, &dyn Fn(&mut dyn FnMut(PoolTap)))) {
+    let mut out = 0;
     for pl in 0..s.planes {
-        for oy in 0..s.oh {
-            for ox in 0..s.ow {
-                let mut m = f32::NEG_INFINITY;
-                for ky in 0..s.kh {
-                    for kx in 0..s.kw {
-                        let iy = pool_pos(oy, ky, s.stride.0, s.dilation.0, s.pad.0, s.pad.2, s.h);
-                        let ix = pool_pos(ox, kx, s.stride.1, s.dilation.1, s.pad.1, s.pad.3, s.w);
-                        if let (Ok(iy), Ok(ix)) = (iy, ix) {
-                            m = m.max(x[(pl * s.h + iy) * s.w + ix]);
+        for oz in 0..s.od {
+            for oy in 0..s.oh {
+                for ox in 0..s.ow {
+                    let taps = |g: &mut dyn FnMut(PoolTap)| {
+                        for kz in 0..s.kd {
+                            for ky in 0..s.kh {
+                                for kx in 0..s.kw {
+                                    let z = pool_pos(
+                                        oz,
+                                        kz,
+                                        s.stride_d,
+                                        s.dilation_d,
+                                        s.pad_d.0,
+                                        s.pad_d.1,
+                                        s.d,
+                                    );
+                                    let y = pool_pos(
+                                        oy,
+                                        ky,
+                                        s.stride.0,
+                                        s.dilation.0,
+                                        s.pad.0,
+                                        s.pad.2,
+                                        s.h,
+                                    );
+                                    let x = pool_pos(
+                                        ox,
+                                        kx,
+                                        s.stride.1,
+                                        s.dilation.1,
+                                        s.pad.1,
+                                        s.pad.3,
+                                        s.w,
+                                    );
+                                    let index = |iz: usize, iy: usize, ix: usize| {
+                                        ((pl * s.d + iz) * s.h + iy) * s.w + ix
+                                    };
+                                    g(PoolTap {
+                                        pos: [z, y, x],
+                                        index: match (z, y, x) {
+                                            (Ok(iz), Ok(iy), Ok(ix)) => Some(index(iz, iy, ix)),
+                                            _ => None,
+                                        },
+                                    });
+                                }
+                            }
                         }
-                    }
+                    };
+                    f(out, &taps);
+                    out += 1;
                 }
-                y[(pl * s.oh + oy) * s.ow + ox] = m;
             }
         }
     }
 }
 
+/// One window tap: its per-axis positions and, if inside the input, its flat index.
+struct PoolTap {
+    pos: [Result<usize, bool>; 3],
+    index: Option<usize>,
+}
+
+/// Max pooling.
+pub fn max_pool(x: &[f32], y: &mut [f32], s: &PoolShape) {
+    pool_each(s, |out, taps| {
+        let mut m = f32::NEG_INFINITY;
+        taps(&mut |t| {
+            if let Some(i) = t.index {
+                m = m.max(x[i]);
+            }
+        });
+        y[out] = m;
+    });
+}
+
 /// Average pooling.
 pub fn avg_pool(x: &[f32], y: &mut [f32], s: &PoolShape, count_include_pad: bool) {
-    for pl in 0..s.planes {
-        for oy in 0..s.oh {
-            for ox in 0..s.ow {
-                let mut acc = 0.0f64;
-                let mut count = 0usize;
-                for ky in 0..s.kh {
-                    for kx in 0..s.kw {
-                        let iy = pool_pos(oy, ky, s.stride.0, s.dilation.0, s.pad.0, s.pad.2, s.h);
-                        let ix = pool_pos(ox, kx, s.stride.1, s.dilation.1, s.pad.1, s.pad.3, s.w);
-                        match (iy, ix) {
-                            (Ok(iy), Ok(ix)) => {
-                                acc += f64::from(x[(pl * s.h + iy) * s.w + ix]);
-                                count += 1;
-                            }
-                            (Ok(_) | Err(true), Ok(_) | Err(true)) if count_include_pad => {
-                                count += 1;
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                y[(pl * s.oh + oy) * s.ow + ox] = (acc / count as f64) as f32;
+    pool_each(s, |out, taps| {
+        let mut acc = 0.0f64;
+        let mut count = 0usize;
+        taps(&mut |t| {
+            if let Some(i) = t.index {
+                acc += f64::from(x[i]);
+                count += 1;
+            } else if count_include_pad && t.pos.iter().all(|p| matches!(p, Ok(_) | Err(true))) {
+                count += 1;
             }
-        }
-    }
+        });
+        y[out] = (acc / count as f64) as f32;
+    });
 }
 
 /// Mean over the middle axis of `outer x reduced x inner`.

@@ -104,6 +104,12 @@ fn zero_sized_pools_reductions_norms() {
         stride: (1, 1),
         pad: (1, 1, 0, 0),
         dilation: (1, 1),
+        d: 1,
+        kd: 1,
+        od: 1,
+        stride_d: 1,
+        pad_d: (0, 0),
+        dilation_d: 1,
     };
     let mut y = vec![0.0; 2];
     max_pool(&[], &mut y, &s);

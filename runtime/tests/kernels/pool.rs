@@ -7,14 +7,14 @@ fn case(v: BoxedStrategy<f32>) -> impl Strategy<Value = (PoolShape, Vec<f32>, bo
     pool_shape().prop_flat_map(move |s| {
         (
             Just(s),
-            vals(s.planes * s.h * s.w, v.clone()),
+            vals(s.planes * s.d * s.h * s.w, v.clone()),
             any::<bool>(),
         )
     })
 }
 
 fn run(s: &PoolShape, x: &[f32], include_pad: bool) -> [(Vec<f32>, Vec<f32>); 2] {
-    let len = s.planes * s.oh * s.ow;
+    let len = s.planes * s.od * s.oh * s.ow;
     let (mut gm, mut wm) = (vec![f32::NAN; len], vec![0.0; len]);
     max_pool(x, &mut gm, s);
     r::max_pool(x, &mut wm, s);
@@ -31,7 +31,7 @@ proptest! {
     fn pools_match_reference((s, x, include_pad) in case(finite())) {
         let [(gm, wm), (ga, wa)] = run(&s, &x, include_pad);
         Approx::Exact.check(&gm, &wm)?;
-        Approx::sum_of(s.kh * s.kw).check(&ga, &wa)?;
+        Approx::sum_of(s.kd * s.kh * s.kw).check(&ga, &wa)?;
     }
 
     #[test]

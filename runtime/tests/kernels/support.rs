@@ -256,7 +256,8 @@ pub fn conv_shape() -> impl Strategy<Value = ConvShape> {
 }
 
 /// Pooling shapes, `ceil_mode` included (ONNX's rule: the last window must start
-/// inside the input or the leading padding), with pads below the window extent.
+/// inside the input or the leading padding), with pads below the window extent; 3-D
+/// (depth > 1 or a deep window) about half the time, 2-D (`d = kd = od = 1`) otherwise.
 pub fn pool_shape() -> impl Strategy<Value = PoolShape> {
     (
         (1..=4usize, 1..=9usize, 1..=9usize, any::<bool>()),
@@ -269,12 +270,25 @@ pub fn pool_shape() -> impl Strategy<Value = PoolShape> {
             1..=2usize,
         ),
         (0..=3usize, 0..=3usize, 0..=3usize, 0..=3usize),
+        prop_oneof![
+            Just((1, 1, 1, 1, 0, 0)),
+            (
+                1..=5usize,
+                1..=3usize,
+                1..=2usize,
+                1..=2usize,
+                0..=2usize,
+                0..=2usize
+            ),
+        ],
     )
         .prop_filter_map(
             "window does not fit",
-            |((planes, h, w, ceil), (kh, kw, sh, sw, dh, dw), (pt, pl, pb, pr))| {
+            |((planes, h, w, ceil), (kh, kw, sh, sw, dh, dw), (pt, pl, pb, pr), depth)| {
+                let (d, kd, sd, dd, pf, pk) = depth;
                 let (ekh, ekw) = ((kh - 1) * dh + 1, (kw - 1) * dw + 1);
-                if pt.max(pb) >= ekh || pl.max(pr) >= ekw {
+                let ekd = (kd - 1) * dd + 1;
+                if pt.max(pb) >= ekh || pl.max(pr) >= ekw || pf.max(pk) >= ekd {
                     return None;
                 }
                 let len = |size: usize, b: usize, a: usize, ek: usize, s: usize| {
@@ -303,6 +317,12 @@ pub fn pool_shape() -> impl Strategy<Value = PoolShape> {
                     stride: (sh, sw),
                     pad: (pt, pl, pb, pr),
                     dilation: (dh, dw),
+                    d,
+                    kd,
+                    od: len(d, pf, pk, ekd, sd)?,
+                    stride_d: sd,
+                    pad_d: (pf, pk),
+                    dilation_d: dd,
                 })
             },
         )

@@ -128,13 +128,18 @@ fn window(ctx: &NodeCtx, input: &[usize], kernel: &[usize], ceil_mode: bool) -> 
     })
 }
 
-/// Spatial rank of an input of rank `r` (1-D or 2-D ops only).
-fn spatial_rank(ctx: &NodeCtx, x: &[usize]) -> Result<usize> {
+/// Spatial rank of an input of rank `r`: 1-D or 2-D, and 3-D when `three` (pools).
+fn spatial_rank(ctx: &NodeCtx, x: &[usize], three: bool) -> Result<usize> {
     match x.len() {
         3 | 4 => Ok(x.len() - 2),
+        5 if three => Ok(3),
         r => Err(ctx.err(format!(
-            "input of shape {x:?} (rank {r}) is not supported: only 1-D (N, C, L) and 2-D \
-             (N, C, H, W) {} is supported",
+            "input of shape {x:?} (rank {r}) is not supported: only {} {} is supported",
+            if three {
+                "1-D (N, C, L), 2-D (N, C, H, W) and 3-D (N, C, D, H, W)"
+            } else {
+                "1-D (N, C, L) and 2-D (N, C, H, W)"
+            },
             ctx.op
         ))),
     }
@@ -151,7 +156,7 @@ pub(super) fn conv(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
         "strides",
     ])?;
     let xs = g.in_shape(ctx, 0)?;
-    let n = spatial_rank(ctx, &xs)?;
+    let n = spatial_rank(ctx, &xs, false)?;
     let (x, merged) = data_input(ctx, g)?;
     let (w, ws) = g
         .const_float_input(ctx, 1, "weights")?
@@ -246,7 +251,7 @@ pub(super) fn pool(ctx: &NodeCtx, g: &mut GraphBuilder) -> Result<Outcome> {
         PoolKind::Average
     };
     let xs = g.in_shape(ctx, 0)?;
-    let n = spatial_rank(ctx, &xs)?;
+    let n = spatial_rank(ctx, &xs, true)?;
     let kernel = match ctx.ints("kernel_shape")? {
         Some(k) if k.len() == n && k.iter().all(|&v| v >= 1) => {
             k.iter().map(|&v| v as usize).collect::<Vec<_>>()

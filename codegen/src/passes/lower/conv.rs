@@ -66,25 +66,34 @@ impl Lowerer<'_, '_> {
             self.shape(node.inputs[0]).to_vec(),
             self.shape(node.outputs[0]).to_vec(),
         );
-        let two = a.kernel.len() == 2;
-        let sp = |v: &[usize], i: usize| spatial(v, i, two);
-        let d = a.kernel.len();
-        let (pb, pe) = (&a.pads[..d], &a.pads[d..]);
+        // Spatial axes right-aligned to (depth, height, width); missing ones are 1 wide.
+        let n = a.kernel.len();
+        let axis =
+            |v: &[usize], i: usize, none: usize| (i + n).checked_sub(3).map_or(none, |j| v[j]);
+        let (pb, pe) = (&a.pads[..n], &a.pads[n..]);
+        let (input, output) = (&xs[2..], &ys[2..]);
         let geom = PoolShape {
             planes: xs[0] * xs[1],
-            h: if two { xs[2] } else { 1 },
-            w: *xs.last().unwrap(),
-            kh: sp(&a.kernel, 0),
-            kw: sp(&a.kernel, 1),
-            oh: if two { ys[2] } else { 1 },
-            ow: *ys.last().unwrap(),
-            stride: (sp(&a.strides, 0), sp(&a.strides, 1)),
-            pad: if two {
-                (pb[0], pb[1], pe[0], pe[1])
-            } else {
-                (0, pb[0], 0, pe[0])
-            },
-            dilation: (sp(&a.dilations, 0), sp(&a.dilations, 1)),
+            h: axis(input, 1, 1),
+            w: axis(input, 2, 1),
+            kh: axis(&a.kernel, 1, 1),
+            kw: axis(&a.kernel, 2, 1),
+            oh: axis(output, 1, 1),
+            ow: axis(output, 2, 1),
+            stride: (axis(&a.strides, 1, 1), axis(&a.strides, 2, 1)),
+            pad: (
+                axis(pb, 1, 0),
+                axis(pb, 2, 0),
+                axis(pe, 1, 0),
+                axis(pe, 2, 0),
+            ),
+            dilation: (axis(&a.dilations, 1, 1), axis(&a.dilations, 2, 1)),
+            d: axis(input, 0, 1),
+            kd: axis(&a.kernel, 0, 1),
+            od: axis(output, 0, 1),
+            stride_d: axis(&a.strides, 0, 1),
+            pad_d: (axis(pb, 0, 0), axis(pe, 0, 0)),
+            dilation_d: axis(&a.dilations, 0, 1),
         };
         let kernel = Kernel::Pool {
             max: a.kind == PoolKind::Max,
