@@ -99,13 +99,15 @@ pub fn matmul(a: &[f32], bm: &[f32], y: &mut [f32], s: &MatMulShape) {
         y.fill(0.0);
         return;
     }
-    for (b, yb) in y.chunks_exact_mut(m * n).enumerate() {
+    // Chunk sizes as `max(1)`: the sizes are non-zero here (returned above), and the
+    // compiler, told so, drops `chunks_exact`'s zero-size panic path.
+    for (b, yb) in y.chunks_exact_mut((m * n).max(1)).enumerate() {
         let ab = window(a, b * a_stride, m * k);
         let bb = window(bm, b * b_stride, k * n);
-        for (ar, yr) in ab.chunks_exact(k).zip(yb.chunks_exact_mut(n)) {
+        for (ar, yr) in ab.chunks_exact(k.max(1)).zip(yb.chunks_exact_mut(n.max(1))) {
             yr.fill(0.0);
             let ak = ar.chunks_exact(KBLOCK);
-            let bk = bb.chunks_exact(KBLOCK * n);
+            let bk = bb.chunks_exact((KBLOCK * n).max(1));
             let (a_tail, b_tail) = (ak.remainder(), bk.remainder());
             for (a4, b4) in ak.zip(bk) {
                 let (b0, rest) = split(b4, n);
@@ -117,7 +119,7 @@ pub fn matmul(a: &[f32], bm: &[f32], y: &mut [f32], s: &MatMulShape) {
                     *yv += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);
                 }
             }
-            for (&av, br) in a_tail.iter().zip(b_tail.chunks_exact(n)) {
+            for (&av, br) in a_tail.iter().zip(b_tail.chunks_exact(n.max(1))) {
                 for (yv, &p) in yr.iter_mut().zip(br) {
                     *yv += av * p;
                 }
