@@ -99,6 +99,12 @@ proptest! {
         a in prop_oneof![Just(-0.75f32), Just(-0.5), -1.0f32..0.0],
         exclude_outside in any::<bool>(),
     ) {
+        // With `exclude_outside`, an axis shorter than the four taps can leave a sample
+        // whose inside taps all weigh about 0: renormalizing divides ~0 by ~0 (NaN in
+        // onnxruntime), so f32 and f64 legitimately disagree there: such shapes are
+        // compared without `exclude_outside`.
+        let short = s.h.input < 4 || s.w.input < 4;
+        let exclude_outside = exclude_outside && !short;
         let n = out_len(&s);
         let k = Cubic { a, exclude_outside };
         let (mut got, mut want) = (vec![7.5; n], vec![0.0; n]);
