@@ -17,8 +17,7 @@
 //! `[Y | Y_h | Y_c | xh | gates]` — the ONNX outputs first (`Y` only if the graph
 //! reads it), then the scratch. Timing depends on the shapes only: the gates'
 //! sigmoid and tanh are [`crate::math::exp_straight`]'s straight-line polynomial
-//! (five per LSTM unit and step; `libm`'s took about a hundred instructions each and
-//! branch on the argument).
+//! (five per LSTM unit and step; `libm`'s branch on the argument).
 
 use super::dot::{dot_f16, LANES};
 use crate::math::{sigmoid_straight as sigmoid, tanh_straight as tanh};
