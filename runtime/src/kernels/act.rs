@@ -194,3 +194,91 @@ pub(crate) fn affine_act_inplace(y: &mut [f32], scale: f32, shift: f32, act: Act
     }
     unary_inplace(act, y);
 }
+
+/// An activation as a kernel's fused epilogue applies it. [`Act`] itself is one (a
+/// run-time choice: every activation is linked into the firmware); the unit types
+/// [`Identity`], [`Relu`], [`Clip`] and [`LeakyRelu`] are the same activations fixed at
+/// compile time, so a model whose epilogues are only those links none of the others
+/// (no `exp` in a ReLU-only firmware). Generated code names the fixed type when there is
+/// one.
+pub trait Activation: Copy {
+    /// The activation of one value.
+    fn apply(self, x: f32) -> f32;
+
+    /// `y = act(y)` over a slice.
+    #[inline(always)]
+    fn apply_slice(self, y: &mut [f32]) {
+        for v in y.iter_mut() {
+            *v = self.apply(*v);
+        }
+    }
+
+    /// `y = act(y * scale + shift)` over a slice.
+    #[inline(always)]
+    fn affine_slice(self, y: &mut [f32], scale: f32, shift: f32) {
+        for v in y.iter_mut() {
+            *v = self.apply(*v * scale + shift);
+        }
+    }
+}
+
+impl Activation for Act {
+    #[inline(always)]
+    fn apply(self, x: f32) -> f32 {
+        apply(self, x)
+    }
+
+    #[inline(always)]
+    fn apply_slice(self, y: &mut [f32]) {
+        unary_inplace(self, y);
+    }
+
+    #[inline(always)]
+    fn affine_slice(self, y: &mut [f32], scale: f32, shift: f32) {
+        affine_act_inplace(y, scale, shift, self);
+    }
+}
+
+/// [`Act::Identity`] fixed at compile time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Identity;
+
+impl Activation for Identity {
+    #[inline(always)]
+    fn apply(self, x: f32) -> f32 {
+        x
+    }
+}
+
+/// [`Act::Relu`] fixed at compile time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Relu;
+
+impl Activation for Relu {
+    #[inline(always)]
+    fn apply(self, x: f32) -> f32 {
+        relu(x)
+    }
+}
+
+/// [`Act::Clip`] fixed at compile time: `min(max(x, .0), .1)` (ReLU6 is `Clip(0.0, 6.0)`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Clip(pub f32, pub f32);
+
+impl Activation for Clip {
+    #[inline(always)]
+    fn apply(self, x: f32) -> f32 {
+        clip(self.0, self.1, x)
+    }
+}
+
+/// [`Act::LeakyRelu`] fixed at compile time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LeakyRelu(pub f32);
+
+impl Activation for LeakyRelu {
+    #[inline(always)]
+    fn apply(self, x: f32) -> f32 {
+        leaky_relu(self.0, x)
+    }
+}

@@ -1,7 +1,7 @@
 //! Dense layers (Gemm / MatMul with a constant matrix) and activation x activation MatMul.
 
 use super::dot::dot_f16;
-use super::Post;
+use super::{Activation, Post};
 use crate::slice::{split, window, window_mut};
 use half::f16;
 
@@ -25,7 +25,7 @@ pub struct DenseShape {
 /// `x` is `rows x inputs`, `w` is `outputs x inputs` (one row per output: the inner
 /// loop is a straight dot product), `y` is `rows x outputs`, all row-major.
 #[inline(always)]
-pub fn dense(x: &[f32], w: &[f16], y: &mut [f32], s: DenseShape, post: Post<'_>) {
+pub fn dense<A: Activation>(x: &[f32], w: &[f16], y: &mut [f32], s: DenseShape, post: Post<'_, A>) {
     dense_rows(x, w, y, s.rows, s.inputs, s.outputs, post);
 }
 
@@ -33,7 +33,15 @@ pub fn dense(x: &[f32], w: &[f16], y: &mut [f32], s: DenseShape, post: Post<'_>)
 /// inlined [`dense`]: passed on as a struct, LLVM kept it in memory and reloaded it
 /// (`dense_two_softmax` went from 4.50 to 4.77 instructions per MAC on Cortex-M4F);
 /// as numbers the call costs what it did before shapes were named.
-fn dense_rows(x: &[f32], w: &[f16], y: &mut [f32], m: usize, k: usize, n: usize, post: Post<'_>) {
+fn dense_rows<A: Activation>(
+    x: &[f32],
+    w: &[f16],
+    y: &mut [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+    post: Post<'_, A>,
+) {
     debug_assert_eq!(x.len(), m * k);
     debug_assert_eq!(w.len(), n * k);
     debug_assert_eq!(y.len(), m * n);

@@ -27,19 +27,21 @@ pub mod rnn;
 pub mod select;
 pub mod softmax;
 
-pub use act::Act;
+pub use act::{Act, Activation};
 
 /// What happens to each output element of a matrix or convolution kernel before it
 /// is stored: `y = act(acc * scale[c] + shift[c])` for output channel `c`
-/// (the column of a dense layer, the output channel of a convolution).
+/// (the column of a dense layer, the output channel of a convolution). The activation
+/// is an [`Act`] (chosen at run time) or one of the [`Activation`] types fixed at
+/// compile time.
 #[derive(Clone, Copy, Debug)]
-pub struct Post<'a> {
+pub struct Post<'a, A = Act> {
     /// Per-channel multiplier (folded BatchNorm, Gemm `alpha`); `None` means 1.
     pub scale: Option<&'a [f32]>,
     /// Per-channel addend (bias, folded BatchNorm shift); `None` means 0.
     pub shift: Option<&'a [f32]>,
     /// Activation fused into the store.
-    pub act: Act,
+    pub act: A,
 }
 
 impl Post<'_> {
@@ -51,7 +53,15 @@ impl Post<'_> {
     };
 }
 
-impl Post<'_> {
+impl<A: Activation> Post<'_, A> {
+    /// Output channel `c`'s multiplier and addend.
+    #[inline(always)]
+    pub(crate) fn coeffs(&self, c: usize) -> (f32, f32) {
+        let s = self.scale.map_or(1.0, |s| s.get(c).copied().unwrap_or(1.0));
+        let t = self.shift.map_or(0.0, |t| crate::slice::at(t, c));
+        (s, t)
+    }
+
     /// Applies the post-op to one row of a dense output, whose element `j` belongs to
     /// channel `j`.
     #[inline]
@@ -78,18 +88,17 @@ impl Post<'_> {
                 }
             }
         }
-        act::unary_inplace(self.act, y);
+        self.act.apply_slice(y);
     }
 
     /// Applies the post-op to a block of outputs that all belong to channel `c`.
     #[inline]
     pub(crate) fn channel(&self, c: usize, y: &mut [f32]) {
         if self.scale.is_none() && self.shift.is_none() {
-            act::unary_inplace(self.act, y);
+            self.act.apply_slice(y);
         } else {
-            let s = self.scale.map_or(1.0, |s| s.get(c).copied().unwrap_or(1.0));
-            let t = self.shift.map_or(0.0, |t| crate::slice::at(t, c));
-            act::affine_act_inplace(y, s, t, self.act);
+            let (s, t) = self.coeffs(c);
+            self.act.affine_slice(y, s, t);
         }
     }
 }

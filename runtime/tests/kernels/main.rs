@@ -6,6 +6,7 @@ mod support;
 
 mod act;
 mod conv;
+mod conv_blocked;
 mod degenerate;
 mod dense;
 mod dot;

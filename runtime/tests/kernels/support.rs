@@ -196,7 +196,7 @@ pub fn post(c: usize) -> impl Strategy<Value = OwnedPost> {
 }
 
 /// Output length of a window sweep, or `None` when the window does not fit.
-fn out_len(
+pub fn out_len(
     size: usize,
     before: usize,
     after: usize,

@@ -1,9 +1,15 @@
 //! 1-D and 2-D convolution (NCHW; a 1-D convolution is a 2-D one with `h = kh = 1`),
 //! with strides, explicit padding, dilations and groups (depthwise included).
 
+mod blocked;
 mod columns;
+#[doc(hidden)]
+pub mod tile;
 
-use super::Post;
+pub use blocked::{gathered, gathered_applies, pointwise, PANEL_ROWS};
+pub use tile::{pack, packed_len};
+
+use super::{Activation, Post};
 use crate::f16::widen;
 use crate::slice::{split, tail, window, window_mut};
 use half::f16;
@@ -86,7 +92,13 @@ fn run(y: &mut [f32], x: &[f32], f: impl Fn(&mut f32, f32)) {
 /// covers whole rows at stride 1). Filter rows of width 3 add their three taps in one
 /// pass. Depthwise convolution (`groups == c_in`) is the same code with one input
 /// channel per output.
-pub fn conv2d(x: &[f32], w: &[f16], y: &mut [f32], s: &ConvShape, post: Post<'_>) {
+pub fn conv2d<A: Activation>(
+    x: &[f32],
+    w: &[f16],
+    y: &mut [f32],
+    s: &ConvShape,
+    post: Post<'_, A>,
+) {
     let ConvShape {
         n,
         c_in,

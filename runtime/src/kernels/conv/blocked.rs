@@ -1,0 +1,269 @@
+//! Convolutions as a register-blocked matrix product ([`tile`](super::tile)): the
+//! pointwise (1x1) convolution reads its input planes in place, the gathered one
+//! copies the input under the filter for [`NR`] output positions into a panel first.
+//! Both apply the epilogue (scale, shift, activation) as each tile is stored, and
+//! take their filters packed ([`pack`](super::tile::pack)).
+
+use super::tile::{tile, Acc, MR, NR};
+use super::ConvShape;
+use crate::kernels::{Activation, Post};
+use crate::slice::{at, tail, window, window_mut};
+use half::f16;
+
+/// Rows (input values under the filter, per position) of one gathered panel:
+/// `PANEL_ROWS x NR` values, 1.5 KiB of stack. Longer filters are summed panel by
+/// panel, whole input channels at a time.
+pub const PANEL_ROWS: usize = 96;
+
+/// Stores one tile: `y[oc][p0 + j] = act(acc[i][j] * scale[oc] + shift[oc])` for the
+/// tile's channels `oc = oc0 + i` below `y.len() / plane` and its first `n_p`
+/// positions (`FINAL`), or the raw sums (a partial sum of a longer filter).
+#[inline(always)]
+fn store<A: Activation, const FINAL: bool>(
+    acc: &Acc,
+    y: &mut [f32],
+    plane: usize,
+    (oc0, p0, n_p): (usize, usize, usize),
+    post: &Post<'_, A>,
+) {
+    for (i, row) in acc.iter().enumerate() {
+        let oc = oc0 + i;
+        let out = window_mut(y, oc * plane + p0, n_p);
+        if FINAL {
+            let (s, t) = post.coeffs(oc);
+            for (o, &a) in out.iter_mut().zip(row) {
+                *o = post.act.apply(a * s + t);
+            }
+        } else {
+            for (o, &a) in out.iter_mut().zip(row) {
+                *o = a;
+            }
+        }
+    }
+}
+
+/// The partial sums of one tile stored by `store::<_, false>`, read back.
+#[inline(always)]
+fn load(acc: &mut Acc, y: &[f32], plane: usize, (oc0, p0, n_p): (usize, usize, usize)) {
+    for (i, row) in acc.iter_mut().enumerate() {
+        for (a, &v) in row.iter_mut().zip(window(y, (oc0 + i) * plane + p0, n_p)) {
+            *a = v;
+        }
+    }
+}
+
+/// `y = post(conv(x, w))` for a 1x1 convolution at stride 1 without padding or groups:
+/// `x` is `n x c_in x (h w)`, `y` is `n x c_out x (h w)`, `w` is the `c_out x c_in`
+/// filter packed with `k = c_in`. Every output channel block reads the input planes in
+/// place, [`NR`] positions per tile; the last positions of a plane (fewer than
+/// [`NR`]) are copied into a zero-padded panel.
+pub fn pointwise<A: Activation>(
+    x: &[f32],
+    w: &[f16],
+    y: &mut [f32],
+    s: &ConvShape,
+    post: Post<'_, A>,
+) {
+    let ConvShape {
+        n,
+        c_in: k,
+        h,
+        w: wd,
+        c_out,
+        ..
+    } = *s;
+    let plane = h * wd;
+    debug_assert_eq!(x.len(), n * k * plane);
+    debug_assert_eq!(y.len(), n * c_out * plane);
+    for b in 0..n {
+        let xb = window(x, b * k * plane, k * plane);
+        let yb = window_mut(y, b * c_out * plane, c_out * plane);
+        for oc0 in (0..c_out).step_by(MR) {
+            let wb = window(w, oc0 * k, MR * k);
+            let mut p0 = 0;
+            while p0 + NR <= plane {
+                let mut acc = [[0.0; NR]; MR];
+                tile(&mut acc, tail(xb, p0), plane, wb, k);
+                store::<A, true>(&acc, yb, plane, (oc0, p0, NR), &post);
+                p0 += NR;
+            }
+            if p0 < plane {
+                let n_p = plane - p0;
+                let mut acc = [[0.0; NR]; MR];
+                let mut panel = [0.0f32; PANEL_ROWS * NR];
+                for kk0 in (0..k).step_by(PANEL_ROWS) {
+                    let rows = (k - kk0).min(PANEL_ROWS);
+                    for (r, dst) in panel.chunks_exact_mut(NR).take(rows).enumerate() {
+                        let src = window(xb, (kk0 + r) * plane + p0, n_p);
+                        for (d, &v) in dst.iter_mut().zip(src) {
+                            *d = v;
+                        }
+                    }
+                    tile(&mut acc, &panel, NR, tail(wb, kk0 * MR), rows);
+                }
+                store::<A, true>(&acc, yb, plane, (oc0, p0, n_p), &post);
+            }
+        }
+    }
+}
+
+/// Whether [`gathered`] handles a convolution: no groups, and one input channel's
+/// filter taps fit a panel.
+pub const fn gathered_applies(s: &ConvShape) -> bool {
+    s.groups == 1 && s.kh * s.kw <= PANEL_ROWS && s.kh * s.kw > 0
+}
+
+/// `y = post(conv(x, w))` for a convolution without groups whose filter taps fit a
+/// panel ([`gathered_applies`]): `x` is `n x c_in x h x w`, `y` is `n x c_out x oh x
+/// ow`, `w` the `c_out x (c_in kh kw)` filter packed with `k = c_in * kh * kw`. For
+/// every [`NR`] consecutive output positions (row-major over `oh x ow`) the input under
+/// the filter (zeros for padding) is gathered into a panel, whole input channels at a
+/// time, and every output channel block multiplies it.
+pub fn gathered<A: Activation>(
+    x: &[f32],
+    w: &[f16],
+    y: &mut [f32],
+    s: &ConvShape,
+    post: Post<'_, A>,
+) {
+    let ConvShape {
+        n,
+        c_in,
+        h,
+        w: wd,
+        c_out,
+        kh,
+        kw,
+        oh,
+        ow,
+        ..
+    } = *s;
+    let (taps, plane_in, plane) = (kh * kw, h * wd, oh * ow);
+    let k = c_in * taps;
+    debug_assert_eq!(x.len(), n * c_in * plane_in);
+    debug_assert_eq!(y.len(), n * c_out * plane);
+    if taps == 0 || taps > PANEL_ROWS {
+        return;
+    }
+    let per_panel = PANEL_ROWS / taps;
+    let mut panel = [0.0f32; PANEL_ROWS * NR];
+    for b in 0..n {
+        let xb = window(x, b * c_in * plane_in, c_in * plane_in);
+        let yb = window_mut(y, b * c_out * plane, c_out * plane);
+        for p0 in (0..plane).step_by(NR) {
+            let n_p = (plane - p0).min(NR);
+            let mut c0 = 0;
+            loop {
+                let c1 = (c0 + per_panel).min(c_in);
+                let rows = (c1 - c0) * taps;
+                gather(&mut panel, xb, s, p0, (c0, c1));
+                let (first, last) = (c0 == 0, c1 == c_in);
+                for oc0 in (0..c_out).step_by(MR) {
+                    let mut acc = [[0.0; NR]; MR];
+                    if !first {
+                        load(&mut acc, yb, plane, (oc0, p0, n_p));
+                    }
+                    let wb = window(w, oc0 * k + c0 * taps * MR, rows * MR);
+                    tile(&mut acc, &panel, NR, wb, rows);
+                    if last {
+                        store::<A, true>(&acc, yb, plane, (oc0, p0, n_p), &post);
+                    } else {
+                        store::<A, false>(&acc, yb, plane, (oc0, p0, n_p), &post);
+                    }
+                }
+                if last {
+                    break;
+                }
+                c0 = c1;
+            }
+        }
+    }
+}
+
+/// Fills the panel's rows with the input under the filter (channels `[c0, c1)`, then
+/// taps row by row) for the output positions `p0..p0 + NR` (zeros past the last
+/// position and for padding).
+#[inline(always)]
+fn gather(
+    panel: &mut [f32; PANEL_ROWS * NR],
+    xb: &[f32],
+    s: &ConvShape,
+    p0: usize,
+    chans: (usize, usize),
+) {
+    let ConvShape {
+        h,
+        w: wd,
+        kh,
+        kw,
+        oh,
+        ow,
+        stride: (sh, sw),
+        pad: (ph, pw),
+        dilation: (dh, dw),
+        ..
+    } = *s;
+    let plane = oh * ow;
+    let ow1 = ow.max(1);
+    let (oy0, ox0) = (p0 / ow1, p0 % ow1);
+    let rows = panel.chunks_exact_mut(NR);
+    // The common case: all positions in one output row, the whole filter inside the
+    // input for each (no padding read): contiguous rows of the input.
+    let inside = ox0 + NR <= ow
+        && (oy0 * sh)
+            .checked_sub(ph)
+            .is_some_and(|iy| iy + (kh - 1) * dh < h)
+        && (ox0 * sw)
+            .checked_sub(pw)
+            .is_some_and(|ix| ix + (NR - 1) * sw + (kw - 1) * dw < wd);
+    if inside {
+        let (iy0, ix0) = (oy0 * sh - ph, ox0 * sw - pw);
+        let mut rows = rows;
+        for ic in chans.0..chans.1 {
+            let xp = window(xb, ic * h * wd, h * wd);
+            for ky in 0..kh {
+                let xr = tail(xp, (iy0 + ky * dh) * wd + ix0);
+                for kx in 0..kw {
+                    let Some(dst) = rows.next() else { return };
+                    let src = tail(xr, kx * dw).iter().step_by(sw.max(1));
+                    for (d, &v) in dst.iter_mut().zip(src) {
+                        *d = v;
+                    }
+                }
+            }
+        }
+        return;
+    }
+    // Anywhere else, position by position: input row and column of the filter's
+    // first tap (wrapping below zero: such taps read padding; past the last position,
+    // far outside the input).
+    const FAR: usize = usize::MAX / 2;
+    let mut base = [(FAR, FAR); NR];
+    for (j, b) in base.iter_mut().enumerate() {
+        let p = p0 + j;
+        if p < plane {
+            *b = (
+                ((p / ow1) * sh).wrapping_sub(ph),
+                ((p % ow1) * sw).wrapping_sub(pw),
+            );
+        }
+    }
+    let mut rows = rows;
+    for ic in chans.0..chans.1 {
+        let xp = window(xb, ic * h * wd, h * wd);
+        for ky in 0..kh {
+            for kx in 0..kw {
+                let Some(dst) = rows.next() else { return };
+                for (d, &(by, bx)) in dst.iter_mut().zip(&base) {
+                    let (iy, ix) = (by.wrapping_add(ky * dh), bx.wrapping_add(kx * dw));
+                    let i = if iy < h && ix < wd {
+                        iy * wd + ix
+                    } else {
+                        usize::MAX
+                    };
+                    *d = at(xp, i);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The register-blocked f16 x f32 matrix product under the pointwise and gathered
+//! convolutions: a tile of [`MR`] output channels by [`NR`] output positions, summed
+//! over `k` (input channels, or input channels x filter taps).
+//!
+//! Per step of `k` the tile reads [`NR`] inputs and [`MR`] weights once and does
+//! `MR * NR` multiply-adds: on the Cortex-M4F (`m_fpu`, assembly) two loads, four
+//! conversions, sixteen `vfma` and the loop's three instructions, 1.56 instructions
+//! per MAC, against the dot product's 2.6 (which loads one input per MAC). The
+//! portable loop is the same arithmetic in Rust (LLVM vectorizes it along the
+//! positions); both add the products of each accumulator in the same order, so they
+//! differ only by the fused multiply-add's rounding.
+//!
+//! Weights are packed by the code generator ([`pack`] says where each goes): output
+//! channels in blocks of [`MR`] (the last block zero-padded), each block `k x MR`,
+//! so one step of `k` reads [`MR`] consecutive halves.
+
+use crate::f16::widen;
+use crate::slice::tail;
+use half::f16;
+
+#[cfg(tinymtl_m_fpu_asm)]
+mod m_fpu;
+
+/// Output channels per tile.
+pub const MR: usize = 4;
+/// Output positions per tile.
+pub const NR: usize = 4;
+
+/// Accumulators of one tile: `acc[i][j]` for output channel `i` and position `j`.
+pub(crate) type Acc = [[f32; NR]; MR];
+
+/// Length of `c_out` filters of `k` weights each once packed (channels padded to a
+/// whole number of blocks of [`MR`]).
+pub const fn packed_len(c_out: usize, k: usize) -> usize {
+    c_out.div_ceil(MR) * MR * k
+}
+
+/// Where weight `kk` of output channel `oc`'s filter (`k` weights long) goes in the
+/// packed layout: block `oc / MR`, row `kk`, lane `oc % MR`.
+pub const fn pack(oc: usize, kk: usize, k: usize) -> usize {
+    (oc / MR) * MR * k + kk * MR + oc % MR
+}
+
+/// `acc[i][j] += sum_kk w[kk][i] * x[kk * stride + j]` for `kk < k`: `x` holds `k` rows
+/// of at least [`NR`] values, `stride` apart; `w` is one packed block (`k x MR`).
+/// Rows past the end of `x` or `w` are not read (the caller passes whole ones).
+#[inline(always)]
+pub(crate) fn tile(acc: &mut Acc, x: &[f32], stride: usize, w: &[f16], k: usize) {
+    #[cfg(tinymtl_m_fpu_asm)]
+    if m_fpu::tile(acc, x, stride, w, k) {
+        return;
+    }
+    portable(acc, x, stride, w, k);
+}
+
+/// [`tile`] in portable Rust.
+#[inline(always)]
+pub(crate) fn portable(acc: &mut Acc, x: &[f32], stride: usize, w: &[f16], k: usize) {
+    let (w, _) = w.as_chunks::<MR>();
+    for (kk, wv) in w.iter().take(k).enumerate() {
+        let Some(xv) = tail(x, kk * stride).first_chunk::<NR>() else {
+            break;
+        };
+        let wv = wv.map(widen);
+        for (row, &wi) in acc.iter_mut().zip(&wv) {
+            for (a, &xj) in row.iter_mut().zip(xv) {
+                *a += wi * xj;
+            }
+        }
+    }
+}
+
+/// [`tile`] through the assembly where the target has it: for the firmware test that
+/// compares it with [`tile_portable`] (`tests/qemu-dot`). Not part of the API.
+#[doc(hidden)]
+#[inline(never)]
+pub fn tile_selected(acc: &mut [[f32; NR]; MR], x: &[f32], stride: usize, w: &[f16], k: usize) {
+    tile(acc, x, stride, w, k);
+}
+
+/// [`tile`] in portable Rust on every target (see [`tile_selected`]). Not part of the API.
+#[doc(hidden)]
+#[inline(never)]
+pub fn tile_portable(acc: &mut [[f32; NR]; MR], x: &[f32], stride: usize, w: &[f16], k: usize) {
+    portable(acc, x, stride, w, k);
+}
