@@ -123,6 +123,48 @@ pub struct Post {
     pub act: Option<UnaryOp>,
 }
 
+/// Which runtime convolution a convolution step calls: chosen by the code generator
+/// from the layer's shape, so a firmware links only the variants its model uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConvKind {
+    /// `conv::pointwise`: 1x1, stride 1, no padding, no groups; filter packed
+    /// (`conv::pack`, `k = c_in`).
+    Pointwise,
+    /// `conv::gathered`: no groups, one channel's taps within a panel; filter packed
+    /// (`k = c_in * kh * kw`).
+    Gathered,
+    /// `conv::conv2d`: every other convolution (groups, depthwise, few output
+    /// channels); filter as ONNX stores it.
+    Direct,
+}
+
+impl ConvKind {
+    /// The variant for a convolution of shape `s`.
+    pub fn choose(s: &ConvShape) -> ConvKind {
+        use tinymtl_runtime::kernels::conv::{gathered_applies, tile::MR};
+        let pointwise = s.kh == 1
+            && s.kw == 1
+            && s.stride == (1, 1)
+            && s.pad == (0, 0)
+            && (s.oh, s.ow) == (s.h, s.w);
+        // A tile computes MR output channels at once: with fewer, most of it is waste.
+        if s.groups != 1 || s.c_out < MR {
+            ConvKind::Direct
+        } else if pointwise {
+            ConvKind::Pointwise
+        } else if gathered_applies(s) {
+            ConvKind::Gathered
+        } else {
+            ConvKind::Direct
+        }
+    }
+
+    /// Whether the filter is stored packed in output-channel blocks.
+    pub fn packed(self) -> bool {
+        self != ConvKind::Direct
+    }
+}
+
 /// One runtime kernel call. Arguments are listed per variant; shapes are the runtime
 /// kernel's own shape structs, printed as struct literals into the generated code.
 #[derive(Clone, Debug, PartialEq)]
@@ -138,10 +180,12 @@ pub enum Kernel {
     },
     /// `[a, b]` both activations.
     MatMul(MatMulShape),
-    /// `[x]`, filter `w` (f16).
+    /// `[x]`, filter `w` (f16, laid out as `kind` reads it).
     Conv {
         /// Geometry.
         shape: ConvShape,
+        /// Which runtime convolution runs it.
+        kind: ConvKind,
         /// The filter.
         w: ConstId,
         /// Epilogue.
@@ -266,7 +310,11 @@ impl Kernel {
         match self {
             Kernel::Dense { .. } => "dense",
             Kernel::MatMul { .. } => "matmul",
-            Kernel::Conv { .. } => "conv",
+            Kernel::Conv { kind, .. } => match kind {
+                ConvKind::Pointwise => "conv_pointwise",
+                ConvKind::Gathered => "conv_gathered",
+                ConvKind::Direct => "conv",
+            },
             Kernel::Pool { max: true, .. } => "max_pool",
             Kernel::Pool { max: false, .. } => "avg_pool",
             Kernel::Reduce(op, _) => op.kernel(),

@@ -241,7 +241,7 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             Post {
                 scale: None,
                 shift: Some(weights::TRUNK_BIAS.as_slice()),
-                act: Act::Relu,
+                act: act::Relu,
             },
         );
     }
@@ -265,7 +265,7 @@ fn head_digit_probs(a: &mut [f32; ARENA_LEN]) {
             Post {
                 scale: None,
                 shift: Some(weights::HEAD_A_BIAS.as_slice()),
-                act: Act::Identity,
+                act: act::Identity,
             },
         );
     }
@@ -303,7 +303,7 @@ fn head_group_probs(a: &mut [f32; ARENA_LEN]) {
             Post {
                 scale: None,
                 shift: Some(weights::HEAD_B_BIAS.as_slice()),
-                act: Act::Identity,
+                act: act::Identity,
             },
         );
     }

@@ -362,7 +362,7 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             Post {
                 scale: None,
                 shift: Some(weights::FA_BIAS.as_slice()),
-                act: Act::Identity,
+                act: act::Identity,
             },
         );
     }
@@ -382,7 +382,7 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             Post {
                 scale: None,
                 shift: Some(weights::FB_BIAS.as_slice()),
-                act: Act::Identity,
+                act: act::Identity,
             },
         );
     }
@@ -443,7 +443,7 @@ fn head_anomaly(a: &mut [f32; ARENA_LEN]) {
             Post {
                 scale: None,
                 shift: Some(weights::ANOMALY_BIAS.as_slice()),
-                act: Act::Identity,
+                act: act::Identity,
             },
         );
     }
@@ -467,7 +467,7 @@ fn head_state(a: &mut [f32; ARENA_LEN]) {
             Post {
                 scale: None,
                 shift: Some(weights::STATE_BIAS.as_slice()),
-                act: Act::Identity,
+                act: act::Identity,
             },
         );
     }

@@ -319,7 +319,7 @@ fn head_activity(a: &mut [f32; ARENA_LEN]) {
             Post {
                 scale: None,
                 shift: Some(weights::ACTIVITY_BIAS.as_slice()),
-                act: Act::Identity,
+                act: act::Identity,
             },
         );
     }
@@ -407,7 +407,7 @@ fn head_cadence(a: &mut [f32; ARENA_LEN]) {
             Post {
                 scale: None,
                 shift: Some(weights::CADENCE_BIAS.as_slice()),
-                act: Act::Identity,
+                act: act::Identity,
             },
         );
     }

@@ -400,7 +400,7 @@ fn head_activity(a: &mut [f32; ARENA_LEN]) {
             Post {
                 scale: None,
                 shift: Some(weights::ACTIVITY_BIAS.as_slice()),
-                act: Act::Identity,
+                act: act::Identity,
             },
         );
     }

@@ -301,7 +301,7 @@ fn trunk(a: &mut [f32; ARENA_LEN], in_x: &[f32]) {
             Post {
                 scale: None,
                 shift: Some(weights::FC2_BIAS.as_slice()),
-                act: Act::Identity,
+                act: act::Identity,
             },
         );
     }
@@ -379,7 +379,7 @@ fn head_head_a(a: &mut [f32; ARENA_LEN]) {
             Post {
                 scale: None,
                 shift: Some(weights::HEAD_A_BIAS.as_slice()),
-                act: Act::Identity,
+                act: act::Identity,
             },
         );
     }
@@ -403,7 +403,7 @@ fn head_head_b(a: &mut [f32; ARENA_LEN]) {
             Post {
                 scale: None,
                 shift: Some(weights::HEAD_B_BIAS.as_slice()),
-                act: Act::Identity,
+                act: act::Identity,
             },
         );
     }
@@ -427,7 +427,7 @@ fn head_head_c(a: &mut [f32; ARENA_LEN]) {
             Post {
                 scale: None,
                 shift: Some(weights::HEAD_C_BIAS.as_slice()),
-                act: Act::Identity,
+                act: act::Identity,
             },
         );
     }

@@ -31,7 +31,11 @@ fn packed(w: &[f16], c_out: usize, k: usize) -> Vec<f16> {
 /// Convolutions without groups; pointwise ones (1x1, stride 1, no padding) if `pw`.
 fn shape(pw: bool) -> impl Strategy<Value = ConvShape> {
     (
-        (1..=2usize, prop_oneof![3 => 1..=40usize, 1 => 90..=130usize], 1..=13usize),
+        (
+            1..=2usize,
+            prop_oneof![3 => 1..=40usize, 1 => 90..=130usize],
+            1..=13usize,
+        ),
         (1..=7usize, 1..=11usize, 1..=3usize, 1..=5usize),
         (1..=2usize, 1..=3usize, 1..=2usize, 1..=2usize),
         (0..=2usize, 0..=2usize, 0..=2usize, 0..=2usize),
@@ -68,8 +72,12 @@ fn case(pw: bool, v: BoxedStrategy<f32>) -> impl Strategy<Value = Case> {
     shape(pw).prop_flat_map(move |s| {
         let x_len = s.n * s.c_in * s.h * s.w;
         let w_len = s.c_out * s.c_in * s.kh * s.kw;
-        (vals(x_len, v.clone()), weights(w_len), post(s.c_out))
-            .prop_map(move |(x, w, post)| Case { s, x, w, post })
+        (vals(x_len, v.clone()), weights(w_len), post(s.c_out)).prop_map(move |(x, w, post)| Case {
+            s,
+            x,
+            w,
+            post,
+        })
     })
 }
 
@@ -80,7 +88,8 @@ fn run(c: &Case) -> (Vec<f32>, Vec<f32>) {
     let k = s.c_in * s.kh * s.kw;
     let w = packed(&c.w, s.c_out, k);
     let mut got = vec![f32::NAN; len];
-    if (s.kh, s.kw) == (1, 1) && s.stride == (1, 1) && s.pad == (0, 0) && (s.oh, s.ow) == (s.h, s.w) {
+    if (s.kh, s.kw) == (1, 1) && s.stride == (1, 1) && s.pad == (0, 0) && (s.oh, s.ow) == (s.h, s.w)
+    {
         pointwise(&c.x, &w, &mut got, s, c.post.post());
     } else {
         gathered(&c.x, &w, &mut got, s, c.post.post());
@@ -130,7 +139,9 @@ fn fixed_activations_match_act() {
         groups: 1,
     };
     let x: Vec<f32> = (0..5 * 21).map(|i| (i % 11) as f32 - 5.0).collect();
-    let w: Vec<f16> = (0..30).map(|i| f16::from_f32((i % 7) as f32 / 3.0 - 1.0)).collect();
+    let w: Vec<f16> = (0..30)
+        .map(|i| f16::from_f32((i % 7) as f32 / 3.0 - 1.0))
+        .collect();
     let w = packed(&w, 6, 5);
     let shift = [0.5f32; 6];
     let run = |post: Post<'_, act::Act>| {
@@ -143,12 +154,76 @@ fn fixed_activations_match_act() {
         f(&mut y);
         y
     };
-    let post = |a| Post { scale: None, shift: Some(&shift[..]), act: a };
+    let post = |a| Post {
+        scale: None,
+        shift: Some(&shift[..]),
+        act: a,
+    };
     let cases: [(act::Act, Vec<f32>); 4] = [
-        (act::Act::Relu, fixed(&|y| pointwise(&x, &w, y, &s, Post { scale: None, shift: Some(&shift[..]), act: act::Relu }))),
-        (act::Act::Identity, fixed(&|y| pointwise(&x, &w, y, &s, Post { scale: None, shift: Some(&shift[..]), act: act::Identity }))),
-        (act::Act::Clip(0.0, 6.0), fixed(&|y| pointwise(&x, &w, y, &s, Post { scale: None, shift: Some(&shift[..]), act: act::Clip(0.0, 6.0) }))),
-        (act::Act::LeakyRelu(0.1), fixed(&|y| pointwise(&x, &w, y, &s, Post { scale: None, shift: Some(&shift[..]), act: act::LeakyRelu(0.1) }))),
+        (
+            act::Act::Relu,
+            fixed(&|y| {
+                pointwise(
+                    &x,
+                    &w,
+                    y,
+                    &s,
+                    Post {
+                        scale: None,
+                        shift: Some(&shift[..]),
+                        act: act::Relu,
+                    },
+                )
+            }),
+        ),
+        (
+            act::Act::Identity,
+            fixed(&|y| {
+                pointwise(
+                    &x,
+                    &w,
+                    y,
+                    &s,
+                    Post {
+                        scale: None,
+                        shift: Some(&shift[..]),
+                        act: act::Identity,
+                    },
+                )
+            }),
+        ),
+        (
+            act::Act::Clip(0.0, 6.0),
+            fixed(&|y| {
+                pointwise(
+                    &x,
+                    &w,
+                    y,
+                    &s,
+                    Post {
+                        scale: None,
+                        shift: Some(&shift[..]),
+                        act: act::Clip(0.0, 6.0),
+                    },
+                )
+            }),
+        ),
+        (
+            act::Act::LeakyRelu(0.1),
+            fixed(&|y| {
+                pointwise(
+                    &x,
+                    &w,
+                    y,
+                    &s,
+                    Post {
+                        scale: None,
+                        shift: Some(&shift[..]),
+                        act: act::LeakyRelu(0.1),
+                    },
+                )
+            }),
+        ),
     ];
     for (a, got) in cases {
         let want = run(post(a));

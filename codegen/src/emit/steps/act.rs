@@ -33,6 +33,24 @@ pub(super) fn unary(k: &Call, u: UnaryOp) -> TokenStream {
     }
 }
 
+/// A fused epilogue's activation: the compile-time type for the activations that have
+/// one (`act::Relu`, ...), so the firmware links only those; else the `Act` value.
+pub(super) fn fixed(u: Option<UnaryOp>) -> TokenStream {
+    match u {
+        None => quote!(act::Identity),
+        Some(UnaryOp::Relu) => quote!(act::Relu),
+        Some(UnaryOp::LeakyRelu { alpha }) => {
+            let a = f32_lit(alpha);
+            quote!(act::LeakyRelu(#a))
+        }
+        Some(UnaryOp::Clip { min, max }) => {
+            let (a, b) = (f32_lit(min), f32_lit(max));
+            quote!(act::Clip(#a, #b))
+        }
+        other => act(other),
+    }
+}
+
 /// The `Act` of an optional activation (`None`: identity).
 pub(super) fn act(u: Option<UnaryOp>) -> TokenStream {
     match u {

@@ -59,7 +59,12 @@ fn call(k: &Call) -> TokenStream {
     match &k.st.kernel {
         Kernel::Dense { shape, w, post } => dense::dense(k, shape, *w, post),
         Kernel::MatMul(shape) => dense::matmul(k, shape),
-        Kernel::Conv { shape, w, post } => conv::conv(k, shape, *w, post),
+        Kernel::Conv {
+            shape,
+            kind,
+            w,
+            post,
+        } => conv::conv(k, shape, *kind, *w, post),
         Kernel::Pool {
             max,
             shape,
@@ -143,7 +148,7 @@ fn post(n: &Names, p: &Post) -> TokenStream {
         }
         None => quote!(None),
     };
-    let (s, t, a) = (opt(p.scale), opt(p.shift), act::act(p.act));
+    let (s, t, a) = (opt(p.scale), opt(p.shift), act::fixed(p.act));
     quote!(Post { scale: #s, shift: #t, act: #a })
 }
 

@@ -44,8 +44,26 @@ impl Lowerer<'_, '_> {
             dilation: (sp(&a.dilations, 0), sp(&a.dilations, 1)),
             groups: a.group,
         };
-        let ws = self.shape(ins[1]).to_vec();
-        let w = self.f16_const(ins[1], ws, |d| d.to_vec())?;
+        let kind = ConvKind::choose(&geom);
+        let w = if kind.packed() {
+            use tinymtl_runtime::kernels::conv::{pack, packed_len, tile::MR};
+            let k = geom.c_in * geom.kh * geom.kw;
+            let len = packed_len(geom.c_out, k);
+            // Blocks of MR output channels, each k rows of MR weights.
+            let shape = vec![geom.c_out.div_ceil(MR), k, MR];
+            self.f16_const(ins[1], shape, |d| {
+                let mut out = vec![0.0; len];
+                for (oc, row) in d.chunks_exact(k.max(1)).enumerate() {
+                    for (kk, &v) in row.iter().enumerate() {
+                        out[pack(oc, kk, k)] = v;
+                    }
+                }
+                out
+            })?
+        } else {
+            let ws = self.shape(ins[1]).to_vec();
+            self.f16_const(ins[1], ws, |d| d.to_vec())?
+        };
         let mut post = Post::default();
         if let Some(&b) = ins.get(2) {
             let v = self.channel_vector(b, geom.c_out, 1.0)?;
@@ -53,6 +71,7 @@ impl Lowerer<'_, '_> {
         }
         let kernel = Kernel::Conv {
             shape: geom,
+            kind,
             w,
             post,
         };
