@@ -137,7 +137,7 @@ pub fn qemu() -> Result<(), String> {
 /// against a bit-exact model and the portable loop, NaN/inf rules. Fails if QEMU is
 /// missing or any case fails (the firmware's exit status).
 pub fn dot() -> Result<(), String> {
-    step("qemu-dot: the Cortex-M4F assembly dot product vs the portable loop, on QEMU");
+    step("qemu-dot: the Cortex-M4F assembly dot product and conv tile vs the portable loops, on QEMU");
     require(&[
         ("qemu-system-arm", "qemu-system-arm"),
         ("timeout", "coreutils"),

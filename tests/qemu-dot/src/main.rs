@@ -1,4 +1,4 @@
-//! Property test of the Cortex-M FPU dot product, on QEMU `mps2-an386` (Cortex-M4F).
+//! Property test of the Cortex-M FPU dot product and convolution tile, on QEMU `mps2-an386` (Cortex-M4F).
 //!
 //! `tinymtl_runtime::kernels::dot::dot_f16_selected` is the loop every dense layer and
 //! convolution calls: on this target its whole blocks of 8 go through the assembly of
@@ -33,6 +33,8 @@
 //! qemu-dot` fail with it.
 #![no_std]
 #![no_main]
+
+mod tile;
 
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use semihosting::println;
@@ -470,6 +472,9 @@ fn main() -> ! {
         t.worst,
         t.cases - t.finite
     );
+    let (tile_cases, tile_failed) = tile::run(&mut rng);
+    t.cases += tile_cases;
+    t.failed += tile_failed;
     println!(
         "qemu-dot: {} passed, {} failed",
         t.cases - t.failed,
