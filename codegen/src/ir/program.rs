@@ -133,6 +133,8 @@ pub enum ConvKind {
     /// `conv::gathered`: no groups, one channel's taps within a panel; filter packed
     /// (`k = c_in * kh * kw`).
     Gathered,
+    /// `conv::depthwise3x3`: 3x3 depthwise at stride 1 or 2; filter as ONNX stores it.
+    Depthwise3x3,
     /// `conv::conv2d`: every other convolution (groups, depthwise, few output
     /// channels); filter as ONNX stores it.
     Direct,
@@ -141,14 +143,16 @@ pub enum ConvKind {
 impl ConvKind {
     /// The variant for a convolution of shape `s`.
     pub fn choose(s: &ConvShape) -> ConvKind {
-        use tinymtl_runtime::kernels::conv::{gathered_applies, tile::MR};
+        use tinymtl_runtime::kernels::conv::{depthwise3x3_applies, gathered_applies, tile::MR};
         let pointwise = s.kh == 1
             && s.kw == 1
             && s.stride == (1, 1)
             && s.pad == (0, 0)
             && (s.oh, s.ow) == (s.h, s.w);
         // A tile computes MR output channels at once: with fewer, most of it is waste.
-        if s.groups != 1 || s.c_out < MR {
+        if depthwise3x3_applies(s) {
+            ConvKind::Depthwise3x3
+        } else if s.groups != 1 || s.c_out < MR {
             ConvKind::Direct
         } else if pointwise {
             ConvKind::Pointwise
@@ -161,7 +165,7 @@ impl ConvKind {
 
     /// Whether the filter is stored packed in output-channel blocks.
     pub fn packed(self) -> bool {
-        self != ConvKind::Direct
+        matches!(self, ConvKind::Pointwise | ConvKind::Gathered)
     }
 }
 
@@ -313,6 +317,7 @@ impl Kernel {
             Kernel::Conv { kind, .. } => match kind {
                 ConvKind::Pointwise => "conv_pointwise",
                 ConvKind::Gathered => "conv_gathered",
+                ConvKind::Depthwise3x3 => "conv_depthwise3x3",
                 ConvKind::Direct => "conv",
             },
             Kernel::Pool { max: true, .. } => "max_pool",

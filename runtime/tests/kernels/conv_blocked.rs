@@ -5,7 +5,9 @@
 use crate::support::{finite, out_len, post, vals, weights, wild, Approx, OwnedPost};
 use half::f16;
 use proptest::prelude::*;
-use tinymtl_runtime::kernels::conv::{gathered, pack, packed_len, pointwise, ConvShape};
+use tinymtl_runtime::kernels::conv::{
+    depthwise3x3, depthwise3x3_applies, gathered, pack, packed_len, pointwise, ConvShape,
+};
 use tinymtl_runtime::kernels::reference as r;
 use tinymtl_runtime::kernels::{act, Post};
 
@@ -117,6 +119,65 @@ proptest! {
     #[test]
     fn blocked_nonfinite_does_not_panic(c in case(false, wild())) {
         run(&c);
+    }
+}
+
+/// 3x3 depthwise shapes the row kernel takes: strides 1 and 2, padding on any side.
+fn depthwise_case(v: BoxedStrategy<f32>) -> impl Strategy<Value = Case> {
+    (
+        (1..=2usize, 1..=6usize, 1..=9usize, 1..=12usize, 1..=2usize),
+        (0..=1usize, 0..=2usize, 0..=2usize, 0..=2usize),
+    )
+        .prop_filter_map(
+            "not a depthwise 3x3 the kernel takes",
+            |((n, c, h, w, st), (pt, pl, pb, pr))| {
+                let s = ConvShape {
+                    n,
+                    c_in: c,
+                    h,
+                    w,
+                    c_out: c,
+                    kh: 3,
+                    kw: 3,
+                    oh: out_len(h, pt, pb, 3, 1, st)?,
+                    ow: out_len(w, pl, pr, 3, 1, st)?,
+                    stride: (st, st),
+                    pad: (pt, pl),
+                    dilation: (1, 1),
+                    groups: c,
+                };
+                depthwise3x3_applies(&s).then_some(s)
+            },
+        )
+        .prop_flat_map(move |s| {
+            let x_len = s.n * s.c_in * s.h * s.w;
+            (vals(x_len, v.clone()), weights(s.c_out * 9), post(s.c_out))
+                .prop_map(move |(x, w, post)| Case { s, x, w, post })
+        })
+}
+
+fn run_depthwise(c: &Case) -> (Vec<f32>, Vec<f32>) {
+    let s = &c.s;
+    let len = s.n * s.c_out * s.oh * s.ow;
+    let mut got = vec![f32::NAN; len];
+    depthwise3x3(&c.x, &c.w, &mut got, s, c.post.post());
+    let mut want = vec![0.0; len];
+    r::conv2d(&c.x, &c.w, &mut want, s, c.post.post());
+    (got, want)
+}
+
+proptest! {
+    #![proptest_config(crate::support::config())]
+
+    #[test]
+    fn depthwise3x3_matches_reference(c in depthwise_case(finite())) {
+        let (got, want) = run_depthwise(&c);
+        Approx::sum_of(9).check(&got, &want)?;
+    }
+
+    #[test]
+    fn depthwise3x3_nonfinite_does_not_panic(c in depthwise_case(wild())) {
+        run_depthwise(&c);
     }
 }
 

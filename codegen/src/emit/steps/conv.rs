@@ -18,6 +18,7 @@ pub(super) fn conv(
     let f = match kind {
         ConvKind::Pointwise => quote!(pointwise),
         ConvKind::Gathered => quote!(gathered),
+        ConvKind::Depthwise3x3 => quote!(depthwise3x3),
         ConvKind::Direct => quote!(conv2d),
     };
     quote! {

@@ -3,10 +3,12 @@
 
 mod blocked;
 mod columns;
+mod depthwise;
 #[doc(hidden)]
 pub mod tile;
 
 pub use blocked::{gathered, gathered_applies, pointwise, PANEL_ROWS};
+pub use depthwise::{depthwise3x3, depthwise3x3_applies};
 pub use tile::{pack, packed_len};
 
 use super::{Activation, Post};

@@ -1,0 +1,221 @@
+//! 3x3 depthwise convolution at stride 1 and 2 (MobileNet's and DS-CNN's), one output
+//! row at a time with the nine taps and a sliding 3x3 window of inputs in registers.
+//!
+//! Each output reads one new input column (three values) at stride 1, two at stride 2;
+//! the other columns of its window are the previous output's, kept in registers (the
+//! loop is unrolled so they change roles instead of being moved). Padding columns are
+//! zeros fed into the window; an output row whose filter hangs over the top or bottom
+//! of the input gets zero weights for the missing row and reads a present row in its
+//! place (so an infinite input next to the padding gives NaN there where the
+//! reference, which skips padding, gives the infinity). The epilogue is applied as
+//! each output is stored.
+
+use super::ConvShape;
+use crate::f16::widen;
+use crate::kernels::{Activation, Post};
+use crate::slice::{split_mut, tail, window, window_mut};
+use half::f16;
+
+/// Whether [`depthwise3x3`] handles a convolution: depthwise (one input channel per
+/// output channel), 3x3, no dilation, stride 1 or 2 in both axes, at most two padding
+/// columns on the left, and every output row's window touching the input.
+pub const fn depthwise3x3_applies(s: &ConvShape) -> bool {
+    let square = s.stride.0 == s.stride.1 && (s.stride.0 == 1 || s.stride.0 == 2);
+    s.groups == s.c_in
+        && s.c_in == s.c_out
+        && s.kh == 3
+        && s.kw == 3
+        && s.dilation.0 == 1
+        && s.dilation.1 == 1
+        && square
+        && s.pad.0 <= 1
+        && s.pad.1 <= 2
+        && s.oh > 0
+        && s.h > 0
+        && s.w > 0
+        && (s.oh - 1) * s.stride.0 <= s.h - 1 + s.pad.0
+}
+
+/// `y = post(depthwise_conv3x3(x, w))`: `x` is `n x c x h x w`, `w` is `c x 1 x 3 x 3`,
+/// `y` is `n x c x oh x ow` ([`depthwise3x3_applies`] must hold).
+pub fn depthwise3x3<A: Activation>(
+    x: &[f32],
+    w: &[f16],
+    y: &mut [f32],
+    s: &ConvShape,
+    post: Post<'_, A>,
+) {
+    let ConvShape {
+        n,
+        c_in: c,
+        h,
+        w: wd,
+        oh,
+        ow,
+        stride: (st, _),
+        pad: (pt, pl),
+        ..
+    } = *s;
+    let (plane_in, plane) = (h * wd, oh * ow);
+    debug_assert_eq!(x.len(), n * c * plane_in);
+    debug_assert_eq!(w.len(), c * 9);
+    debug_assert_eq!(y.len(), n * c * plane);
+    if plane == 0 || plane_in == 0 {
+        return;
+    }
+    let y = window_mut(y, 0, n * c * plane);
+    for (i, yp) in y.chunks_exact_mut(plane).enumerate() {
+        let ch = i % c.max(1);
+        let xp = window(x, i * plane_in, plane_in);
+        let taps: [f32; 9] =
+            core::array::from_fn(|t| widen(w.get(ch * 9 + t).copied().unwrap_or(f16::ZERO)));
+        let epi = Epi {
+            coeffs: post.coeffs(ch),
+            act: post.act,
+        };
+        for (oy, yr) in yp.chunks_exact_mut(ow).enumerate() {
+            let rows: [Option<&[f32]>; 3] = core::array::from_fn(|k| {
+                let iy = (oy * st + k).checked_sub(pt)?;
+                (iy < h).then(|| window(xp, iy * wd, wd))
+            });
+            let Some(stand_in) = rows.iter().flatten().next().copied() else {
+                yr.fill(epi.apply(0.0));
+                continue;
+            };
+            let mut wk = taps;
+            for (k, r) in rows.iter().enumerate() {
+                if r.is_none() {
+                    for v in wk.iter_mut().skip(3 * k).take(3) {
+                        *v = 0.0;
+                    }
+                }
+            }
+            let r = rows.map(|r| r.unwrap_or(stand_in));
+            if st == 1 {
+                row_s1(yr, r, &wk, pl, epi);
+            } else {
+                row_s2(yr, r, &wk, pl, epi);
+            }
+        }
+    }
+}
+
+/// One output channel's epilogue.
+#[derive(Clone, Copy)]
+struct Epi<A> {
+    coeffs: (f32, f32),
+    act: A,
+}
+
+impl<A: Activation> Epi<A> {
+    #[inline(always)]
+    fn apply(self, acc: f32) -> f32 {
+        self.act.apply(acc * self.coeffs.0 + self.coeffs.1)
+    }
+}
+
+/// A column of the window: the three rows' values at one input column.
+type Col = [f32; 3];
+
+/// Input column `ix - pl` of the three rows, zeros outside them.
+#[inline(always)]
+fn col(r: &[&[f32]; 3], ix: usize, pl: usize) -> Col {
+    match ix.checked_sub(pl) {
+        Some(i) => r.map(|row| row.get(i).copied().unwrap_or(0.0)),
+        None => [0.0; 3],
+    }
+}
+
+/// The filter over the window `[a, b, c]` (left to right); `w` is row-major `3 x 3`.
+#[inline(always)]
+fn dot9(w: &[f32; 9], a: Col, b: Col, c: Col) -> f32 {
+    ((w[0] * a[0] + w[3] * a[1]) + (w[6] * a[2] + w[1] * b[0]))
+        + ((w[4] * b[1] + w[7] * b[2]) + (w[2] * c[0] + w[5] * c[1]))
+        + w[8] * c[2]
+}
+
+/// One output row at stride 1: output `ox`'s window is input columns `ox - pl ..= ox -
+/// pl + 2`.
+#[inline(always)]
+fn row_s1<A: Activation>(yr: &mut [f32], r: [&[f32]; 3], w: &[f32; 9], pl: usize, epi: Epi<A>) {
+    let wd = r[0].len();
+    let (mut a, mut b) = (col(&r, 0, pl), col(&r, 1, pl));
+    // New columns `ox + 2 - pl` that lie inside the input, three outputs per pass.
+    let first = 2usize.saturating_sub(pl);
+    let skip = pl.saturating_sub(2);
+    let inside = wd.saturating_sub(first).min(yr.len().saturating_sub(skip));
+    let (y_head, y_rest) = split_mut(yr, skip);
+    // Outputs whose new column is still left of the input (pl > 2 is refused; kept
+    // exact regardless).
+    for (k, yv) in y_head.iter_mut().enumerate() {
+        let c = col(&r, k + 2, pl);
+        *yv = epi.apply(dot9(w, a, b, c));
+        (a, b) = (b, c);
+    }
+    let (y_in, y_out) = split_mut(y_rest, inside);
+    let xs = |k: usize| window(r[k], first, inside).as_chunks::<3>();
+    let ((x0, t0), (x1, t1), (x2, t2)) = (xs(0), xs(1), xs(2));
+    let (y3, y_t) = y_in.as_chunks_mut::<3>();
+    for (((yv, p), q), u) in y3.iter_mut().zip(x0).zip(x1).zip(x2) {
+        let (c, d, e) = ([p[0], q[0], u[0]], [p[1], q[1], u[1]], [p[2], q[2], u[2]]);
+        yv[0] = epi.apply(dot9(w, a, b, c));
+        yv[1] = epi.apply(dot9(w, b, c, d));
+        yv[2] = epi.apply(dot9(w, c, d, e));
+        (a, b) = (d, e);
+    }
+    for (((yv, &p), &q), &u) in y_t.iter_mut().zip(t0).zip(t1).zip(t2) {
+        let c = [p, q, u];
+        *yv = epi.apply(dot9(w, a, b, c));
+        (a, b) = (b, c);
+    }
+    // Outputs whose new column is right of the input: zeros come in.
+    for yv in y_out.iter_mut() {
+        let c = [0.0; 3];
+        *yv = epi.apply(dot9(w, a, b, c));
+        (a, b) = (b, c);
+    }
+}
+
+/// One output row at stride 2: output `ox`'s window is input columns `2 ox - pl ..= 2 ox
+/// - pl + 2`; each output reads two new columns and keeps the last for the next.
+#[inline(always)]
+fn row_s2<A: Activation>(yr: &mut [f32], r: [&[f32]; 3], w: &[f32; 9], pl: usize, epi: Epi<A>) {
+    let mut a = col(&r, 0, pl);
+    // Output ox reads columns 2ox+1-pl and 2ox+2-pl: inside while 2ox+2-pl < wd.
+    let mut ox = 0;
+    let n = yr.len();
+    // Outputs whose new columns are left of (or straddle) the input's start.
+    while ox < n && 2 * ox + 1 < pl {
+        let (b, c) = (col(&r, 2 * ox + 1, pl), col(&r, 2 * ox + 2, pl));
+        if let Some(yv) = yr.get_mut(ox) {
+            *yv = epi.apply(dot9(w, a, b, c));
+        }
+        a = c;
+        ox += 1;
+    }
+    // Fully inside: both new columns in [0, wd).
+    let start = (2 * ox + 1).saturating_sub(pl);
+    let pairs = |k: usize| tail(r[k], start).as_chunks::<2>().0;
+    let (x0, x1, x2) = (pairs(0), pairs(1), pairs(2));
+    let inside = x0.len().min(n.saturating_sub(ox));
+    for (((yv, p), q), u) in window_mut(yr, ox, inside)
+        .iter_mut()
+        .zip(x0)
+        .zip(x1)
+        .zip(x2)
+    {
+        let (b, c) = ([p[0], q[0], u[0]], [p[1], q[1], u[1]]);
+        *yv = epi.apply(dot9(w, a, b, c));
+        a = c;
+    }
+    ox += inside;
+    // The rest: columns past the input read zeros.
+    while ox < n {
+        let (b, c) = (col(&r, 2 * ox + 1, pl), col(&r, 2 * ox + 2, pl));
+        if let Some(yv) = yr.get_mut(ox) {
+            *yv = epi.apply(dot9(w, a, b, c));
+        }
+        a = c;
+        ox += 1;
+    }
+}
