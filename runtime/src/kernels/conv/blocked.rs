@@ -4,10 +4,11 @@
 //! Both apply the epilogue (scale, shift, activation) as each tile is stored, and
 //! take their filters packed ([`pack`](super::tile::pack)).
 
+use super::gather::gather;
 use super::tile::{tile, Acc, MR, NR};
 use super::ConvShape;
 use crate::kernels::{Activation, Post};
-use crate::slice::{at, tail, window, window_mut};
+use crate::slice::{tail, window, window_mut};
 use half::f16;
 
 /// Rows (input values under the filter, per position) of one gathered panel:
@@ -175,94 +176,6 @@ pub fn gathered<A: Activation>(
                     break;
                 }
                 c0 = c1;
-            }
-        }
-    }
-}
-
-/// Fills the panel's rows with the input under the filter (channels `[c0, c1)`, then
-/// taps row by row) for the output positions `p0..p0 + NR` (zeros past the last
-/// position and for padding).
-#[inline(always)]
-fn gather(
-    panel: &mut [f32; PANEL_ROWS * NR],
-    xb: &[f32],
-    s: &ConvShape,
-    p0: usize,
-    chans: (usize, usize),
-) {
-    let ConvShape {
-        h,
-        w: wd,
-        kh,
-        kw,
-        oh,
-        ow,
-        stride: (sh, sw),
-        pad: (ph, pw),
-        dilation: (dh, dw),
-        ..
-    } = *s;
-    let plane = oh * ow;
-    let ow1 = ow.max(1);
-    let (oy0, ox0) = (p0 / ow1, p0 % ow1);
-    let rows = panel.chunks_exact_mut(NR);
-    // The common case: all positions in one output row, the whole filter inside the
-    // input for each (no padding read): contiguous rows of the input.
-    let inside = ox0 + NR <= ow
-        && (oy0 * sh)
-            .checked_sub(ph)
-            .is_some_and(|iy| iy + (kh - 1) * dh < h)
-        && (ox0 * sw)
-            .checked_sub(pw)
-            .is_some_and(|ix| ix + (NR - 1) * sw + (kw - 1) * dw < wd);
-    if inside {
-        let (iy0, ix0) = (oy0 * sh - ph, ox0 * sw - pw);
-        let mut rows = rows;
-        for ic in chans.0..chans.1 {
-            let xp = window(xb, ic * h * wd, h * wd);
-            for ky in 0..kh {
-                let xr = tail(xp, (iy0 + ky * dh) * wd + ix0);
-                for kx in 0..kw {
-                    let Some(dst) = rows.next() else { return };
-                    let src = tail(xr, kx * dw).iter().step_by(sw.max(1));
-                    for (d, &v) in dst.iter_mut().zip(src) {
-                        *d = v;
-                    }
-                }
-            }
-        }
-        return;
-    }
-    // Anywhere else, position by position: input row and column of the filter's
-    // first tap (wrapping below zero: such taps read padding; past the last position,
-    // far outside the input).
-    const FAR: usize = usize::MAX / 2;
-    let mut base = [(FAR, FAR); NR];
-    for (j, b) in base.iter_mut().enumerate() {
-        let p = p0 + j;
-        if p < plane {
-            *b = (
-                ((p / ow1) * sh).wrapping_sub(ph),
-                ((p % ow1) * sw).wrapping_sub(pw),
-            );
-        }
-    }
-    let mut rows = rows;
-    for ic in chans.0..chans.1 {
-        let xp = window(xb, ic * h * wd, h * wd);
-        for ky in 0..kh {
-            for kx in 0..kw {
-                let Some(dst) = rows.next() else { return };
-                for (d, &(by, bx)) in dst.iter_mut().zip(&base) {
-                    let (iy, ix) = (by.wrapping_add(ky * dh), bx.wrapping_add(kx * dw));
-                    let i = if iy < h && ix < wd {
-                        iy * wd + ix
-                    } else {
-                        usize::MAX
-                    };
-                    *d = at(xp, i);
-                }
             }
         }
     }

@@ -4,6 +4,7 @@
 mod blocked;
 mod columns;
 mod depthwise;
+mod gather;
 #[doc(hidden)]
 pub mod tile;
 
