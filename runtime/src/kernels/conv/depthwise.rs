@@ -73,7 +73,7 @@ pub fn depthwise3x3<A: Activation>(
             coeffs: post.coeffs(ch),
             act: post.act,
         };
-        for (oy, yr) in yp.chunks_exact_mut(ow).enumerate() {
+        for (oy, yr) in yp.chunks_exact_mut(ow.max(1)).enumerate() {
             let rows: [Option<&[f32]>; 3] = core::array::from_fn(|k| {
                 let iy = (oy * st + k).checked_sub(pt)?;
                 (iy < h).then(|| window(xp, iy * wd, wd))
