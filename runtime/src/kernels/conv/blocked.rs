@@ -12,15 +12,15 @@ use crate::slice::{tail, window, window_mut};
 use half::f16;
 
 /// Rows (input values under the filter, per position) of one gathered panel:
-/// `PANEL_ROWS x NR` values, 1.5 KiB of stack. Longer filters are summed panel by
-/// panel, whole input channels at a time.
-pub const PANEL_ROWS: usize = 96;
+/// `PANEL_ROWS x NR` values, 1 KiB of stack (as much as the dot-product column it
+/// replaced). Longer filters are summed panel by panel, whole filter rows at a time.
+pub const PANEL_ROWS: usize = 64;
 
 /// Stores one tile: `y[oc][p0 + j] = act(acc[i][j] * scale[oc] + shift[oc])` for the
 /// tile's channels `oc = oc0 + i` below `y.len() / plane` and its first `n_p`
-/// positions (`FINAL`), or the raw sums (a partial sum of a longer filter).
+/// positions.
 #[inline(always)]
-fn store<A: Activation, const FINAL: bool>(
+fn store<A: Activation>(
     acc: &Acc,
     y: &mut [f32],
     plane: usize,
@@ -30,28 +30,17 @@ fn store<A: Activation, const FINAL: bool>(
     for (i, row) in acc.iter().enumerate() {
         let oc = oc0 + i;
         let out = window_mut(y, oc * plane + p0, n_p);
-        if FINAL {
-            let (s, t) = post.coeffs(oc);
-            for (o, &a) in out.iter_mut().zip(row) {
-                *o = post.act.apply(a * s + t);
-            }
-        } else {
-            for (o, &a) in out.iter_mut().zip(row) {
-                *o = a;
-            }
+        let (s, t) = post.coeffs(oc);
+        for (o, &a) in out.iter_mut().zip(row) {
+            *o = post.act.apply(a * s + t);
         }
     }
 }
 
-/// The partial sums of one tile stored by `store::<_, false>`, read back.
-#[inline(always)]
-fn load(acc: &mut Acc, y: &[f32], plane: usize, (oc0, p0, n_p): (usize, usize, usize)) {
-    for (i, row) in acc.iter_mut().enumerate() {
-        for (a, &v) in row.iter_mut().zip(window(y, (oc0 + i) * plane + p0, n_p)) {
-            *a = v;
-        }
-    }
-}
+/// Output channel blocks whose accumulators stay live while a filter longer than a
+/// panel is summed (16 channels, 256 bytes of stack); each further group gathers the
+/// input again.
+const GROUP: usize = 4;
 
 /// `y = post(conv(x, w))` for a 1x1 convolution at stride 1 without padding or groups:
 /// `x` is `n x c_in x (h w)`, `y` is `n x c_out x (h w)`, `w` is the `c_out x c_in`
@@ -85,7 +74,7 @@ pub fn pointwise<A: Activation>(
             while p0 + NR <= plane {
                 let mut acc = [[0.0; NR]; MR];
                 tile(&mut acc, tail(xb, p0), plane, wb, k);
-                store::<A, true>(&acc, yb, plane, (oc0, p0, NR), &post);
+                store(&acc, yb, plane, (oc0, p0, NR), &post);
                 p0 += NR;
             }
             if p0 < plane {
@@ -102,16 +91,16 @@ pub fn pointwise<A: Activation>(
                     }
                     tile(&mut acc, &panel, NR, tail(wb, kk0 * MR), rows);
                 }
-                store::<A, true>(&acc, yb, plane, (oc0, p0, n_p), &post);
+                store(&acc, yb, plane, (oc0, p0, n_p), &post);
             }
         }
     }
 }
 
-/// Whether [`gathered`] handles a convolution: no groups, and one input channel's
-/// filter taps fit a panel.
+/// Whether [`gathered`] handles a convolution: no groups, and one filter row fits a
+/// panel.
 pub const fn gathered_applies(s: &ConvShape) -> bool {
-    s.groups == 1 && s.kh * s.kw <= PANEL_ROWS && s.kh * s.kw > 0
+    s.groups == 1 && s.kw <= PANEL_ROWS && s.kh * s.kw > 0
 }
 
 /// `y = post(conv(x, w))` for a convolution without groups whose filter taps fit a
@@ -143,39 +132,51 @@ pub fn gathered<A: Activation>(
     let k = c_in * taps;
     debug_assert_eq!(x.len(), n * c_in * plane_in);
     debug_assert_eq!(y.len(), n * c_out * plane);
-    if taps == 0 || taps > PANEL_ROWS {
+    if taps == 0 || kw > PANEL_ROWS {
         return;
     }
-    let per_panel = PANEL_ROWS / taps;
+    // A panel holds whole filter rows (`kw` taps of one input channel), as many as fit.
+    let units = c_in * kh;
+    let per_panel = (PANEL_ROWS / kw).max(1);
     let mut panel = [0.0f32; PANEL_ROWS * NR];
     for b in 0..n {
         let xb = window(x, b * c_in * plane_in, c_in * plane_in);
         let yb = window_mut(y, b * c_out * plane, c_out * plane);
         for p0 in (0..plane).step_by(NR) {
             let n_p = (plane - p0).min(NR);
-            let mut c0 = 0;
-            loop {
-                let c1 = (c0 + per_panel).min(c_in);
-                let rows = (c1 - c0) * taps;
-                gather(&mut panel, xb, s, p0, (c0, c1));
-                let (first, last) = (c0 == 0, c1 == c_in);
+            if units <= per_panel {
+                // The whole filter in one panel, shared by every output channel block.
+                gather(&mut panel, xb, s, p0, (0, units));
                 for oc0 in (0..c_out).step_by(MR) {
                     let mut acc = [[0.0; NR]; MR];
-                    if !first {
-                        load(&mut acc, yb, plane, (oc0, p0, n_p));
+                    tile(&mut acc, &panel, NR, window(w, oc0 * k, k * MR), k);
+                    store(&acc, yb, plane, (oc0, p0, n_p), &post);
+                }
+                continue;
+            }
+            // Longer filters: panel by panel into the accumulators of GROUP blocks.
+            for g0 in (0..c_out).step_by(MR * GROUP) {
+                let mut accs = [[[0.0; NR]; MR]; GROUP];
+                let mut u0 = 0;
+                while u0 < units {
+                    let u1 = (u0 + per_panel).min(units);
+                    let rows = (u1 - u0) * kw;
+                    gather(&mut panel, xb, s, p0, (u0, u1));
+                    for (g, acc) in accs.iter_mut().enumerate() {
+                        let oc0 = g0 + g * MR;
+                        if oc0 < c_out {
+                            let wb = window(w, oc0 * k + u0 * kw * MR, rows * MR);
+                            tile(acc, &panel, NR, wb, rows);
+                        }
                     }
-                    let wb = window(w, oc0 * k + c0 * taps * MR, rows * MR);
-                    tile(&mut acc, &panel, NR, wb, rows);
-                    if last {
-                        store::<A, true>(&acc, yb, plane, (oc0, p0, n_p), &post);
-                    } else {
-                        store::<A, false>(&acc, yb, plane, (oc0, p0, n_p), &post);
+                    u0 = u1;
+                }
+                for (g, acc) in accs.iter().enumerate() {
+                    let oc0 = g0 + g * MR;
+                    if oc0 < c_out {
+                        store(acc, yb, plane, (oc0, p0, n_p), &post);
                     }
                 }
-                if last {
-                    break;
-                }
-                c0 = c1;
             }
         }
     }

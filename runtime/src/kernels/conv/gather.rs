@@ -16,15 +16,16 @@ use crate::slice::{at, tail, window};
 /// A panel: [`PANEL_ROWS`] rows of [`NR`] values.
 pub(super) type Panel = [f32; PANEL_ROWS * NR];
 
-/// Fills the panel's rows for input channels `chans` of the batch's input `xb` and
-/// the output positions `p0..p0 + NR`.
+/// Fills the panel's rows for the filter rows `units` (unit `u` is input channel `u /
+/// kh`, filter row `u % kh`) of the batch's input `xb` and the output positions
+/// `p0..p0 + NR`.
 #[inline(always)]
 pub(super) fn gather(
     panel: &mut Panel,
     xb: &[f32],
     s: &ConvShape,
     p0: usize,
-    chans: (usize, usize),
+    units: (usize, usize),
 ) {
     let ConvShape {
         h,
@@ -39,7 +40,7 @@ pub(super) fn gather(
     let ow1 = ow.max(1);
     let (oy, ox0) = (p0 / ow1, p0 % ow1);
     if ox0 + NR > ow || p0 + NR > oh * ow {
-        return scattered(panel, xb, s, p0, chans);
+        return scattered(panel, xb, s, p0, units);
     }
     let iy0 = (oy * sh).wrapping_sub(ph);
     let ix0 = (ox0 * sw).wrapping_sub(pw);
@@ -48,22 +49,22 @@ pub(super) fn gather(
     let last = (NR - 1) * sw + (kw - 1) * s.dilation.1;
     let columns_inside = (ox0 * sw) >= pw && ix0 + last < wd;
     let mut rows = panel.chunks_exact_mut(NR);
-    for ic in chans.0..chans.1 {
+    let kh = s.kh.max(1);
+    for u in units.0..units.1 {
+        let (ic, ky) = (u / kh, u % kh);
         let xp = window(xb, ic * h * wd, h * wd);
-        for ky in 0..s.kh {
-            let iy = iy0.wrapping_add(ky * s.dilation.0);
-            let row = if iy < h { window(xp, iy * wd, wd) } else { &[] };
-            for kx in 0..kw {
-                let Some(dst) = rows.next() else { return };
-                let ix = ix0.wrapping_add(kx * s.dilation.1);
-                if row.is_empty() {
-                    dst.fill(0.0);
-                } else if columns_inside {
-                    copy_strided(dst, tail(row, ix), sw);
-                } else {
-                    for (j, d) in dst.iter_mut().enumerate() {
-                        *d = at(row, ix.wrapping_add(j * sw));
-                    }
+        let iy = iy0.wrapping_add(ky * s.dilation.0);
+        let row = if iy < h { window(xp, iy * wd, wd) } else { &[] };
+        for kx in 0..kw {
+            let Some(dst) = rows.next() else { return };
+            let ix = ix0.wrapping_add(kx * s.dilation.1);
+            if row.is_empty() {
+                dst.fill(0.0);
+            } else if columns_inside {
+                copy_strided(dst, tail(row, ix), sw);
+            } else {
+                for (j, d) in dst.iter_mut().enumerate() {
+                    *d = at(row, ix.wrapping_add(j * sw));
                 }
             }
         }
@@ -98,7 +99,7 @@ fn copy_strided(dst: &mut [f32], src: &[f32], stride: usize) {
 
 /// [`gather`] for positions that span output rows (or run past the last): each value
 /// checked in both axes.
-fn scattered(panel: &mut Panel, xb: &[f32], s: &ConvShape, p0: usize, chans: (usize, usize)) {
+fn scattered(panel: &mut Panel, xb: &[f32], s: &ConvShape, p0: usize, units: (usize, usize)) {
     let ConvShape {
         h,
         w: wd,
@@ -127,20 +128,20 @@ fn scattered(panel: &mut Panel, xb: &[f32], s: &ConvShape, p0: usize, chans: (us
         }
     }
     let mut rows = panel.chunks_exact_mut(NR);
-    for ic in chans.0..chans.1 {
+    let kh = kh.max(1);
+    for u in units.0..units.1 {
+        let (ic, ky) = (u / kh, u % kh);
         let xp = window(xb, ic * h * wd, h * wd);
-        for ky in 0..kh {
-            for kx in 0..kw {
-                let Some(dst) = rows.next() else { return };
-                for (d, &(by, bx)) in dst.iter_mut().zip(&base) {
-                    let (iy, ix) = (by.wrapping_add(ky * dh), bx.wrapping_add(kx * dw));
-                    let i = if iy < h && ix < wd {
-                        iy * wd + ix
-                    } else {
-                        usize::MAX
-                    };
-                    *d = at(xp, i);
-                }
+        for kx in 0..kw {
+            let Some(dst) = rows.next() else { return };
+            for (d, &(by, bx)) in dst.iter_mut().zip(&base) {
+                let (iy, ix) = (by.wrapping_add(ky * dh), bx.wrapping_add(kx * dw));
+                let i = if iy < h && ix < wd {
+                    iy * wd + ix
+                } else {
+                    usize::MAX
+                };
+                *d = at(xp, i);
             }
         }
     }
