@@ -150,6 +150,64 @@ pub fn estimate(t: &QemuTarget, mix: &Mix) -> Option<u64> {
     has_cycle_model(t).then(|| mix.0.iter().zip(M4_CYCLES).map(|(n, c)| n * c).sum())
 }
 
+/// Groups of [`CLASSES`] for a compact breakdown: integer ALU (with multiplies,
+/// divides and the rest), branches (taken ones' refill included), integer loads and
+/// stores, FP arithmetic and conversions, FP multiply-accumulates, FP divides and
+/// square roots, FP loads and stores.
+pub const GROUPS: [(&str, &[&str]); 7] = [
+    ("alu", &["alu", "mul", "div", "other"]),
+    ("branch", &["branch", "taken"]),
+    (
+        "ld/st",
+        &[
+            "load",
+            "load_pipelined",
+            "store",
+            "ldm",
+            "stm",
+            "ldm_regs",
+            "stm_regs",
+        ],
+    ),
+    ("fp", &["fp_alu"]),
+    ("fp mac", &["fp_mac"]),
+    ("fp div", &["fp_div"]),
+    (
+        "fp ld/st",
+        &[
+            "fp_load",
+            "fp_load_pipelined",
+            "fp_store",
+            "fp_ldm",
+            "fp_stm",
+            "fp_ldm_regs",
+            "fp_stm_regs",
+        ],
+    ),
+];
+
+/// `mix` by [`GROUPS`]: estimated cycles per group on M4-class targets, executed
+/// instructions per group elsewhere (then the register and taken counters count
+/// nothing). The groups add up to [`estimate`] (or to the instructions).
+pub fn by_group(t: &QemuTarget, mix: &Mix) -> Vec<(&'static str, u64)> {
+    let model = has_cycle_model(t);
+    GROUPS
+        .iter()
+        .map(|(group, classes)| {
+            let n = classes
+                .iter()
+                .filter_map(|c| CLASSES.iter().position(|x| x == c))
+                .map(|i| match model {
+                    true => mix.0[i] * M4_CYCLES[i],
+                    false if i < 18 => mix.0[i],
+                    false => 0,
+                })
+                .sum();
+            (*group, n)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +233,14 @@ mod tests {
     }
 
     #[test]
+    fn every_class_is_in_one_group() {
+        for c in CLASSES {
+            let n = GROUPS.iter().filter(|g| g.1.contains(&c)).count();
+            assert_eq!(n, 1, "{c}");
+        }
+    }
+
+    #[test]
     fn cycles_weigh_each_class() {
         let mix = Mix::parse(
             "fp_mac=10 fp_ldm=2 fp_ldm_regs=8 fp_alu=20 branch=5 taken=4 load=3 load_pipelined=3",
@@ -184,6 +250,17 @@ mod tests {
         // (1 + 2 each) + 3 loads x2 + 3 pipelined x1.
         assert_eq!(estimate(&QEMU_M4, &mix), Some(30 + 10 + 20 + 5 + 8 + 6 + 3));
         assert_eq!(estimate(&QEMU_M0, &mix), None);
+        let groups = by_group(&QEMU_M4, &mix);
+        assert_eq!(
+            groups.iter().map(|g| g.1).sum::<u64>(),
+            30 + 10 + 20 + 5 + 8 + 6 + 3
+        );
+        assert_eq!(groups[4], ("fp mac", 30));
+        // Off the model: instructions (10 + 2 + 20 + 5 + 3 + 3), registers and taken not.
+        assert_eq!(
+            by_group(&QEMU_M0, &mix).iter().map(|g| g.1).sum::<u64>(),
+            43
+        );
         assert_eq!(estimate(&QEMU_RV32, &mix), None);
         assert!(Mix::parse("vfma=3").is_err());
         assert!(Mix::parse("alu=x").is_err());

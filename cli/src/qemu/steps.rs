@@ -11,7 +11,7 @@
 //! one `tinymtl bench` measures.
 
 use super::bench::{bench_text, count, measure_firmware, Measured, Window};
-use super::cycles::estimate;
+use super::cycles::{by_group, estimate, has_cycle_model, Mix, GROUPS};
 use super::firmware::{build, Firmware};
 use super::QemuTarget;
 use std::fmt::Write;
@@ -34,6 +34,8 @@ pub struct StepCount {
     pub instructions: u64,
     /// Estimated Cortex-M4 cycles of its mix (`None` off M4-class targets).
     pub cycles: Option<u64>,
+    /// Its instruction mix (one marker's subtracted).
+    pub mix: Mix,
 }
 
 /// The per-step profile of one model on one target.
@@ -94,6 +96,7 @@ pub fn profile_firmware(fw: &Firmware) -> Result<Profile> {
         .iter()
         .zip(rows)
         .map(|(&(si, s), (n, mix))| {
+            let mix = mix.saturating_sub(&marker_mix);
             let st = &c.program.steps[s];
             let nodes: Vec<String> = st
                 .nodes
@@ -107,7 +110,8 @@ pub fn profile_firmware(fw: &Firmware) -> Result<Profile> {
                 kernel: st.kernel.label().to_string(),
                 macs: st.kernel.macs(),
                 instructions: n.saturating_sub(marker),
-                cycles: estimate(t, &mix.saturating_sub(&marker_mix)),
+                cycles: estimate(t, &mix),
+                mix,
             }
         })
         .collect();
@@ -201,7 +205,41 @@ pub fn steps_text(p: &Profile, whole: &Window) -> String {
          step); {} instructions after the last step",
         p.marker, p.tail
     );
+    mix_table(&mut s, p);
     s
+}
+
+/// Where each step's estimated cycles go (instructions off M4-class targets), by
+/// instruction group, as a share of the step's total.
+fn mix_table(s: &mut String, p: &Profile) {
+    let what = if has_cycle_model(&p.target) {
+        "share of each step's estimated cycles*"
+    } else {
+        "share of each step's instructions"
+    };
+    let _ = write!(
+        s,
+        "\n{what}, by instruction group:\n{:>5}  {:<16}",
+        "step", "kernel"
+    );
+    for (g, _) in GROUPS {
+        let _ = write!(s, " {g:>8}");
+    }
+    s.push('\n');
+    for r in &p.steps {
+        let groups = by_group(&p.target, &r.mix);
+        let sum: u64 = groups.iter().map(|g| g.1).sum();
+        let _ = write!(s, "{:>5}  {:<16}", r.step, r.kernel);
+        for (_, n) in groups {
+            let share = if sum > 0 {
+                format!("{:.1}%", 100.0 * n as f64 / sum as f64)
+            } else {
+                "-".into()
+            };
+            let _ = write!(s, " {share:>8}");
+        }
+        s.push('\n');
+    }
 }
 
 /// `tinymtl bench --target qemu-* --steps`: the ordinary table, then the per-step
