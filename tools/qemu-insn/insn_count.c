@@ -13,9 +13,9 @@
  * Every window and mark line is followed by its instruction mix,
  * `tinymtl-insn mix window K: class=N ...` / `tinymtl-insn mix mark K: ...` (classes
  * with a non-zero count only; the names are in `class_names`). Each instruction is
- * classified once, when its block is translated, from its disassembly (Arm mnemonics;
- * other architectures count as `other`), so the mix costs one addition per class and
- * executed block. `taken` counts blocks ending in a control transfer that were left
+ * classified once, when its block is translated, from its disassembly (read as Arm
+ * mnemonics: on RISC-V the classes are rough and the CLI estimates no cycles), so the
+ * mix costs one addition per class and executed block. `taken` counts blocks ending in a control transfer that were left
  * for another address than the next instruction's (taken branches, returns).
  *
  * Debian's QEMU ships neither qemu-plugin.h nor its plugins, so the few declarations
