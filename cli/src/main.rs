@@ -109,6 +109,10 @@ enum Cmd {
         /// whose generated code marks the end of every step.
         #[arg(long)]
         steps: bool,
+        /// With --steps: also write the `inspect --html` page with the per-step
+        /// profile to this file (atomically).
+        #[arg(long, requires = "steps")]
+        html: Option<PathBuf>,
     },
     /// Write a standalone firmware crate for a model and a board: `cargo build --release`
     /// in it builds the firmware, `cargo run --release` flashes it (or, for qemu-m4,
@@ -396,6 +400,7 @@ fn real_main(cli: Cli) -> Result<()> {
             saturate,
             input_shape,
             steps,
+            html,
         } => {
             let b = builder(&model, saturate, &input_shape);
             let text = match target.qemu() {
@@ -403,7 +408,13 @@ fn real_main(cli: Cli) -> Result<()> {
                     return Err(Error::new("--steps needs a qemu target (--target qemu-m4)"))
                 }
                 None => host::bench(&b)?,
-                Some(q) if steps => qemu::bench_steps(&q, &b)?,
+                Some(q) if steps => {
+                    let r = qemu::bench_steps(&q, &b)?;
+                    if let Some(path) = &html {
+                        tinymtl_codegen::write_atomic(path, r.html.as_bytes())?;
+                    }
+                    r.text
+                }
                 Some(q) => qemu::bench(&q, &b)?,
             };
             print!("{text}");

@@ -142,6 +142,7 @@ pub use run::{decode_defmt, run_files, run_qemu, run_samples, QemuRun};
 #[cfg(feature = "qemu")]
 pub use steps::{
     bench_steps, build_profiled, profile, profile_firmware, steps_text, Profile, StepCount,
+    StepsBench,
 };
 
 #[cfg(not(feature = "qemu"))]
@@ -163,8 +164,17 @@ pub fn bench(_: &QemuTarget, _: &Builder) -> Result<String> {
 }
 
 #[cfg(not(feature = "qemu"))]
+/// What `tinymtl bench --target qemu-* --steps` shows (needs the `qemu` feature).
+pub struct StepsBench {
+    /// The tables.
+    pub text: String,
+    /// The HTML page.
+    pub html: String,
+}
+
+#[cfg(not(feature = "qemu"))]
 /// `tinymtl bench --target qemu-* --steps` (needs the `qemu` feature).
-pub fn bench_steps(_: &QemuTarget, _: &Builder) -> Result<String> {
+pub fn bench_steps(_: &QemuTarget, _: &Builder) -> Result<StepsBench> {
     Err(Error::new("tinymtl was built without the `qemu` feature"))
 }
 

@@ -11,11 +11,11 @@
 //! one `tinymtl bench` measures.
 
 use super::bench::{bench_text, count, measure_firmware, Measured, Window};
-use super::cycles::{by_group, estimate, has_cycle_model, Mix, GROUPS};
+use super::cycles::{by_group, estimate, has_cycle_model, Mix, FOOTNOTE, GROUPS};
 use super::firmware::{build, Firmware};
 use super::QemuTarget;
 use std::fmt::Write;
-use tinymtl_codegen::{escape, Builder, Error, Result};
+use tinymtl_codegen::{escape, report, Builder, Error, Result};
 
 /// One kernel step's share of the profiled run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +24,8 @@ pub struct StepCount {
     pub step: usize,
     /// The part it belongs to (its function's name).
     pub part: String,
+    /// Index of that part.
+    pub segment: usize,
     /// The ONNX nodes it implements, `Op `name`` joined with ` + ` (escaped).
     pub nodes: String,
     /// The kernel variant (the step's kernel label).
@@ -106,6 +108,7 @@ pub fn profile_firmware(fw: &Firmware) -> Result<Profile> {
             StepCount {
                 step: s,
                 part: names.segments[si].clone(),
+                segment: si,
                 nodes: nodes.join(" + "),
                 kernel: st.kernel.label().to_string(),
                 macs: st.kernel.macs(),
@@ -242,10 +245,20 @@ fn mix_table(s: &mut String, p: &Profile) {
     }
 }
 
+/// What `tinymtl bench --target qemu-* --steps` shows.
+#[derive(Clone, Debug)]
+pub struct StepsBench {
+    /// The ordinary table, then the per-step profile.
+    pub text: String,
+    /// The `tinymtl inspect --html` page with the per-step profile (`--html FILE`).
+    pub html: String,
+}
+
 /// `tinymtl bench --target qemu-* --steps`: the ordinary table, then the per-step
-/// profile.
-pub fn bench_steps(t: &QemuTarget, builder: &Builder) -> Result<String> {
-    let m: Measured = measure_firmware(&build(t, builder)?)?;
+/// profile (and the HTML page with it).
+pub fn bench_steps(t: &QemuTarget, builder: &Builder) -> Result<StepsBench> {
+    let fw = build(t, builder)?;
+    let m: Measured = measure_firmware(&fw)?;
     let p = profile(t, builder)?;
     let whole = m
         .head_sets
@@ -254,5 +267,27 @@ pub fn bench_steps(t: &QemuTarget, builder: &Builder) -> Result<String> {
     let mut s = bench_text(builder.model_path(), &m)?;
     s += "\nper kernel step, in execution order (profiling firmware: a marker after every step):\n\n";
     s += &steps_text(&p, whole);
-    Ok(s)
+    let (qemu, _) = super::plugin_api_version(t)?;
+    let c = &fw.generated.compiled;
+    let page = report::StepProfile {
+        source: format!("QEMU {qemu} {} ({}, {})", t.machine, t.core, t.name),
+        rows: p
+            .steps
+            .iter()
+            .map(|r| report::ProfileRow {
+                step: r.step,
+                part: r.segment,
+                kernel: r.kernel.clone(),
+                nodes: c.program.steps[r.step].nodes.clone(),
+                macs: r.macs,
+                instructions: r.instructions,
+                cycles: r.cycles,
+            })
+            .collect(),
+        whole_run: whole.instructions,
+        note: FOOTNOTE.trim_start_matches("* ").trim().to_string(),
+    };
+    let file = builder.model_path().display().to_string();
+    let html = report::html_with_profile(&fw.generated, &file, Some(&page));
+    Ok(StepsBench { text: s, html })
 }

@@ -74,7 +74,8 @@ fn step_profile_covers_every_step_and_adds_up_to_the_whole_run() {
 #[test]
 fn bench_steps_prints_the_step_table() {
     let b = fixture_named("dense_two_softmax").builder();
-    let text = qemu::bench_steps(&QEMU_M4, &b).unwrap_or_else(|e| panic!("{e}"));
+    let r = qemu::bench_steps(&QEMU_M4, &b).unwrap_or_else(|e| panic!("{e}"));
+    let text = &r.text;
     println!("{text}");
     for needle in [
         "per kernel step",
@@ -90,4 +91,15 @@ fn bench_steps_prints_the_step_table() {
     ] {
         assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
     }
+    // The HTML page: one profile row per step, after the static report.
+    let html = &r.html;
+    assert!(html.contains("<section id=\"profile\">"), "{html}");
+    assert!(html.find("id=\"steps\"") < html.find("id=\"profile\""));
+    let profile = &html[html.find("id=\"profile\"").unwrap()..];
+    let rows = profile.matches("<tr><td class=\"n\">").count();
+    assert_eq!(rows, 5, "{profile}");
+    assert!(
+        profile.contains("Gemm <code>node_linear</code>"),
+        "{profile}"
+    );
 }
