@@ -104,6 +104,15 @@ enum Cmd {
         /// `NAME=D0,D1,...`, repeatable. A leading symbolic dim alone defaults to 1.
         #[arg(long = "input-shape", value_name = "NAME=D0,D1,...", value_parser = parse_shape)]
         input_shape: Vec<(String, Vec<usize>)>,
+        /// With a qemu target: also profile every kernel step (ONNX nodes, kernel,
+        /// MACs, instructions, estimated Cortex-M4 cycles), from a second firmware
+        /// whose generated code marks the end of every step.
+        #[arg(long)]
+        steps: bool,
+        /// With --steps: also write the `inspect --html` page with the per-step
+        /// profile to this file (atomically).
+        #[arg(long, requires = "steps")]
+        html: Option<PathBuf>,
     },
     /// Write a standalone firmware crate for a model and a board: `cargo build --release`
     /// in it builds the firmware, `cargo run --release` flashes it (or, for qemu-m4,
@@ -390,10 +399,22 @@ fn real_main(cli: Cli) -> Result<()> {
             target,
             saturate,
             input_shape,
+            steps,
+            html,
         } => {
             let b = builder(&model, saturate, &input_shape);
             let text = match target.qemu() {
+                None if steps => {
+                    return Err(Error::new("--steps needs a qemu target (--target qemu-m4)"))
+                }
                 None => host::bench(&b)?,
+                Some(q) if steps => {
+                    let r = qemu::bench_steps(&q, &b)?;
+                    if let Some(path) = &html {
+                        tinymtl_codegen::write_atomic(path, r.html.as_bytes())?;
+                    }
+                    r.text
+                }
                 Some(q) => qemu::bench(&q, &b)?,
             };
             print!("{text}");

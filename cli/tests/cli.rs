@@ -415,3 +415,16 @@ fn hostile_file_names_are_escaped_everywhere() {
     assert!(!code.contains('\x1b') && !code.contains('\u{202e}'));
     assert!(dir.path().join("m.weights.bin").exists());
 }
+
+/// `bench --steps` profiles on the emulated targets only: on the host it is refused
+/// with one clear error, before anything is built.
+#[test]
+fn bench_steps_needs_a_qemu_target() {
+    let (ok, _, err) = tinymtl(&[
+        "bench",
+        fixture("dense_two_softmax.onnx").to_str().unwrap(),
+        "--steps",
+    ]);
+    assert!(!ok, "expected a refusal");
+    assert!(err.contains("--steps needs a qemu target"), "{err}");
+}

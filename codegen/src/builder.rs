@@ -1,7 +1,7 @@
 //! [`Builder`]: model file in, generated module out. Used by `build.rs` scripts and
 //! by the `tinymtl` CLI alike.
 
-use crate::emit::{self, SourceInfo};
+use crate::emit::{self, EmitOptions, SourceInfo};
 use crate::escape::sha256_hex;
 use crate::passes::{self, Compiled, Options};
 use crate::{Error, Result};
@@ -24,6 +24,7 @@ pub struct Builder {
     module_name: Option<String>,
     out_dir: Option<PathBuf>,
     options: Options,
+    emit: EmitOptions,
     input_shapes: Vec<(String, Vec<usize>)>,
 }
 
@@ -54,6 +55,7 @@ impl Builder {
             module_name: None,
             out_dir: None,
             options: Options::default(),
+            emit: EmitOptions::default(),
             input_shapes: Vec::new(),
         }
     }
@@ -85,6 +87,14 @@ impl Builder {
     /// Clamp weights beyond f16's range (±65504) instead of refusing the model.
     pub fn saturate(mut self, yes: bool) -> Self {
         self.options.saturate = yes;
+        self
+    }
+
+    /// Put a call of `tinymtl_runtime::profile::step()` after every kernel step (off by
+    /// default), so a tool watching the program counter can count each step: what
+    /// `tinymtl bench --target qemu-* --steps` builds its profiling firmware with.
+    pub fn profile_steps(mut self, yes: bool) -> Self {
+        self.emit.profile_steps = yes;
         self
     }
 
@@ -120,7 +130,8 @@ impl Builder {
             sha256: sha256_hex(&bytes),
             module_name: self.module_stem(),
         };
-        let module = emit::emit(&compiled, &src).map_err(|e| e.in_file(&self.model))?;
+        let module =
+            emit::emit_with(&compiled, &src, &self.emit).map_err(|e| e.in_file(&self.model))?;
         Ok(Generated {
             warnings: compiled.warnings.clone(),
             code: module.code,

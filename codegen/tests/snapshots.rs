@@ -122,3 +122,30 @@ fn generated_code_matches_the_snapshots() {
         changed.join("\n")
     );
 }
+
+/// `Builder::profile_steps(true)` adds one marker call after every kernel step and
+/// changes nothing else; off (the default), the module has none.
+#[test]
+fn profile_markers_follow_every_step_and_nothing_else_changes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    const MARK: &str = "tinymtl_runtime::profile::step();";
+    for m in ["imu_conv1d_bn_dynamo", "gru_three_heads_torchscript"] {
+        let model = root.join("../tests/fixtures").join(format!("{m}.onnx"));
+        let plain = Builder::new(&model).build().unwrap();
+        let profiled = Builder::new(&model).profile_steps(true).build().unwrap();
+        assert!(!plain.code.contains("profile::"), "{m}: markers by default");
+        let steps: usize = plain
+            .compiled
+            .parts
+            .segments
+            .iter()
+            .map(|s| s.steps.len())
+            .sum();
+        assert_eq!(steps, plain.compiled.program.steps.len(), "{m}");
+        assert_eq!(profiled.code.matches(MARK).count(), steps, "{m}");
+        let stripped: Vec<&str> = profiled.code.lines().filter(|l| l.trim() != MARK).collect();
+        let plain_lines: Vec<&str> = plain.code.lines().collect();
+        assert_eq!(stripped, plain_lines, "{m}: more than the markers changed");
+        syn::parse_file(&profiled.code).unwrap();
+    }
+}

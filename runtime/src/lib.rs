@@ -11,6 +11,7 @@
 //! - [`math`]: the scalar transcendental functions kernels use, with stated accuracy.
 //! - [`kernels`]: one module per op family, each with its scalar reference beside it. The
 //!   crate's only `unsafe` is the Cortex-M FPU dot-product loop (`kernels/dot/m_fpu.rs`).
+//! - [`profile`]: the marker profiled generated code calls between kernel steps.
 //! - `slice`: slicing that returns an empty slice instead of panicking.
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
@@ -22,6 +23,7 @@ pub mod arena;
 pub mod f16;
 pub mod kernels;
 pub mod math;
+pub mod profile;
 mod slice;
 pub mod weights;
 

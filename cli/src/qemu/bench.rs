@@ -1,7 +1,9 @@
 //! Counting executed instructions: the TCG plugin (compiled here with gcc) counts
 //! the instructions between the firmware's two marker functions around each part and
-//! head set; [`bench`] prints them per part and per head set.
+//! head set, and their mix by class; [`bench`] prints them per part and per head set,
+//! with the estimated Cortex-M4 cycles of the mix ([`super::cycles`]).
 
+use super::cycles::{estimate, Mix};
 use super::firmware::{build, Firmware};
 use super::run::run_qemu;
 use super::{io_err, require, verify_err, QemuTarget};
@@ -23,6 +25,8 @@ pub struct Window {
     pub instructions: u64,
     /// Multiply-accumulates the code generator counts for it.
     pub macs: u64,
+    /// Estimated Cortex-M4 cycles of its instruction mix (`None` off M4-class targets).
+    pub cycles: Option<u64>,
 }
 
 /// Instruction counts of one model on one target.
@@ -110,42 +114,97 @@ pub fn plugin(t: &QemuTarget) -> Result<PathBuf> {
     Ok(so)
 }
 
-/// Runs the firmware's bench mode under the instruction-counting plugin.
-pub fn measure_firmware(fw: &Firmware) -> Result<Measured> {
-    let c = &fw.generated.compiled;
+/// What the plugin counted in one run: each window and each mark interval, as
+/// (instructions, mix), in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Counts {
+    /// `tinymtl-insn window K: N` and its mix.
+    pub windows: Vec<(u64, Mix)>,
+    /// `tinymtl-insn mark K: N` and its mix.
+    pub marks: Vec<(u64, Mix)>,
+}
+
+/// Parses the plugin's lines out of QEMU's standard error.
+pub(super) fn parse_counts(stderr: &str) -> Result<Counts> {
+    let mut c = Counts::default();
+    for line in stderr.lines() {
+        let Some(rest) = line.strip_prefix("tinymtl-insn ") else {
+            continue;
+        };
+        let (mix, rest) = match rest.strip_prefix("mix ") {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let (list, rest) = if let Some(r) = rest.strip_prefix("window ") {
+            (&mut c.windows, r)
+        } else if let Some(r) = rest.strip_prefix("mark ") {
+            (&mut c.marks, r)
+        } else {
+            continue;
+        };
+        let bad = || Error::new(format!("the QEMU plugin printed `{line}`"));
+        let (k, value) = rest.split_once(':').ok_or_else(bad)?;
+        let k: usize = k.trim().parse().map_err(|_| bad())?;
+        if mix {
+            let entry = list.get_mut(k).ok_or_else(bad)?;
+            entry.1 = Mix::parse(value)?;
+        } else if k == list.len() {
+            list.push((value.trim().parse().map_err(|_| bad())?, Mix::default()));
+        } else {
+            return Err(bad());
+        }
+    }
+    Ok(c)
+}
+
+/// Runs firmware `fw` in `mode` under the instruction-counting plugin (with the
+/// profile marker `tinymtl_runtime::profile::step` as `mark` when `marks`), and
+/// returns the counts and the stack high-water mark.
+pub(super) fn count(fw: &Firmware, mode: &str, marks: bool) -> Result<(Counts, u64)> {
     let bytes = std::fs::read(&fw.elf).map_err(io_err("cannot read", &fw.elf))?;
     let start = symbol_address(&bytes, "tinymtl_window_start").map_err(verify_err)?;
     let stop = symbol_address(&bytes, "tinymtl_window_stop").map_err(verify_err)?;
     let t = &fw.target;
     let so = plugin(t)?;
-    let spec = format!("{},start={start:#x},stop={stop:#x}", so.display());
+    let mut spec = format!("{},start={start:#x},stop={stop:#x}", so.display());
+    if marks {
+        let mark = tinymtl_verify::function_address(&bytes, "tinymtl_runtime::profile::step")
+            .map_err(verify_err)?;
+        spec += &format!(",mark={mark:#x}");
+    }
     let dir = tempfile::tempdir()
         .map_err(|e| Error::new(format!("cannot make a temporary folder: {e}")))?;
-    let run = run_qemu(t, &fw.elf, dir.path(), &["bench"], Some(&spec))?.check("the bench")?;
-    let counts: Vec<u64> = run
-        .stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix("tinymtl-insn window "))
-        .filter_map(|l| l.split(": ").nth(1)?.trim().parse().ok())
-        .collect();
+    let run = run_qemu(t, &fw.elf, dir.path(), &[mode], Some(&spec))?.check("the bench")?;
+    let counts =
+        parse_counts(&run.stderr).map_err(|e| Error::new(format!("{e}\n{}", run.stderr.trim())))?;
+    Ok((counts, run.stack_used().unwrap_or(0)))
+}
+
+/// Runs the firmware's bench mode under the instruction-counting plugin.
+pub fn measure_firmware(fw: &Firmware) -> Result<Measured> {
+    let c = &fw.generated.compiled;
+    let t = &fw.target;
+    let (counts, stack_used) = count(fw, "bench", false)?;
+    let counts = counts.windows;
     let names = &fw.generated.names;
     let n_parts = c.parts.segments.len();
     let n_heads = c.program.outputs.len();
     if counts.len() != 2 + n_parts + n_heads {
         return Err(Error::new(format!(
-            "the plugin reported {} windows, expected {}:\n{}",
+            "the plugin reported {} windows, expected {}",
             counts.len(),
             2 + n_parts + n_heads,
-            run.stderr
         )));
     }
-    let base = counts[0];
-    let net = |i: usize| counts[i].saturating_sub(base);
+    let (base, base_mix) = &counts[0];
+    let net = |i: usize| counts[i].0.saturating_sub(*base);
+    let cycles = |i: usize| estimate(t, &counts[i].1.saturating_sub(base_mix));
     let parts = (0..n_parts)
         .map(|i| Window {
             name: names.segments[i].clone(),
             instructions: net(1 + i),
             macs: c.cost.parts[i].macs,
+            cycles: cycles(1 + i),
         })
         .collect();
     let heads = c
@@ -159,18 +218,20 @@ pub fn measure_firmware(fw: &Firmware) -> Result<Measured> {
             name: format!("{name} alone"),
             instructions: net(1 + n_parts + h),
             macs: c.cost.head_alone(&c.parts, h).macs,
+            cycles: cycles(1 + n_parts + h),
         })
         .collect();
     head_sets.push(Window {
         name: "all heads".into(),
         instructions: net(1 + n_parts + n_heads),
         macs: c.cost.total.macs,
+        cycles: cycles(1 + n_parts + n_heads),
     });
     Ok(Measured {
         target: *t,
         parts,
         head_sets,
-        stack_used: run.stack_used().unwrap_or(0),
+        stack_used,
     })
 }
 
@@ -183,8 +244,8 @@ fn table(out: &mut String, head: &str, rows: &[Window]) {
     use std::fmt::Write;
     let _ = writeln!(
         out,
-        "{head:<36} {:>14} {:>12} {:>10}",
-        "instructions", "MACs", "instr/MAC"
+        "{head:<36} {:>14} {:>12} {:>10} {:>14}",
+        "instructions", "MACs", "instr/MAC", "est. cycles*"
     );
     for r in rows {
         let per = if r.macs > 0 {
@@ -192,10 +253,11 @@ fn table(out: &mut String, head: &str, rows: &[Window]) {
         } else {
             "-".into()
         };
+        let cycles = r.cycles.map_or("-".into(), |c| c.to_string());
         let _ = writeln!(
             out,
-            "{:<36} {:>14} {:>12} {:>10}",
-            r.name, r.instructions, r.macs, per
+            "{:<36} {:>14} {:>12} {:>10} {:>14}",
+            r.name, r.instructions, r.macs, per, cycles
         );
     }
 }
@@ -225,5 +287,6 @@ pub fn bench_text(model: &Path, m: &Measured) -> Result<String> {
         "\nstack high-water mark: {} bytes (whole firmware)\n",
         m.stack_used
     );
+    s += super::cycles::FOOTNOTE;
     Ok(s)
 }

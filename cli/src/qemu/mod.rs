@@ -14,14 +14,17 @@
 //!
 //! Cost is counted, not timed: a TCG plugin (`tools/qemu-insn/insn_count.c`,
 //! compiled here with gcc) counts the instructions executed between two marker
-//! functions the firmware calls around each part and head set. The same ELF on the
+//! functions the firmware calls around each part and head set, by instruction class,
+//! which [`cycles`] turns into estimated Cortex-M4 cycles; `steps` cuts the run at the
+//! profile marker profiled code calls after every kernel step. The same ELF on the
 //! same QEMU gives the same counts on every run.
 //!
 //! This file holds what the firmware's `build.rs` needs too (built without the `qemu`
 //! feature): the target table, [`fits`] and [`write_firmware_files`]. With the
 //! feature, one file per concept, all re-exported here: `firmware` (building the
-//! firmware of a model), `run` (running it on QEMU, decoding its defmt log) and
-//! `bench` (instruction counts). ELF sizes, symbols and the panic-free check are
+//! firmware of a model), `run` (running it on QEMU, decoding its defmt log),
+//! `bench` (instruction counts), `cycles` (the cycle estimate) and `steps` (the
+//! per-step profile). ELF sizes, symbols and the panic-free check are
 //! `tinymtl-verify`'s.
 
 use std::path::{Path, PathBuf};
@@ -119,9 +122,13 @@ fn write_generated(g: &Generated, glue: &str, demo: &[u8], dir: &Path) -> Result
 #[cfg(feature = "qemu")]
 mod bench;
 #[cfg(feature = "qemu")]
+pub mod cycles;
+#[cfg(feature = "qemu")]
 mod firmware;
 #[cfg(feature = "qemu")]
 mod run;
+#[cfg(feature = "qemu")]
+mod steps;
 
 #[cfg(feature = "qemu")]
 pub use bench::{
@@ -132,6 +139,11 @@ pub use bench::{
 pub use firmware::{build, Firmware};
 #[cfg(feature = "qemu")]
 pub use run::{decode_defmt, run_files, run_qemu, run_samples, QemuRun};
+#[cfg(feature = "qemu")]
+pub use steps::{
+    bench_steps, build_profiled, profile, profile_firmware, steps_text, Profile, StepCount,
+    StepsBench,
+};
 
 #[cfg(not(feature = "qemu"))]
 /// `tinymtl run --target qemu-*` (needs the `qemu` feature).
@@ -148,6 +160,21 @@ pub fn run_files(
 #[cfg(not(feature = "qemu"))]
 /// `tinymtl bench --target qemu-*` (needs the `qemu` feature).
 pub fn bench(_: &QemuTarget, _: &Builder) -> Result<String> {
+    Err(Error::new("tinymtl was built without the `qemu` feature"))
+}
+
+#[cfg(not(feature = "qemu"))]
+/// What `tinymtl bench --target qemu-* --steps` shows (needs the `qemu` feature).
+pub struct StepsBench {
+    /// The tables.
+    pub text: String,
+    /// The HTML page.
+    pub html: String,
+}
+
+#[cfg(not(feature = "qemu"))]
+/// `tinymtl bench --target qemu-* --steps` (needs the `qemu` feature).
+pub fn bench_steps(_: &QemuTarget, _: &Builder) -> Result<StepsBench> {
     Err(Error::new("tinymtl was built without the `qemu` feature"))
 }
 

@@ -42,6 +42,15 @@ pub struct SourceInfo {
     pub module_name: String,
 }
 
+/// What the emitter puts in the module beyond the model itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EmitOptions {
+    /// Call `tinymtl_runtime::profile::step()` after every kernel step, so a tool
+    /// watching the program counter can count each step (`tinymtl bench --steps`).
+    /// Off by default: the ordinary module has no marker calls.
+    pub profile_steps: bool,
+}
+
 /// A generated module: the Rust source and, when some tensor is larger than
 /// [`INLINE_MAX`] values, the weight blob its `include_bytes!` names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,11 +120,16 @@ fn flatten(x: TokenStream, rank: usize, mutable: bool) -> TokenStream {
 /// Errors only if text from the model imitates one of the emitter's internal markers
 /// (see `emit/markers.rs`), which the marker names make practically impossible.
 pub fn emit(c: &Compiled, src: &SourceInfo) -> crate::Result<Module> {
+    emit_with(c, src, &EmitOptions::default())
+}
+
+/// [`emit`] with the options `opts` (profile markers).
+pub fn emit_with(c: &Compiled, src: &SourceInfo, opts: &EmitOptions) -> crate::Result<Module> {
     let n = names(c);
     let version = env!("CARGO_PKG_VERSION");
     let mk = Markers::new(src);
 
-    let (seg_fns, comments) = parts::parts(c, &n, &mk);
+    let (seg_fns, comments) = parts::parts(c, &n, &mk, opts);
     let w = weights::weights_module(c, &n, &mk, src)?;
     let (weights_tokens, blob) = (w.tokens, w.blob);
     let module_doc = module_doc(c, &n, src);

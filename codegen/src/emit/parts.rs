@@ -1,16 +1,22 @@
 //! One function per part (trunk, each shared branch, each head's own layers), its
-//! body one kernel call per step (`steps/`).
+//! body one kernel call per step (`steps/`), each followed by the profile marker's
+//! call when [`EmitOptions::profile_steps`] asks for it.
 
 use super::markers::Markers;
 use super::names::{heads_in, Names};
-use super::{ident, steps};
+use super::{ident, steps, EmitOptions};
 use crate::passes::partition::Kind;
 use crate::passes::Compiled;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 /// The part functions, and the comments their steps' markers expand to.
-pub(super) fn parts(c: &Compiled, n: &Names, mk: &Markers) -> (TokenStream, Vec<String>) {
+pub(super) fn parts(
+    c: &Compiled,
+    n: &Names,
+    mk: &Markers,
+    opts: &EmitOptions,
+) -> (TokenStream, Vec<String>) {
     let p = &c.program;
     let user_inputs: Vec<usize> = (0..p.inputs.len())
         .filter(|&k| !c.plan.input_in_arena[k])
@@ -22,7 +28,14 @@ pub(super) fn parts(c: &Compiled, n: &Names, mk: &Markers) -> (TokenStream, Vec<
         let body: Vec<TokenStream> = seg
             .steps
             .iter()
-            .map(|&s| steps::step(c, n, s, mk, &mut comments))
+            .map(|&s| {
+                let step = steps::step(c, n, s, mk, &mut comments);
+                if opts.profile_steps {
+                    quote!(#step tinymtl_runtime::profile::step();)
+                } else {
+                    step
+                }
+            })
             .collect();
         let params: Vec<TokenStream> = if si == 0 {
             user_inputs

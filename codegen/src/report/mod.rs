@@ -1,9 +1,10 @@
 //! Human-readable reports of a compiled model (`tinymtl inspect`): [`text`] for the
-//! terminal and [`html()`] for a page, both laid out from the same rows (`rows`).
+//! terminal and [`html()`] for a page, both laid out from the same rows (`rows`);
+//! [`html_with_profile`] adds measured per-step counts.
 
 mod html;
 mod rows;
-pub use html::html;
+pub use html::{html, html_with_profile, ProfileRow, StepProfile};
 
 use crate::escape;
 use crate::passes::partition::Kind;

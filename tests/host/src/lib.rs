@@ -49,6 +49,14 @@ impl Fixture {
     }
 }
 
+/// The fixture called `name` in the manifest (panics if there is none).
+pub fn fixture_named(name: &str) -> Fixture {
+    fixtures()
+        .into_iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no fixture {name}"))
+}
+
 fn spec(v: &serde_json::Value) -> Spec {
     Spec {
         name: v["name"].as_str().expect("name").to_string(),

@@ -17,6 +17,10 @@
 //! - `bench`: every part and head set between the marker functions
 //!   [`tinymtl_window_start`] and [`tinymtl_window_stop`], for the instruction-counting
 //!   QEMU plugin (`tools/qemu-insn`).
+//! - `steps`: for the per-step profile (`tinymtl bench --steps`, model generated with
+//!   `Builder::profile_steps`, which calls `tinymtl_runtime::profile::step` after every
+//!   kernel step): one window with two bare marker calls (what one marker costs), then
+//!   one window with every part in order.
 //!
 //! Every mode ends with `stack: used N bytes` (the stack is painted at boot) and exits
 //! with status 0; a failure prints `error: ...` and exits with 1, a panic with 101,
@@ -185,6 +189,7 @@ fn main() -> ! {
             run(model, x, mask, n)
         }
         "bench" => bench(model, x),
+        "steps" => steps(model, x),
         _ => demo(model, x),
     }
 }
@@ -284,6 +289,28 @@ fn bench(model: &mut model::Model, x: &mut glue::InBufs) -> ! {
         "bench: {=usize} windows",
         2 + model::PARTS.len() + model::HEADS
     );
+    finish()
+}
+
+/// Windows for `tinymtl bench --steps`: two bare profile markers (their cost), then
+/// the trunk and every other part in `PARTS` order, so the markers the profiled model
+/// calls after its steps come in the order of the parts' steps.
+fn steps(model: &mut model::Model, x: &mut glue::InBufs) -> ! {
+    load_demo(x);
+    tinymtl_window_start();
+    tinymtl_runtime::profile::step();
+    tinymtl_runtime::profile::step();
+    tinymtl_window_stop();
+    {
+        let inputs = glue::inputs(x);
+        tinymtl_window_start();
+        let mut f = model.trunk(&inputs);
+        for i in 1..model::PARTS.len() {
+            f.run_part(i);
+        }
+        tinymtl_window_stop();
+    }
+    defmt::println!("steps: 2 windows");
     finish()
 }
 

@@ -74,6 +74,22 @@ pub fn symbol_address(elf: &[u8], name: &str) -> Result<u64> {
         .ok_or_else(|| Error::new(format!("symbol `{name}` not found in the firmware")))
 }
 
+/// Address of the function whose demangled path, without its hash, is `path`
+/// (`tinymtl_runtime::profile::step`): for Rust functions that have no `#[no_mangle]`
+/// name.
+pub fn function_address(elf: &[u8], path: &str) -> Result<u64> {
+    use object::{Object, ObjectSymbol, SymbolKind};
+    let file = object::File::parse(elf).map_err(|e| Error::new(format!("not an ELF file: {e}")))?;
+    file.symbols()
+        .filter(|s| s.kind() == SymbolKind::Text)
+        .find(|s| {
+            s.name()
+                .is_ok_and(|n| format!("{:#}", rustc_demangle::demangle(n)) == path)
+        })
+        .map(|s| s.address())
+        .ok_or_else(|| Error::new(format!("function `{path}` not found in the firmware")))
+}
+
 /// Size of every function symbol of `elf`, by (mangled) name.
 pub fn symbol_sizes(elf: &Path) -> Result<std::collections::HashMap<String, u64>> {
     use object::{Object, ObjectSymbol, SymbolKind};

@@ -16,7 +16,7 @@ pub mod golden;
 pub use callgraph::{
     code_bytes, inference_call_graph, is_panic, module_call_graph, CallGraph, PanicPath,
 };
-pub use elf::{elf_sizes, symbol_address, symbol_sizes, ElfSizes};
+pub use elf::{elf_sizes, function_address, symbol_address, symbol_sizes, ElfSizes};
 
 use std::path::{Path, PathBuf};
 

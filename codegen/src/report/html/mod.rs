@@ -6,15 +6,19 @@
 //! - the arena's memory timeline (`timeline`): x = schedule position (step), y = arena
 //!   offset, one rectangle (`class="buf"`) per arena buffer, labelled with its tensor
 //!   and coloured by the part that writes it;
-//! - tables (`tables`): summary, parts, each head alone, arena buffers, steps.
+//! - tables (`tables`): summary, parts, each head alone, arena buffers, steps;
+//! - with [`html_with_profile`], the measured per-step profile (`profile`).
 //!
 //! This module assembles the page and holds what its pieces share: escaping, number
 //! formatting, colours and part labels. Everything is laid out from the rows shared
 //! with the text report ([`super::rows`]). Every name from the model is escaped.
 
 mod diagram;
+mod profile;
 mod tables;
 mod timeline;
+
+pub use profile::{ProfileRow, StepProfile};
 
 use super::rows::Rows;
 use crate::passes::partition::Kind;
@@ -129,6 +133,12 @@ fn swatch(colour: &str) -> String {
 
 /// The page for a compiled model read from `file`.
 pub fn html(g: &Generated, file: &str) -> String {
+    html_with_profile(g, file, None)
+}
+
+/// [`html`] with a measured per-step profile section after the steps, when `profile`
+/// is given (`tinymtl bench --target qemu-* --steps --html`).
+pub fn html_with_profile(g: &Generated, file: &str, profile: Option<&StepProfile>) -> String {
     let rows = Rows::of(g);
     let heads: Vec<&str> = rows.heads.iter().map(|t| t.name.as_str()).collect();
     let lk = looks(&rows, &heads);
@@ -169,6 +179,9 @@ pub fn html(g: &Generated, file: &str) -> String {
     tables::buffers(&mut s, &rows, &lk);
     s.push_str("</section>\n");
     tables::steps(&mut s, &rows, &lk);
+    if let Some(p) = profile {
+        profile::profile(&mut s, &lk, p);
+    }
     if !rows.warnings.is_empty() {
         s.push_str("<section id=\"warnings\">\n<h2>Warnings</h2>\n<ul>\n");
         for w in &rows.warnings {
