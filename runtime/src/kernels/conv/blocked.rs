@@ -45,8 +45,9 @@ const GROUP: usize = 4;
 /// `y = post(conv(x, w))` for a 1x1 convolution at stride 1 without padding or groups:
 /// `x` is `n x c_in x (h w)`, `y` is `n x c_out x (h w)`, `w` is the `c_out x c_in`
 /// filter packed with `k = c_in`. Every output channel block reads the input planes in
-/// place, [`NR`] positions per tile; the last positions of a plane (fewer than
-/// [`NR`]) are copied into a zero-padded panel.
+/// place, [`NR`] positions per tile; the last tile of a plane whose size is not a
+/// multiple of [`NR`] overlaps the one before it, and a plane smaller than [`NR`] is
+/// copied into a zero-padded panel.
 pub fn pointwise<A: Activation>(
     x: &[f32],
     w: &[f16],
@@ -77,7 +78,14 @@ pub fn pointwise<A: Activation>(
                 store(&acc, yb, plane, (oc0, p0, NR), &post);
                 p0 += NR;
             }
-            if p0 < plane {
+            if p0 < plane && plane >= NR {
+                // The last positions: one more tile ending at the plane's end, which
+                // recomputes (bit for bit) a few outputs of the previous one.
+                let p0 = plane - NR;
+                let mut acc = [[0.0; NR]; MR];
+                tile(&mut acc, tail(xb, p0), plane, wb, k);
+                store(&acc, yb, plane, (oc0, p0, NR), &post);
+            } else if p0 < plane {
                 let n_p = plane - p0;
                 let mut acc = [[0.0; NR]; MR];
                 let mut panel = [0.0f32; PANEL_ROWS * NR];
