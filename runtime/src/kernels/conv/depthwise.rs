@@ -64,6 +64,11 @@ pub fn depthwise3x3<A: Activation>(
         return;
     }
     let y = window_mut(y, 0, n * c * plane);
+    // A small plane is copied into a zero-padded buffer, zeroed once: every channel
+    // writes the same interior, so the padding stays zero.
+    let (hp, wp) = padded_extent(s);
+    let small = hp * wp <= PADDED;
+    let mut buf = [0.0f32; PADDED];
     for (i, yp) in y.chunks_exact_mut(plane).enumerate() {
         let ch = i % c.max(1);
         let xp = window(x, i * plane_in, plane_in);
@@ -73,6 +78,10 @@ pub fn depthwise3x3<A: Activation>(
             coeffs: post.coeffs(ch),
             act: post.act,
         };
+        if small {
+            padded_plane(&mut buf, yp, xp, &taps, s, epi);
+            continue;
+        }
         for (oy, yr) in yp.chunks_exact_mut(ow.max(1)).enumerate() {
             let rows: [Option<&[f32]>; 3] = core::array::from_fn(|k| {
                 let iy = (oy * st + k).checked_sub(pt)?;
@@ -96,6 +105,63 @@ pub fn depthwise3x3<A: Activation>(
             } else {
                 row_s2(yr, r, &wk, pl, epi);
             }
+        }
+    }
+}
+
+/// Values of the zero-padded copy of a small input plane ([`padded_plane`]): 1 KiB of
+/// stack.
+const PADDED: usize = 256;
+
+/// Rows and columns of the zero-padded input the filter reads: `0 ..= (o - 1) *
+/// stride + 2`.
+#[inline(always)]
+fn padded_extent(s: &ConvShape) -> (usize, usize) {
+    let st = s.stride.0;
+    ((s.oh.max(1) - 1) * st + 3, (s.ow.max(1) - 1) * st + 3)
+}
+
+/// One channel of a plane small enough for a zero-padded copy on the stack (the part
+/// of the padded input the filter reads, at most [`PADDED`] values; `buf`'s padding
+/// cells zero): copied, then every output row runs without edge cases. On small planes
+/// (MobileNet's 6x6 and 3x3) the edge handling would otherwise cost more than the
+/// outputs.
+#[inline(always)]
+fn padded_plane<A: Activation>(
+    buf: &mut [f32; PADDED],
+    yp: &mut [f32],
+    xp: &[f32],
+    taps: &[f32; 9],
+    s: &ConvShape,
+    epi: Epi<A>,
+) {
+    let ConvShape {
+        h,
+        w: wd,
+        ow,
+        stride: (st, _),
+        pad: (pt, pl),
+        ..
+    } = *s;
+    let (hp, wp) = padded_extent(s);
+    let cols = wp.saturating_sub(pl).min(wd);
+    for (iy, src) in xp
+        .chunks_exact(wd.max(1))
+        .take(h.min(hp.saturating_sub(pt)))
+        .enumerate()
+    {
+        let dst = window_mut(buf, (pt + iy) * wp + pl, cols);
+        for (d, &v) in dst.iter_mut().zip(src) {
+            *d = v;
+        }
+    }
+    let rows = window(buf, 0, hp * wp);
+    for (oy, yr) in yp.chunks_exact_mut(ow.max(1)).enumerate() {
+        let r: [&[f32]; 3] = core::array::from_fn(|k| window(rows, (oy * st + k) * wp, wp));
+        if st == 1 {
+            row_s1(yr, r, taps, 0, epi);
+        } else {
+            row_s2(yr, r, taps, 0, epi);
         }
     }
 }
