@@ -129,6 +129,33 @@ fn check_graph(what: &str, elf: &Path, failures: &mut Vec<String>) {
     }
 }
 
+/// Calls in generated code that may evaluate `exp`: a run-time `Act` (its dispatch
+/// links every activation), softmax, the recurrent cells, the elementwise math ops.
+const EXP_USERS: [&str; 4] = ["Act::", "softmax::", "rnn::", "pointwise::"];
+
+/// A model whose generated code calls nothing that evaluates `exp` (a ReLU-only CNN:
+/// its epilogues name `act::Relu`) links no `exp`: the code generator chose the
+/// kernels and activations, so nothing else is linked.
+/// Returns whether the firmware links `exp` (a symbol named `expf`; the caller checks
+/// that models that need it show one, so the check can fail).
+fn check_no_exp(what: &str, code: &str, elf: &Path, failures: &mut Vec<String>) -> bool {
+    let syms = tinymtl_verify::symbol_sizes(elf).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let exp: Vec<&String> = syms.keys().filter(|n| n.contains("expf")).collect();
+    if EXP_USERS.iter().any(|u| code.contains(u)) {
+        return !exp.is_empty();
+    }
+    println!(
+        "{what:<34} calls nothing that needs exp; exp symbols linked: {}",
+        exp.len()
+    );
+    if !exp.is_empty() {
+        failures.push(format!(
+            "{what}: links exp although no step needs it: {exp:?}"
+        ));
+    }
+    false
+}
+
 #[test]
 fn inference_path_cannot_panic_and_does_not_recurse() {
     let mut failures = Vec::new();
@@ -136,6 +163,7 @@ fn inference_path_cannot_panic_and_does_not_recurse() {
     check_graph(&format!("{RUNNER} (default model)"), &elf, &mut failures);
     // The Arm targets (the call-graph reader reads Arm disassembly); the firmware of
     // each fixture is the one fixtures_on_qemu.rs runs.
+    let mut exp_seen = false;
     for t in [QEMU_M4, QEMU_M0, QEMU_M33] {
         for f in fixtures() {
             let b = f.builder();
@@ -146,8 +174,15 @@ fn inference_path_cannot_panic_and_does_not_recurse() {
             let what = format!("{} on {}", f.name, t.name);
             let fw = qemu::build(&t, &b).unwrap_or_else(|e| panic!("{what}: {e}"));
             check_graph(&what, &fw.elf, &mut failures);
+            if t.name == QEMU_M4.name {
+                exp_seen |= check_no_exp(&what, &g.code, &fw.elf, &mut failures);
+            }
         }
     }
+    assert!(
+        exp_seen,
+        "no fixture that needs exp shows an `expf` symbol: the exp check cannot fail"
+    );
     assert!(
         failures.is_empty(),
         "{} failure(s):\n{}",
