@@ -145,7 +145,7 @@ pub fn gathered<A: Activation>(
     }
     // A panel holds whole filter rows (`kw` taps of one input channel), as many as fit.
     let units = c_in * kh;
-    let per_panel = (PANEL_ROWS / kw).max(1);
+    let per_panel = (PANEL_ROWS / kw.max(1)).max(1);
     let mut panel = [0.0f32; PANEL_ROWS * NR];
     for b in 0..n {
         let xb = window(x, b * c_in * plane_in, c_in * plane_in);
