@@ -26,6 +26,11 @@ pub struct Fixture {
     pub input_shapes: Vec<(String, Vec<usize>)>,
     /// Outputs with their shapes and whether they are classification heads.
     pub outputs: Vec<(Spec, bool)>,
+    /// A benchmark model (`"benchmark": true`, written by `bench_models.py`): its
+    /// instruction counts are in `tests/bench/golden.txt`.
+    pub benchmark: bool,
+    /// The manifest's `macs` (multiply-accumulates of all heads), where it gives one.
+    pub macs: Option<u64>,
 }
 
 impl Fixture {
@@ -92,6 +97,8 @@ pub fn fixtures() -> Vec<Fixture> {
                 .iter()
                 .map(|o| (spec(o), o["kind"] == "classification"))
                 .collect(),
+            benchmark: f["benchmark"].as_bool().unwrap_or(false),
+            macs: f["macs"].as_u64(),
         })
         .collect()
 }
