@@ -31,6 +31,9 @@ pub struct Fixture {
     pub benchmark: bool,
     /// The manifest's `macs` (multiply-accumulates of all heads), where it gives one.
     pub macs: Option<u64>,
+    /// The manifest's `qemu_targets`: the only emulated targets `tests/qemu` runs it on
+    /// (a large model on the soft-float targets costs minutes); `None`: every target.
+    pub qemu_targets: Option<Vec<String>>,
 }
 
 impl Fixture {
@@ -46,6 +49,13 @@ impl Fixture {
             .fold(Builder::new(self.path(".onnx")), |b, (n, s)| {
                 b.input_shape(n.clone(), s)
             })
+    }
+
+    /// Whether `tests/qemu` runs it on the emulated target named `target`.
+    pub fn runs_on(&self, target: &str) -> bool {
+        self.qemu_targets
+            .as_ref()
+            .is_none_or(|ts| ts.iter().any(|t| t == target))
     }
 
     /// Output specs.
@@ -99,6 +109,11 @@ pub fn fixtures() -> Vec<Fixture> {
                 .collect(),
             benchmark: f["benchmark"].as_bool().unwrap_or(false),
             macs: f["macs"].as_u64(),
+            qemu_targets: f["qemu_targets"].as_array().map(|ts| {
+                ts.iter()
+                    .map(|t| t.as_str().expect("qemu_targets names").to_string())
+                    .collect()
+            }),
         })
         .collect()
 }
