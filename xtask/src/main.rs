@@ -22,6 +22,9 @@
 //! - `qemu-dot`: the Cortex-M4F assembly dot product against the portable loop on
 //!   QEMU (`tests/qemu-dot`: every length 0..=300 and alignment, NaN/inf); `test` and
 //!   `qemu` run it.
+//! - `bench-golden [--bless]`: the benchmark models' (`tests/fixtures/bench_models.py`)
+//!   instruction counts on qemu-m4 against `tests/bench/golden.txt` (1 % either way;
+//!   `qemu` runs the same test); `--bless` rewrites the golden (`size.rs`).
 //! - `size [--bless]`: firmware sizes (flash, RAM, QEMU stack) against
 //!   `boards/*/size.golden` and `tools/qemu-firmware/size.golden`; `--bless` rewrites
 //!   the goldens.
@@ -221,6 +224,7 @@ fn main() -> ExitCode {
         Some("build-targets") => build_targets(),
         Some("qemu") => qemu::qemu(),
         Some("qemu-dot") => qemu::dot(),
+        Some("bench-golden") => size::bench_golden(args.iter().any(|a| a == "--bless")),
         Some("size") => size::size(args.iter().any(|a| a == "--bless")),
         Some("demo") => demo::demo(&args[1..]),
         Some("build-boards") => boards::build_boards(args.iter().any(|a| a == "--bless")),
@@ -230,7 +234,7 @@ fn main() -> ExitCode {
         Some("test-firmware") => firmware::test_firmware(),
         Some("code-table") => codetable::code_table(args.iter().any(|a| a == "--check")),
         _ => {
-            eprintln!("usage: cargo xtask <test | lint | test-host | test-browser | test-conformance | fixtures | build-targets | qemu | qemu-dot | size [--bless] | build-boards [--bless] | test-boards | gen-boards [--check] | test-firmware | own-model | code-table [--check] | demo [--host] | miri [--full]>");
+            eprintln!("usage: cargo xtask <test | lint | test-host | test-browser | test-conformance | fixtures | build-targets | qemu | qemu-dot | bench-golden [--bless] | size [--bless] | build-boards [--bless] | test-boards | gen-boards [--check] | test-firmware | own-model | code-table [--check] | demo [--host] | miri [--full]>");
             return ExitCode::from(2);
         }
     };

@@ -7,7 +7,8 @@
 //!   target.
 //! - `qemu` (run by `test`): the `tests/qemu` crate (`fixtures_on_qemu.rs`: every
 //!   fitting fixture on every emulated target vs the host and the references;
-//!   `instruction_counts.rs`: deterministic instruction counts; `size_and_panics.rs`:
+//!   `instruction_counts.rs`: deterministic instruction counts; `bench_golden.rs`: the
+//!   benchmark models' counts against `tests/bench/golden.txt`; `size_and_panics.rs`:
 //!   size goldens and the panic-free check), after `setup` and `dot`.
 //! - `dot` (`cargo xtask qemu-dot`, run by `qemu` and `test`): `tests/qemu-dot`, the
 //!   property test of the Cortex-M4F assembly dot product against the portable loop.
@@ -126,7 +127,7 @@ const FIRMWARE: &str = "tools/qemu-firmware";
 pub fn qemu() -> Result<(), String> {
     setup()?;
     dot()?;
-    step("qemu: fixtures on every emulated target (qemu-m4, qemu-m0, qemu-m33, qemu-rv32), instruction counts, sizes, panic-free check");
+    step("qemu: fixtures on every emulated target (qemu-m4, qemu-m0, qemu-m33, qemu-rv32), instruction counts, benchmark golden, sizes, panic-free check");
     run(Command::new(cargo()).args(["test", "--release", "-p", "tinymtl-qemu-tests"]))
 }
 

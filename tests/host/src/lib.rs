@@ -26,6 +26,14 @@ pub struct Fixture {
     pub input_shapes: Vec<(String, Vec<usize>)>,
     /// Outputs with their shapes and whether they are classification heads.
     pub outputs: Vec<(Spec, bool)>,
+    /// A benchmark model (`"benchmark": true`, written by `bench_models.py`): its
+    /// instruction counts are in `tests/bench/golden.txt`.
+    pub benchmark: bool,
+    /// The manifest's `macs` (multiply-accumulates of all heads), where it gives one.
+    pub macs: Option<u64>,
+    /// The manifest's `qemu_targets`: the only emulated targets `tests/qemu` runs it on
+    /// (a large model on the soft-float targets costs minutes); `None`: every target.
+    pub qemu_targets: Option<Vec<String>>,
 }
 
 impl Fixture {
@@ -41,6 +49,13 @@ impl Fixture {
             .fold(Builder::new(self.path(".onnx")), |b, (n, s)| {
                 b.input_shape(n.clone(), s)
             })
+    }
+
+    /// Whether `tests/qemu` runs it on the emulated target named `target`.
+    pub fn runs_on(&self, target: &str) -> bool {
+        self.qemu_targets
+            .as_ref()
+            .is_none_or(|ts| ts.iter().any(|t| t == target))
     }
 
     /// Output specs.
@@ -100,6 +115,13 @@ pub fn fixtures() -> Vec<Fixture> {
                 .iter()
                 .map(|o| (spec(o), o["kind"] == "classification"))
                 .collect(),
+            benchmark: f["benchmark"].as_bool().unwrap_or(false),
+            macs: f["macs"].as_u64(),
+            qemu_targets: f["qemu_targets"].as_array().map(|ts| {
+                ts.iter()
+                    .map(|t| t.as_str().expect("qemu_targets names").to_string())
+                    .collect()
+            }),
         })
         .collect()
 }

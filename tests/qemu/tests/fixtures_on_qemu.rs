@@ -1,4 +1,5 @@
-//! Every fixture model that fits, on every emulated target, through `tinymtl run
+//! Every fixture model that fits, on every emulated target (or those its manifest
+//! entry's `qemu_targets` names), through `tinymtl run
 //! --target qemu-m4|qemu-m0|qemu-m33|qemu-rv32` (generated code compiled for the
 //! target's Rust target, run on its QEMU machine): the outputs equal the host run's
 //! within 1e-5·(1+|host|) and meet the numerics contract against the onnxruntime
@@ -46,10 +47,26 @@ fn qemu_rv32_every_fitting_fixture_matches_the_host_and_the_contract() {
 
 fn every_fitting_fixture(t: &QemuTarget) {
     require_tools(t);
+    for f in fixtures() {
+        for name in f.qemu_targets.iter().flatten() {
+            assert!(
+                TARGETS.iter().any(|k| k.name == name),
+                "{}: manifest qemu_targets names no emulated target: {name}",
+                f.name
+            );
+        }
+    }
     let dir = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
     let mut ran = 0;
     for f in fixtures() {
+        if !f.runs_on(t.name) {
+            println!(
+                "{:<34} not run on {}: manifest qemu_targets",
+                f.name, t.name
+            );
+            continue;
+        }
         let b = f.builder();
         let g = b.build().unwrap_or_else(|e| panic!("{}: {e}", f.name));
         if let Err(why) = qemu::fits(t, &g.compiled) {
