@@ -159,10 +159,24 @@ fn padded_plane<A: Activation>(
     for (oy, yr) in yp.chunks_exact_mut(ow.max(1)).enumerate() {
         let r: [&[f32]; 3] = core::array::from_fn(|k| window(rows, (oy * st + k) * wp, wp));
         if st == 1 {
-            row_s1(yr, r, taps, 0, epi);
+            row_s1_exact(yr, r, taps, epi);
         } else {
             row_s2(yr, r, taps, 0, epi);
         }
+    }
+}
+
+/// [`row_s1`] over rows that hold every column the outputs read (`yr.len() + 2`
+/// values, the padded copy): no edge cases, the window slides one column per output.
+#[inline(always)]
+fn row_s1_exact<A: Activation>(yr: &mut [f32], r: [&[f32]; 3], w: &[f32; 9], epi: Epi<A>) {
+    let mut a = col(&r, 0, 0);
+    let mut b = col(&r, 1, 0);
+    let (x0, x1, x2) = (tail(r[0], 2), tail(r[1], 2), tail(r[2], 2));
+    for (((yv, &p), &q), &u) in yr.iter_mut().zip(x0).zip(x1).zip(x2) {
+        let c = [p, q, u];
+        *yv = epi.apply(dot9(w, a, b, c));
+        (a, b) = (b, c);
     }
 }
 
