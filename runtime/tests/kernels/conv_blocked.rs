@@ -125,7 +125,14 @@ proptest! {
 /// 3x3 depthwise shapes the row kernel takes: strides 1 and 2, padding on any side.
 fn depthwise_case(v: BoxedStrategy<f32>) -> impl Strategy<Value = Case> {
     (
-        (1..=2usize, 1..=6usize, 1..=9usize, 1..=12usize, 1..=2usize),
+        (
+            1..=2usize,
+            1..=6usize,
+            // Small planes (a padded copy) and planes past 1 KiB padded (edge cases).
+            prop_oneof![1..=9usize, 15..=24usize],
+            prop_oneof![1..=12usize, 17..=30usize],
+            1..=2usize,
+        ),
         (0..=1usize, 0..=2usize, 0..=2usize, 0..=2usize),
     )
         .prop_filter_map(
