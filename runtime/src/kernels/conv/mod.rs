@@ -139,13 +139,13 @@ pub fn conv2d<A: Activation>(
             let xg = window(x, (b * c_in + g * cig) * plane_in, cig * plane_in);
             if accumulate && !pointwise && columns::applies(cig, taps) {
                 columns::group(yg, xg, w, g * cog * cig * taps, s, cig, cog);
-                for yp in yg.chunks_exact_mut(plane_out.max(1)) {
+                for yp in yg.chunks_exact_mut(plane_out) {
                     post.channel(oc, yp);
                     oc += 1;
                 }
                 continue;
             }
-            for yp in yg.chunks_exact_mut(plane_out.max(1)) {
+            for yp in yg.chunks_exact_mut(plane_out) {
                 yp.fill(0.0);
                 if accumulate {
                     let wo = window(w, oc * cig * taps, cig * taps);
@@ -182,9 +182,9 @@ fn direct_plane(yp: &mut [f32], xg: &[f32], wo: &[f16], s: &ConvShape) {
     if h * wd == 0 || kh * kw == 0 || ow == 0 {
         return;
     }
-    // Chunk sizes as `max(1)` (here and in the other loops of this module): they are
-    // non-zero (returned above), and the compiler, told so, drops `chunks_exact`'s
-    // zero-size panic path where the shape is not a constant (a model with many convs).
+    // Chunk sizes as `max(1)` (also in conv2d's outer loops): they are non-zero
+    // (returned above), and the compiler, told so, drops `chunks_exact`'s zero-size
+    // panic path where the shape is not a constant (conv2d out of line).
     for (xp, wi) in xg
         .chunks_exact((h * wd).max(1))
         .zip(wo.chunks_exact((kh * kw).max(1)))
@@ -240,7 +240,7 @@ fn pointwise_plane(yp: &mut [f32], xg: &[f32], wo: &[f16]) {
     if plane == 0 {
         return;
     }
-    let xc = xg.chunks_exact((ICBLOCK * plane).max(1));
+    let xc = xg.chunks_exact(ICBLOCK * plane);
     let wc = wo.chunks_exact(ICBLOCK);
     let (x_tail, w_tail) = (xc.remainder(), wc.remainder());
     for (x4, w4) in xc.zip(wc) {
@@ -253,7 +253,7 @@ fn pointwise_plane(yp: &mut [f32], xg: &[f32], wo: &[f16]) {
             *yv += (a * p + b * q) + (c * r + d * t);
         }
     }
-    for (xp, &wv) in x_tail.chunks_exact(plane.max(1)).zip(w_tail) {
+    for (xp, &wv) in x_tail.chunks_exact(plane).zip(w_tail) {
         let wv = widen(wv);
         run(yp, xp, |y, x| *y += wv * x);
     }
@@ -303,11 +303,8 @@ fn row3(yp: &mut [f32], xp: &[f32], wv: [f32; 3], r: Row3) {
     if r.ow == 0 || r.w == 0 {
         return;
     }
-    let yrows = yp
-        .chunks_exact_mut(r.ow.max(1))
-        .skip(oy_lo)
-        .take(oy_hi - oy_lo);
-    let xrows = xp.chunks_exact(r.w.max(1)).skip(r.iy0).step_by(sh);
+    let yrows = yp.chunks_exact_mut(r.ow).skip(oy_lo).take(oy_hi - oy_lo);
+    let xrows = xp.chunks_exact(r.w).skip(r.iy0).step_by(sh);
     for (yr, xr) in yrows.zip(xrows) {
         for (k, (&(a, b), &(c, d))) in left.iter().zip(&right).enumerate() {
             for ox in (a..b).chain(c..d) {
@@ -374,11 +371,8 @@ pub(crate) fn tap(yp: &mut [f32], xp: &[f32], t: Tap, f: impl Fn(&mut f32, f32) 
         );
         return;
     }
-    let yrows = yp
-        .chunks_exact_mut(t.ow.max(1))
-        .skip(oy_lo)
-        .take(oy_hi - oy_lo);
-    let xrows = xp.chunks_exact(t.w.max(1)).skip(t.iy0).step_by(sh);
+    let yrows = yp.chunks_exact_mut(t.ow).skip(oy_lo).take(oy_hi - oy_lo);
+    let xrows = xp.chunks_exact(t.w).skip(t.iy0).step_by(sh);
     if sw == 1 {
         for (yr, xr) in yrows.zip(xrows) {
             run(window_mut(yr, ox_lo, cnt), window(xr, t.ix0, cnt), f);
