@@ -6,7 +6,7 @@ use crate::support::{finite, out_len, post, vals, weights, wild, Approx, OwnedPo
 use half::f16;
 use proptest::prelude::*;
 use tinymtl_runtime::kernels::conv::{
-    depthwise3x3, depthwise3x3_applies, gathered, pack, packed_len, pointwise, ConvShape,
+    depthwise3x3, depthwise3x3_applies, gathered, pack_into, packed_len, pointwise, ConvShape,
 };
 use tinymtl_runtime::kernels::reference as r;
 use tinymtl_runtime::kernels::{act, Post};
@@ -22,11 +22,7 @@ struct Case {
 /// `w` (`c_out x k`) in the blocked kernels' layout.
 fn packed(w: &[f16], c_out: usize, k: usize) -> Vec<f16> {
     let mut out = vec![f16::ZERO; packed_len(c_out, k)];
-    for oc in 0..c_out {
-        for kk in 0..k {
-            out[pack(oc, kk, k)] = w[oc * k + kk];
-        }
-    }
+    pack_into(w, c_out, k, &mut out);
     out
 }
 
@@ -83,18 +79,23 @@ fn case(pw: bool, v: BoxedStrategy<f32>) -> impl Strategy<Value = Case> {
     })
 }
 
-/// The blocked kernel's output and the reference's.
+/// The kernel's output (depthwise for a grouped case, pointwise or gathered with the
+/// filter packed otherwise) and the reference's.
 fn run(c: &Case) -> (Vec<f32>, Vec<f32>) {
     let s = &c.s;
     let len = s.n * s.c_out * s.oh * s.ow;
-    let k = s.c_in * s.kh * s.kw;
-    let w = packed(&c.w, s.c_out, k);
     let mut got = vec![f32::NAN; len];
-    if (s.kh, s.kw) == (1, 1) && s.stride == (1, 1) && s.pad == (0, 0) && (s.oh, s.ow) == (s.h, s.w)
-    {
-        pointwise(&c.x, &w, &mut got, s, c.post.post());
+    if s.groups > 1 {
+        depthwise3x3(&c.x, &c.w, &mut got, s, c.post.post());
     } else {
-        gathered(&c.x, &w, &mut got, s, c.post.post());
+        let k = s.c_in * s.kh * s.kw;
+        let w = packed(&c.w, s.c_out, k);
+        let pw = (s.kh, s.kw) == (1, 1) && s.stride == (1, 1) && s.pad == (0, 0);
+        if pw && (s.oh, s.ow) == (s.h, s.w) {
+            pointwise(&c.x, &w, &mut got, s, c.post.post());
+        } else {
+            gathered(&c.x, &w, &mut got, s, c.post.post());
+        }
     }
     let mut want = vec![0.0; len];
     r::conv2d(&c.x, &c.w, &mut want, s, c.post.post());
@@ -163,28 +164,18 @@ fn depthwise_case(v: BoxedStrategy<f32>) -> impl Strategy<Value = Case> {
         })
 }
 
-fn run_depthwise(c: &Case) -> (Vec<f32>, Vec<f32>) {
-    let s = &c.s;
-    let len = s.n * s.c_out * s.oh * s.ow;
-    let mut got = vec![f32::NAN; len];
-    depthwise3x3(&c.x, &c.w, &mut got, s, c.post.post());
-    let mut want = vec![0.0; len];
-    r::conv2d(&c.x, &c.w, &mut want, s, c.post.post());
-    (got, want)
-}
-
 proptest! {
     #![proptest_config(crate::support::config())]
 
     #[test]
     fn depthwise3x3_matches_reference(c in depthwise_case(finite())) {
-        let (got, want) = run_depthwise(&c);
+        let (got, want) = run(&c);
         Approx::sum_of(9).check(&got, &want)?;
     }
 
     #[test]
     fn depthwise3x3_nonfinite_does_not_panic(c in depthwise_case(wild())) {
-        run_depthwise(&c);
+        run(&c);
     }
 }
 

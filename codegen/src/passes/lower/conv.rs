@@ -46,18 +46,14 @@ impl Lowerer<'_, '_> {
         };
         let kind = ConvKind::choose(&geom);
         let w = if kind.packed() {
-            use tinymtl_runtime::kernels::conv::{pack, packed_len, tile::MR};
+            use tinymtl_runtime::kernels::conv::{pack_into, packed_len, tile::MR};
             let k = geom.c_in * geom.kh * geom.kw;
             let len = packed_len(geom.c_out, k);
             // Blocks of MR output channels, each k rows of MR weights.
             let shape = vec![geom.c_out.div_ceil(MR), k, MR];
             self.f16_const(ins[1], shape, |d| {
                 let mut out = vec![0.0; len];
-                for (oc, row) in d.chunks_exact(k.max(1)).enumerate() {
-                    for (kk, &v) in row.iter().enumerate() {
-                        out[pack(oc, kk, k)] = v;
-                    }
-                }
+                pack_into(d, geom.c_out, k, &mut out);
                 out
             })?
         } else {

@@ -2,8 +2,9 @@
 //! row at a time with the nine taps and a sliding 3x3 window of inputs in registers.
 //!
 //! Each output reads one new input column (three values) at stride 1, two at stride 2;
-//! the other columns of its window are the previous output's, kept in registers (the
-//! loop is unrolled so they change roles instead of being moved). Padding columns are
+//! the other columns of its window are the previous output's, kept in registers (on
+//! unpadded rows the stride-1 loop is unrolled by three so they change roles instead
+//! of being moved). Padding columns are
 //! zeros fed into the window; an output row whose filter hangs over the top or bottom
 //! of the input gets zero weights for the missing row and reads a present row in its
 //! place (so an infinite input next to the padding gives NaN there where the

@@ -10,7 +10,7 @@ pub mod tile;
 
 pub use blocked::{gathered, gathered_applies, pointwise, PANEL_ROWS};
 pub use depthwise::{depthwise3x3, depthwise3x3_applies};
-pub use tile::{pack, packed_len};
+pub use tile::{pack, pack_into, packed_len};
 
 use super::{Activation, Post};
 use crate::f16::widen;

@@ -41,6 +41,20 @@ pub const fn pack(oc: usize, kk: usize, k: usize) -> usize {
     (oc / MR) * MR * k + kk * MR + oc % MR
 }
 
+/// Packs `c_out` filters of `k` weights each (`w`, row-major `c_out x k`) into `out`
+/// (of [`packed_len`]; the padding lanes are left as they are, zero in a zeroed
+/// buffer). The one place the layout is written: the code generator packs with it, the
+/// tests too.
+pub fn pack_into<T: Copy>(w: &[T], c_out: usize, k: usize, out: &mut [T]) {
+    for (oc, row) in w.chunks_exact(k.max(1)).take(c_out).enumerate() {
+        for (kk, &v) in row.iter().enumerate() {
+            if let Some(o) = out.get_mut(pack(oc, kk, k)) {
+                *o = v;
+            }
+        }
+    }
+}
+
 /// `acc[i][j] += sum_kk w[kk][i] * x[kk * stride + j]` for `kk < k`: `x` holds `k` rows
 /// of at least [`NR`] values, `stride` apart; `w` is one packed block (`k x MR`).
 /// Rows past the end of `x` or `w` are not read (the caller passes whole ones).
