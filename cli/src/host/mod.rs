@@ -128,6 +128,9 @@ pub fn run_files(
     })
 }
 
+/// The harness crate's `.cargo/config.toml`: code for this machine's vector units.
+const HOST_CONFIG: &str = "[build]\nrustflags = [\"-C\", \"target-cpu=native\"]\n";
+
 /// Builds a harness crate with `main` as `src/main.rs` and `files` (paths relative to
 /// `src/`, e.g. the generated module as `model.rs`) beside it; returns the binary's path.
 fn build_crate(main: String, files: &[(String, Vec<u8>)]) -> Result<PathBuf> {
@@ -161,6 +164,9 @@ fn build_crate(main: String, files: &[(String, Vec<u8>)]) -> Result<PathBuf> {
         runtime.display().to_string()
     );
     put_file(&dir.join("Cargo.toml"), manifest.as_bytes()).map_err(io)?;
+    // Built for the machine it runs on: the runtime's x86 kernels need AVX2, FMA and
+    // F16C at compile time (`cfg(target_feature)`), and this binary never leaves here.
+    put_file(&dir.join(".cargo/config.toml"), HOST_CONFIG.as_bytes()).map_err(io)?;
     put_file(&dir.join("src/main.rs"), main.as_bytes()).map_err(io)?;
     for (name, bytes) in files {
         put_file(&dir.join("src").join(name), bytes).map_err(io)?;
