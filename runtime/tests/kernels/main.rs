@@ -19,3 +19,4 @@ mod reduce;
 mod resize;
 mod rnn;
 mod select;
+mod tile;

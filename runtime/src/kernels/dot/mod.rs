@@ -18,6 +18,14 @@ use half::f16;
 
 #[cfg(tinymtl_m_fpu_asm)]
 mod m_fpu;
+#[cfg(tinymtl_x86_avx2)]
+mod x86_avx2;
+
+/// Whether [`dot_f16_selected`] is the portable loop (bit for bit
+/// [`dot_f16_portable`]): false where an assembly or intrinsics loop is compiled. For
+/// the tests.
+#[doc(hidden)]
+pub const SELECTED_IS_PORTABLE: bool = !cfg!(any(tinymtl_m_fpu_asm, tinymtl_x86_avx2));
 
 /// Independent accumulators in a dot product: one SSE/AVX register's worth of lanes
 /// on x86, enough independent FPU chains to hide the multiply-add latency on
@@ -72,7 +80,13 @@ fn dot_with<const PORTABLE: bool>(x: &[f32], w: &[f16]) -> f32 {
     } else {
         m_fpu::blocks(xc, wc)
     };
-    #[cfg(not(tinymtl_m_fpu_asm))]
+    #[cfg(tinymtl_x86_avx2)]
+    let body = if PORTABLE {
+        portable::blocks(xc, wc)
+    } else {
+        x86_avx2::blocks(xc, wc)
+    };
+    #[cfg(not(any(tinymtl_m_fpu_asm, tinymtl_x86_avx2)))]
     let body = portable::blocks(xc, wc);
     let mut tail = head;
     for (&xv, &wv) in xr.iter().zip(wr) {

@@ -20,14 +20,29 @@ use half::f16;
 
 #[cfg(tinymtl_m_fpu_asm)]
 mod m_fpu;
+#[cfg(tinymtl_x86_avx2)]
+mod x86_avx2;
 
-/// Output channels per tile.
+/// Output channels per tile (on every target: the packed layout, and so the generated
+/// code, is the same for the host and the device).
 pub const MR: usize = 4;
-/// Output positions per tile.
+/// Output positions per tile: 4 (one FPU register bank's worth on Cortex-M), 16 with
+/// AVX2 (two 256-bit registers per channel).
+#[cfg(not(tinymtl_x86_avx2))]
 pub const NR: usize = 4;
+/// Output positions per tile: 4 (one FPU register bank's worth on Cortex-M), 16 with
+/// AVX2 (two 256-bit registers per channel).
+#[cfg(tinymtl_x86_avx2)]
+pub const NR: usize = 16;
+
+/// Whether [`tile_selected`] is the portable loop (bit for bit [`tile_portable`]):
+/// false where an assembly or intrinsics tile (fused multiply-add) is compiled. For
+/// the tests.
+#[doc(hidden)]
+pub const SELECTED_IS_PORTABLE: bool = !cfg!(any(tinymtl_m_fpu_asm, tinymtl_x86_avx2));
 
 /// Accumulators of one tile: `acc[i][j]` for output channel `i` and position `j`.
-pub(crate) type Acc = [[f32; NR]; MR];
+pub type Acc = [[f32; NR]; MR];
 
 /// Length of `c_out` filters of `k` weights each once packed (channels padded to a
 /// whole number of blocks of [`MR`]).
@@ -64,6 +79,10 @@ pub(crate) fn tile(acc: &mut Acc, x: &[f32], stride: usize, w: &[f16], k: usize)
     if m_fpu::tile(acc, x, stride, w, k) {
         return;
     }
+    #[cfg(tinymtl_x86_avx2)]
+    if x86_avx2::tile(acc, x, stride, w, k) {
+        return;
+    }
     portable(acc, x, stride, w, k);
 }
 
@@ -88,13 +107,13 @@ pub(crate) fn portable(acc: &mut Acc, x: &[f32], stride: usize, w: &[f16], k: us
 /// compares it with [`tile_portable`] (`tests/qemu-dot`). Not part of the API.
 #[doc(hidden)]
 #[inline(never)]
-pub fn tile_selected(acc: &mut [[f32; NR]; MR], x: &[f32], stride: usize, w: &[f16], k: usize) {
+pub fn tile_selected(acc: &mut Acc, x: &[f32], stride: usize, w: &[f16], k: usize) {
     tile(acc, x, stride, w, k);
 }
 
 /// [`tile`] in portable Rust on every target (see [`tile_selected`]). Not part of the API.
 #[doc(hidden)]
 #[inline(never)]
-pub fn tile_portable(acc: &mut [[f32; NR]; MR], x: &[f32], stride: usize, w: &[f16], k: usize) {
+pub fn tile_portable(acc: &mut Acc, x: &[f32], stride: usize, w: &[f16], k: usize) {
     portable(acc, x, stride, w, k);
 }
