@@ -78,6 +78,11 @@ fn plane(xp: &[f32], yp: &mut [f32], s: &PoolShape, f: impl Fn(&mut f32, f32) + 
     let (sh, sw) = (s.stride.0.max(1), s.stride.1.max(1));
     let (dh, dw) = s.dilation;
     let (pt, pl, _, _) = s.pad;
+    if s.oh * s.ow < s.kh * s.kw {
+        // Fewer outputs than taps (a global pool): output by output, the same taps in
+        // the same order, without a tap sweep per tap.
+        return by_output(xp, yp, s, f);
+    }
     for ky in 0..s.kh {
         let (oy_lo, oy_hi) = valid_range(ky * dh, pt, s.h, sh, s.oh);
         if oy_lo == oy_hi {
@@ -98,6 +103,31 @@ fn plane(xp: &[f32], yp: &mut [f32], s: &PoolShape, f: impl Fn(&mut f32, f32) + 
                 stride: (sh, sw),
             };
             tap(yp, xp, t, f);
+        }
+    }
+}
+
+/// [`plane`] output by output: `f(y, x)` for each tap of each window, in tap order.
+#[inline(always)]
+fn by_output(xp: &[f32], yp: &mut [f32], s: &PoolShape, f: impl Fn(&mut f32, f32) + Copy) {
+    let (sh, sw) = (s.stride.0.max(1), s.stride.1.max(1));
+    let (dh, dw) = s.dilation;
+    let (pt, pl, _, _) = s.pad;
+    for (oy, yr) in yp.chunks_exact_mut(s.ow.max(1)).enumerate() {
+        for (ox, yv) in yr.iter_mut().enumerate() {
+            for ky in 0..s.kh {
+                let iy = (oy * sh + ky * dh).wrapping_sub(pt);
+                if iy >= s.h {
+                    continue;
+                }
+                let row = window(xp, iy * s.w, s.w);
+                for kx in 0..s.kw {
+                    let ix = (ox * sw + kx * dw).wrapping_sub(pl);
+                    if let Some(&v) = row.get(ix) {
+                        f(yv, v);
+                    }
+                }
+            }
         }
     }
 }

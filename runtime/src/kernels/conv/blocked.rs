@@ -105,6 +105,28 @@ pub fn pointwise<A: Activation>(
     }
 }
 
+/// The output position tiles of [`gathered`], `(first position, positions)`: row by
+/// row when a row holds a whole tile (the last tile of a row overlapping the one before
+/// it, so every panel is gathered from one output row, the cheap case), else
+/// [`NR`] consecutive positions across rows.
+fn position_tiles(oh: usize, ow: usize) -> impl Iterator<Item = (usize, usize)> {
+    let by_rows = ow >= NR;
+    let per_row = if by_rows { ow.div_ceil(NR) } else { 0 };
+    let tiles = if by_rows {
+        oh * per_row
+    } else {
+        (oh * ow).div_ceil(NR)
+    };
+    (0..tiles).map(move |t| {
+        if by_rows {
+            let (oy, i) = (t / per_row, t % per_row);
+            (oy * ow + (i * NR).min(ow - NR), NR)
+        } else {
+            (t * NR, (oh * ow - t * NR).min(NR))
+        }
+    })
+}
+
 /// Whether [`gathered`] handles a convolution: no groups, and one filter row fits a
 /// panel.
 pub const fn gathered_applies(s: &ConvShape) -> bool {
@@ -150,8 +172,7 @@ pub fn gathered<A: Activation>(
     for b in 0..n {
         let xb = window(x, b * c_in * plane_in, c_in * plane_in);
         let yb = window_mut(y, b * c_out * plane, c_out * plane);
-        for p0 in (0..plane).step_by(NR) {
-            let n_p = (plane - p0).min(NR);
+        for (p0, n_p) in position_tiles(oh, ow) {
             if units <= per_panel {
                 // The whole filter in one panel, shared by every output channel block.
                 gather(&mut panel, xb, s, p0, (0, units));

@@ -11,7 +11,7 @@
 use super::blocked::PANEL_ROWS;
 use super::tile::NR;
 use super::ConvShape;
-use crate::slice::{at, tail, window};
+use crate::slice::{at, split_mut, tail, window};
 
 /// A panel: [`PANEL_ROWS`] rows of [`NR`] values.
 pub(super) type Panel = [f32; PANEL_ROWS * NR];
@@ -63,9 +63,7 @@ pub(super) fn gather(
             } else if columns_inside {
                 copy_strided(dst, tail(row, ix), sw);
             } else {
-                for (j, d) in dst.iter_mut().enumerate() {
-                    *d = at(row, ix.wrapping_add(j * sw));
-                }
+                copy_clipped(dst, row, ix as isize, sw);
             }
         }
     }
@@ -94,6 +92,29 @@ fn copy_strided(dst: &mut [f32], src: &[f32], stride: usize) {
     }
     for (j, d) in dst.iter_mut().enumerate() {
         *d = at(src, j * stride);
+    }
+}
+
+/// `dst[j] = row[ix + j * stride]` where that is inside `row`, else 0 (`ix` may be
+/// negative: left padding): the zeros on either side, one strided copy between.
+#[inline(always)]
+fn copy_clipped(dst: &mut [f32], row: &[f32], ix: isize, stride: usize) {
+    let (n, st) = (row.len() as isize, stride.max(1) as isize);
+    // Positions j with 0 <= ix + j * st < n: from `lo` (first at or right of 0) to `hi`.
+    let lo = if ix < 0 { (-ix + st - 1) / st } else { 0 };
+    let hi = if ix >= n { 0 } else { (n - ix + st - 1) / st };
+    let (lo, hi) = (lo as usize, (hi as usize).clamp(lo as usize, dst.len()));
+    let lo = lo.min(hi);
+    let first = (ix + lo as isize * st) as usize;
+    let (before, rest) = split_mut(dst, lo);
+    let (inside, after) = split_mut(rest, hi - lo);
+    before.fill(0.0);
+    after.fill(0.0);
+    for (d, &v) in inside
+        .iter_mut()
+        .zip(tail(row, first).iter().step_by(stride.max(1)))
+    {
+        *d = v;
     }
 }
 
