@@ -100,7 +100,7 @@ fn x86_builds_with_avx2_select_the_intrinsics() {
         target_feature = "f16c"
     ));
     if avx2 && option_env!("TINYMTL_NO_ASM").is_none() {
-        assert!(!SELECTED_IS_PORTABLE && NR == 16);
-        assert!(!tinymtl_runtime::kernels::dot::SELECTED_IS_PORTABLE);
+        let dot = tinymtl_runtime::kernels::dot::SELECTED_IS_PORTABLE;
+        assert_eq!((SELECTED_IS_PORTABLE, NR, dot), (false, 16, false));
     }
 }
