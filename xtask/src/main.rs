@@ -121,6 +121,7 @@ fn lint() -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
+    runtime_native("clippy")?;
     run(Command::new(cargo())
         .args(["doc", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings"))
@@ -129,7 +130,32 @@ fn lint() -> Result<(), String> {
 /// The tests that need nothing but cargo: the workspace's default members.
 fn test_host() -> Result<(), String> {
     step("test-host: kernels, codegen, runners, fixture contract, bad inputs (cargo only)");
-    run(Command::new(cargo()).args(["test", "--release"]))
+    run(Command::new(cargo()).args(["test", "--release"]))?;
+    runtime_native("test")
+}
+
+/// `cargo <verb> -p tinymtl-runtime` (its tests, or for clippy every target) built for this machine
+/// (`-C target-cpu=native`, its own target folder): on x86-64 with AVX2, FMA and F16C
+/// the kernels' intrinsics modules (`cfg(tinymtl_x86_avx2)`), which the host harness
+/// the CLI builds uses, against the portable loops and the scalar reference.
+fn runtime_native(verb: &str) -> Result<(), String> {
+    step(&format!(
+        "{verb} the runtime built with -C target-cpu=native (the host harness's kernels)"
+    ));
+    let mut cmd = Command::new(cargo());
+    let targets: &[&str] = if verb == "test" {
+        &["--lib", "--tests"]
+    } else {
+        &["--all-targets"]
+    };
+    cmd.args([verb, "--release", "-p", "tinymtl-runtime"])
+        .args(targets)
+        .env("RUSTFLAGS", "-C target-cpu=native")
+        .env("CARGO_TARGET_DIR", "target/native");
+    if verb == "clippy" {
+        cmd.args(["--", "-D", "warnings"]);
+    }
+    run(&mut cmd)
 }
 
 /// The HTML report in headless Chromium (`tests/browser`).

@@ -11,8 +11,24 @@ use crate::support::{config, vals, weights};
 use half::f16;
 use proptest::prelude::*;
 use tinymtl_runtime::kernels::conv::tile::{
-    tile_portable, tile_selected, Acc, MR, NR, SELECTED_IS_PORTABLE,
+    tile_portable, tile_selected, wide, Acc, HAS_WIDE, MR, NR, SELECTED_IS_PORTABLE, WIDE_MR,
+    WIDE_NR,
 };
+
+type WideAcc = [[f32; WIDE_MR]; WIDE_NR];
+
+/// The wide tile's fused model: `acc[j][c] = fma(x[kk][j], w_c[kk], acc[j][c])` for `kk`
+/// in order, channel `c` being lane `c % MR` of packed block `c / MR`.
+fn wide_model(acc: &mut WideAcc, x: &[f32], stride: usize, w: &[f16], k: usize) {
+    for kk in 0..k {
+        for (j, row) in acc.iter_mut().enumerate() {
+            for (c, a) in row.iter_mut().enumerate() {
+                let wv = w[(c / MR) * k * MR + kk * MR + c % MR].to_f32();
+                *a = x[kk * stride + j].mul_add(wv, *a);
+            }
+        }
+    }
+}
 
 /// The fused model: `acc[i][j] = fma(x[kk][j], w[kk][i], acc[i][j])` for `kk` in order.
 fn fused_model(acc: &mut Acc, x: &[f32], stride: usize, w: &[f16], k: usize) {
@@ -71,6 +87,35 @@ proptest! {
         let bits = |a: &Acc| a.map(|r| r.map(f32::to_bits));
         let want = if SELECTED_IS_PORTABLE { port } else { model };
         prop_assert_eq!(bits(&got), bits(&want));
+    }
+
+    #[test]
+    fn wide_tile_is_its_fused_model(
+        k in 0..=40usize,
+        extra in 0..4usize,
+        seed in vals(WIDE_NR * WIDE_MR, (-4.0f32..4.0).boxed()),
+        x in vals(40 * (WIDE_NR + 3), (-4.0f32..4.0).boxed()),
+        w in weights(40 * WIDE_MR + 1),
+        w_off in 0..2usize,
+    ) {
+        let stride = WIDE_NR + extra;
+        let x = &x[..k * stride];
+        let w = &w[w_off..w_off + k * WIDE_MR];
+        let start: WideAcc = core::array::from_fn(|j| core::array::from_fn(|c| seed[j * WIDE_MR + c]));
+        let (mut got, mut model) = (start, start);
+        let done = wide(&mut got, x, stride, w, k);
+        prop_assert_eq!(done, HAS_WIDE);
+        if done {
+            wide_model(&mut model, x, stride, w, k);
+        }
+        let bits = |a: &WideAcc| a.map(|r| r.map(f32::to_bits));
+        prop_assert_eq!(bits(&got), bits(&model));
+        // Operands one value short: refused, nothing written.
+        if k > 0 {
+            let mut again = start;
+            prop_assert!(!wide(&mut again, &x[..x.len() - 1 - extra], stride, w, k));
+            prop_assert_eq!(bits(&again), bits(&start));
+        }
     }
 
     #[test]

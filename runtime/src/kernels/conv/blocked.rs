@@ -5,7 +5,7 @@
 //! take their filters packed ([`pack`](super::tile::pack)).
 
 use super::gather::gather;
-use super::tile::{tile, Acc, MR, NR};
+use super::tile::{tile, wide, Acc, HAS_WIDE, MR, NR, WIDE_MR, WIDE_NR};
 use super::ConvShape;
 use crate::kernels::{Activation, Post};
 use crate::slice::{tail, window, window_mut};
@@ -69,7 +69,8 @@ pub fn pointwise<A: Activation>(
     for b in 0..n {
         let xb = window(x, b * k * plane, k * plane);
         let yb = window_mut(y, b * c_out * plane, c_out * plane);
-        for oc0 in (0..c_out).step_by(MR) {
+        let wide_from = pointwise_wide(xb, w, yb, (k, plane, c_out), &post);
+        for oc0 in (wide_from..c_out).step_by(MR) {
             let wb = window(w, oc0 * k, MR * k);
             let mut p0 = 0;
             while p0 + NR <= plane {
@@ -125,6 +126,44 @@ fn position_tiles(oh: usize, ow: usize) -> impl Iterator<Item = (usize, usize)> 
             (t * NR, (oh * ow - t * NR).min(NR))
         }
     })
+}
+
+/// The [`wide`] tiles of one batch of [`pointwise`] (on targets that have them, planes
+/// of at least [`WIDE_NR`] positions): every whole group of [`WIDE_MR`] output
+/// channels, [`WIDE_NR`] positions per tile, the last tile of the plane overlapping
+/// the one before it. Returns the first channel left to the ordinary tiles (0 when
+/// there is no wide tile).
+#[inline(always)]
+fn pointwise_wide<A: Activation>(
+    xb: &[f32],
+    w: &[f16],
+    yb: &mut [f32],
+    (k, plane, c_out): (usize, usize, usize),
+    post: &Post<'_, A>,
+) -> usize {
+    if !HAS_WIDE || plane < WIDE_NR {
+        return 0;
+    }
+    let groups = c_out / WIDE_MR;
+    for g in 0..groups {
+        let oc0 = g * WIDE_MR;
+        let wg = window(w, oc0 * k, WIDE_MR * k);
+        for t in 0..plane.div_ceil(WIDE_NR) {
+            let p0 = (t * WIDE_NR).min(plane - WIDE_NR);
+            let mut acc = [[0.0; WIDE_MR]; WIDE_NR];
+            if !wide(&mut acc, tail(xb, p0), plane, wg, k) {
+                return oc0;
+            }
+            for (c, oc) in (oc0..oc0 + WIDE_MR).enumerate() {
+                let (s, t) = post.coeffs(oc);
+                let out = window_mut(yb, oc * plane + p0, WIDE_NR);
+                for (o, a) in out.iter_mut().zip(&acc) {
+                    *o = post.act.apply(a[c] * s + t);
+                }
+            }
+        }
+    }
+    groups * WIDE_MR
 }
 
 /// Whether [`gathered`] handles a convolution: no groups, and one filter row fits a

@@ -103,6 +103,37 @@ pub(crate) fn portable(acc: &mut Acc, x: &[f32], stride: usize, w: &[f16], k: us
     }
 }
 
+/// Output channels of a [`wide`] tile (four packed blocks).
+pub const WIDE_MR: usize = 4 * MR;
+/// Output positions of a [`wide`] tile.
+pub const WIDE_NR: usize = 6;
+
+/// `acc[j][c] += sum_kk w[c][kk] * x[kk * stride + j]` for [`WIDE_MR`] channels (four
+/// consecutive packed blocks of `w`) and [`WIDE_NR`] positions, one fused multiply-add
+/// per product in `k` order, on targets with a tile of that shape (x86-64 with AVX2:
+/// many channels over few positions, for the small planes where [`tile`]'s [`NR`]
+/// positions would be mostly padding). Returns `false`, doing nothing, elsewhere or
+/// when the operands are short.
+#[inline(always)]
+pub fn wide(
+    acc: &mut [[f32; WIDE_MR]; WIDE_NR],
+    x: &[f32],
+    stride: usize,
+    w: &[f16],
+    k: usize,
+) -> bool {
+    #[cfg(tinymtl_x86_avx2)]
+    return x86_avx2::wide(acc, x, stride, w, k);
+    #[cfg(not(tinymtl_x86_avx2))]
+    {
+        let _ = (acc, x, stride, w, k);
+        false
+    }
+}
+
+/// Whether this target has a [`wide`] tile.
+pub const HAS_WIDE: bool = cfg!(tinymtl_x86_avx2);
+
 /// [`tile`] through the assembly where the target has it: for the firmware test that
 /// compares it with [`tile_portable`] (`tests/qemu-dot`). Not part of the API.
 #[doc(hidden)]

@@ -9,14 +9,14 @@
 //! loop's order; only the fused rounding differs.
 #![allow(unsafe_code)]
 
-use super::{Acc, MR, NR};
+use super::{Acc, MR, NR, WIDE_MR, WIDE_NR};
 use core::arch::x86_64::{
     __m128i, __m256, _mm256_castps128_ps256, _mm256_fmadd_ps, _mm256_insertf128_ps,
     _mm256_loadu_ps, _mm256_permute_ps, _mm256_storeu_ps, _mm_cvtph_ps, _mm_loadl_epi64,
 };
 use half::f16;
 
-const _: () = assert!(MR == 4 && NR == 16);
+const _: () = assert!(MR == 4 && NR == 16 && WIDE_MR == 16 && WIDE_NR == 6);
 
 /// The tile through the intrinsics, if its operands allow (`x` holding `k` rows of
 /// [`NR`] values `stride` apart, `w` at least `k` rows of [`MR`]); `false` (nothing
@@ -68,6 +68,64 @@ pub(super) fn tile(acc: &mut Acc, x: &[f32], stride: usize, w: &[f16], k: usize)
         for (ai, row) in a.iter().zip(acc.iter_mut()) {
             _mm256_storeu_ps(row.as_mut_ptr(), ai[0]);
             _mm256_storeu_ps(row.as_mut_ptr().add(8), ai[1]);
+        }
+    }
+    true
+}
+
+/// Accumulators of a [`wide`] tile: `acc[j][c]` for position `j`, channel `c`.
+type WideAcc = [[f32; WIDE_MR]; WIDE_NR];
+
+/// The pointwise tile turned around for small planes: [`WIDE_MR`] = 16 output channels
+/// (four packed blocks of `w`, each `k x MR`, one after the other) by [`WIDE_NR`] = 6
+/// positions, twelve 256-bit accumulators along the channels. Per step of `k`: four
+/// 8-byte weight loads widened by two `vcvtph2ps`, six broadcast loads of one input
+/// each, twelve `vfmadd`. `acc[j][c] += sum_kk w[c][kk] * x[kk * stride + j]`, each
+/// accumulator's products added in `k` order with one rounding each (a fused
+/// multiply-add), like [`tile`]. `false` (nothing done) if the operands are short.
+#[inline(always)]
+pub(crate) fn wide(acc: &mut WideAcc, x: &[f32], stride: usize, w: &[f16], k: usize) -> bool {
+    if k == 0 {
+        return true;
+    }
+    let x_needed = (k - 1)
+        .checked_mul(stride)
+        .and_then(|v| v.checked_add(WIDE_NR));
+    let w_needed = k.checked_mul(WIDE_MR);
+    if x_needed.is_none_or(|n| x.len() < n) || w_needed.is_none_or(|n| w.len() < n) {
+        return false;
+    }
+    // SAFETY: step `kk < k` reads `x[kk * stride + j]` for `j < WIDE_NR` (the last at
+    // `(k - 1) * stride + WIDE_NR - 1 < x.len()`, checked above) and 4 halves at
+    // `w[b * k * MR + kk * MR ..]` for blocks `b < 4` (the last ending at
+    // `4 * k * MR = k * WIDE_MR <= w.len()`, checked above), all through unaligned
+    // loads. `acc` is `WIDE_NR` rows of 16 contiguous `f32`, read and written as two
+    // 8-lane halves each. `f16` is `repr(transparent)` over `u16`. The target features
+    // are enabled at compile time (`cfg(tinymtl_x86_avx2)`).
+    unsafe {
+        use core::arch::x86_64::{_mm256_broadcast_ss, _mm256_cvtph_ps, _mm_unpacklo_epi64};
+        let mut a: [[__m256; 2]; WIDE_NR] = [[_mm256_loadu_ps(acc[0].as_ptr()); 2]; WIDE_NR];
+        for (aj, row) in a.iter_mut().zip(acc.iter()) {
+            aj[0] = _mm256_loadu_ps(row.as_ptr());
+            aj[1] = _mm256_loadu_ps(row.as_ptr().add(8));
+        }
+        let xp = x.as_ptr();
+        let wp = w.as_ptr().cast::<u16>();
+        let block = k * MR;
+        for kk in 0..k {
+            let half = |b: usize| _mm_loadl_epi64(wp.add(b * block + kk * MR).cast::<__m128i>());
+            let w0 = _mm256_cvtph_ps(_mm_unpacklo_epi64(half(0), half(1)));
+            let w1 = _mm256_cvtph_ps(_mm_unpacklo_epi64(half(2), half(3)));
+            let xr = xp.add(kk * stride);
+            for (j, aj) in a.iter_mut().enumerate() {
+                let xv = _mm256_broadcast_ss(&*xr.add(j));
+                aj[0] = _mm256_fmadd_ps(w0, xv, aj[0]);
+                aj[1] = _mm256_fmadd_ps(w1, xv, aj[1]);
+            }
+        }
+        for (aj, row) in a.iter().zip(acc.iter_mut()) {
+            _mm256_storeu_ps(row.as_mut_ptr(), aj[0]);
+            _mm256_storeu_ps(row.as_mut_ptr().add(8), aj[1]);
         }
     }
     true
