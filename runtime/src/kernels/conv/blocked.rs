@@ -107,11 +107,13 @@ pub fn pointwise<A: Activation>(
 }
 
 /// The output position tiles of [`gathered`], `(first position, positions)`: row by
-/// row when a row holds a whole tile (the last tile of a row overlapping the one before
-/// it, so every panel is gathered from one output row, the cheap case), else
+/// row when a row holds a whole tile and little is recomputed (the last tile of a row
+/// overlapping the one before it, so every panel is gathered from one output row, the
+/// cheap case), else
 /// [`NR`] consecutive positions across rows.
 fn position_tiles(oh: usize, ow: usize) -> impl Iterator<Item = (usize, usize)> {
-    let by_rows = ow >= NR;
+    // By rows when that computes at most a third more positions than there are.
+    let by_rows = ow >= NR && ow.div_ceil(NR) * NR * 3 <= ow * 4;
     let per_row = if by_rows { ow.div_ceil(NR) } else { 0 };
     let tiles = if by_rows {
         oh * per_row

@@ -62,8 +62,13 @@ pub(super) fn gather(
                 dst.fill(0.0);
             } else if columns_inside {
                 copy_strided(dst, tail(row, ix), sw);
-            } else {
+            } else if NR > 4 {
                 copy_clipped(dst, row, ix as isize, sw);
+            } else {
+                // Four values: checking each costs less than finding the clipped range.
+                for (j, d) in dst.iter_mut().enumerate() {
+                    *d = at(row, ix.wrapping_add(j * sw));
+                }
             }
         }
     }
