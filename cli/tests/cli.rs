@@ -428,3 +428,61 @@ fn bench_steps_needs_a_qemu_target() {
     assert!(!ok, "expected a refusal");
     assert!(err.contains("--steps needs a qemu target"), "{err}");
 }
+
+/// Every file under the harness crates of `cache` (not the shared target folder) and
+/// its modification time.
+fn harness_files(cache: &Path) -> std::collections::BTreeMap<PathBuf, std::time::SystemTime> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(cache)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("harness-"))
+        })
+        .collect();
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let (p, meta) = (e.path(), e.metadata().unwrap());
+            if meta.is_dir() {
+                dirs.push(p);
+            } else {
+                files.insert(p, meta.modified().unwrap());
+            }
+        }
+    }
+    files
+}
+
+/// A second `tinymtl run` of the same model rewrites no harness file (cargo sees nothing
+/// to rebuild), so it starts at once. The harness crates go to a cache folder of this
+/// test's own (whose target folder is the shared one, so nothing is compiled twice).
+#[cfg(unix)]
+#[test]
+fn a_second_run_rewrites_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let shared = shared_cache().join("target");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::create_dir_all(&cache).unwrap();
+    std::os::unix::fs::symlink(&shared, cache.join("target")).unwrap();
+    let out = dir.path().join("out.npz");
+    let args = run_args(out.to_str().unwrap(), &[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let env = [("TINYMTL_CACHE", Some(cache.to_str().unwrap()))];
+    let (ok, err) = tinymtl_in(dir.path(), &env, "022", &args);
+    assert!(ok, "{err}");
+    let before = harness_files(&cache);
+    assert!(
+        before.keys().any(|p| p.ends_with(".cargo/config.toml")),
+        "{before:?}"
+    );
+    let (ok, err) = tinymtl_in(dir.path(), &env, "022", &args);
+    assert!(ok, "{err}");
+    assert_eq!(
+        harness_files(&cache),
+        before,
+        "the second run rewrote harness files"
+    );
+}

@@ -17,6 +17,11 @@ use crate::kernels::{Activation, Post};
 use crate::slice::{split_mut, tail, window, window_mut};
 use half::f16;
 
+#[cfg(tinymtl_x86_avx2)]
+mod x86_avx2;
+#[cfg(tinymtl_x86_avx2)]
+use crate::slice::at;
+
 /// Whether [`depthwise3x3`] handles a convolution: depthwise (one input channel per
 /// output channel), 3x3, no dilation, stride 1 or 2 in both axes, at most two padding
 /// columns on the left, and every output row's window touching the input.
@@ -157,12 +162,45 @@ fn padded_plane<A: Activation>(
         }
     }
     let rows = window(buf, 0, hp * wp);
+    #[cfg(tinymtl_x86_avx2)]
+    if st == 1 {
+        return flat_s1(yp, rows, wp, taps, ow, epi);
+    }
     for (oy, yr) in yp.chunks_exact_mut(ow.max(1)).enumerate() {
         let r: [&[f32]; 3] = core::array::from_fn(|k| window(rows, (oy * st + k) * wp, wp));
         if st == 1 {
             row_s1_exact(yr, r, taps, epi);
         } else {
             row_s2(yr, r, taps, 0, epi);
+        }
+    }
+}
+
+/// [`padded_plane`] at stride 1 with the x86 intrinsics: the filter over the padded
+/// plane `rows` as one flat array (`wp` per row; the flat outputs in the two padding
+/// columns of each row are computed and dropped), then the epilogue row by row.
+#[cfg(tinymtl_x86_avx2)]
+#[inline(always)]
+fn flat_s1<A: Activation>(
+    yp: &mut [f32],
+    rows: &[f32],
+    wp: usize,
+    taps: &[f32; 9],
+    ow: usize,
+    epi: Epi<A>,
+) {
+    let oh = yp.len() / ow.max(1);
+    let n = (oh.max(1) - 1) * wp + ow;
+    let mut z = [0.0f32; PADDED];
+    let z = window_mut(&mut z, 0, n);
+    let done = x86_avx2::flat_s1(z, rows, wp, taps);
+    for (i, zv) in z.iter_mut().enumerate().skip(done) {
+        let column = |c: usize| [0, wp, 2 * wp].map(|r| at(rows, i + r + c));
+        *zv = dot9(taps, column(0), column(1), column(2));
+    }
+    for (oy, yr) in yp.chunks_exact_mut(ow.max(1)).enumerate() {
+        for (yv, &v) in yr.iter_mut().zip(tail(z, oy * wp)) {
+            *yv = epi.apply(v);
         }
     }
 }
