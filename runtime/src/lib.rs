@@ -10,12 +10,12 @@
 //! - [`f16`](mod@f16): widening f16 weights to f32 without `half`'s software routine in hot loops.
 //! - [`math`]: the scalar transcendental functions kernels use, with stated accuracy.
 //! - [`kernels`]: one module per op family, each with its scalar reference beside it. The
-//!   crate's only `unsafe` is in four per-arch modules, chosen at compile time beside
+//!   crate's only `unsafe` is in small per-arch modules, chosen at compile time beside
 //!   the portable loops they replace: Cortex-M FPU assembly for the dot product
 //!   (`kernels/dot/m_fpu.rs`) and the convolution tile (`kernels/conv/tile/m_fpu.rs`),
-//!   and x86-64 AVX2/FMA/F16C intrinsics for the same two (`kernels/dot/x86_avx2.rs`,
-//!   `kernels/conv/tile/x86_avx2.rs`; built with `-C target-cpu=native`, as the CLI's
-//!   host harness is).
+//!   and x86-64 AVX2/FMA/F16C intrinsics for those two and the depthwise filter
+//!   (`kernels/*/x86_avx2.rs`; built with `-C target-cpu=native`, as the CLI's host
+//!   harness is).
 //! - [`profile`]: the marker profiled generated code calls between kernel steps.
 //! - `slice`: slicing that returns an empty slice instead of panicking.
 #![cfg_attr(not(test), no_std)]

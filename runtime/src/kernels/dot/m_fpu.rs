@@ -1,6 +1,6 @@
 //! The f16 x f32 dot product's inner loop in Cortex-M FPU assembly (FPv4-SP and later).
 //!
-//! One of the runtime's four `unsafe` modules (with the convolution tile's,
+//! One of the runtime's `unsafe` modules (with the convolution tile's,
 //! `kernels/conv/tile/m_fpu.rs`, and their x86 counterparts). Portable Rust cannot reach the two instructions that
 //! make this loop fast on a Cortex-M4F: `vcvtb`/`vcvtt` (the FPU's own f16 -> f32
 //! conversion of the bottom/top half of a register: two weights per 32-bit load) and
