@@ -10,6 +10,11 @@
 //! positions); both add the products of each accumulator in the same order, so they
 //! differ only by the fused multiply-add's rounding.
 //!
+//! With AVX2 (`x86_avx2`, the host harness) the tile is 4 channels by 16 positions
+//! (two 256-bit registers per channel), and a second, [`wide`] tile of 16 channels by
+//! 6 positions serves pointwise convolutions over small planes; both read the same
+//! packed layout, so the generated code is the same for host and device.
+//!
 //! Weights are packed by the code generator ([`pack`] says where each goes): output
 //! channels in blocks of [`MR`] (the last block zero-padded), each block `k x MR`,
 //! so one step of `k` reads [`MR`] consecutive halves.
