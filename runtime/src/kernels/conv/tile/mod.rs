@@ -116,7 +116,7 @@ pub const WIDE_NR: usize = 6;
 /// `acc[j][c] += sum_kk w[c][kk] * x[kk * stride + j]` for [`WIDE_MR`] channels (four
 /// consecutive packed blocks of `w`) and [`WIDE_NR`] positions, one fused multiply-add
 /// per product in `k` order, on targets with a tile of that shape (x86-64 with AVX2:
-/// many channels over few positions, for the small planes where [`tile`]'s [`NR`]
+/// many channels over few positions, for the small planes where the 4-channel tile's [`NR`]
 /// positions would be mostly padding). Returns `false`, doing nothing, elsewhere or
 /// when the operands are short.
 #[inline(always)]
