@@ -40,6 +40,10 @@
 //!   fixture model's firmware (emulated board) and writes the per-kernel-family table
 //!   `tinymtl inspect --board` estimates from (`cli/src/fit/kernel_code.txt`).
 //! - `miri [--full]`: the runtime's tests under Miri (`robust.rs`); `test` runs it.
+//! - `bench-host [--rounds N] [MODEL...]`: tinymtl, onnxruntime and tract side by side
+//!   on this host (every fixture, or those named; batch 1, one thread, interleaved
+//!   rounds, pinned to one core): a markdown table of median µs per inference and the
+//!   ratios (`bench_host.rs`). Timing, not a test: `test` does not run it.
 //! - `test-boards`: `gen-boards --check`, the board-independent `boards/pipeline` host
 //!   tests (mocked I2C sensors through two generated models), clippy, rustfmt of the
 //!   board crates.
@@ -51,6 +55,7 @@
 //!
 //! Each step does its own set-up (rustup components and targets, pip packages).
 
+mod bench_host;
 mod boards;
 mod codetable;
 mod demo;
@@ -259,8 +264,9 @@ fn main() -> ExitCode {
         Some("gen-boards") => firmware::gen_boards(args.iter().any(|a| a == "--check")),
         Some("test-firmware") => firmware::test_firmware(),
         Some("code-table") => codetable::code_table(args.iter().any(|a| a == "--check")),
+        Some("bench-host") => bench_host::bench_host(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test | lint | test-host | test-browser | test-conformance | fixtures | build-targets | qemu | qemu-dot | bench-golden [--bless] | size [--bless] | build-boards [--bless] | test-boards | gen-boards [--check] | test-firmware | own-model | code-table [--check] | demo [--host] | miri [--full]>");
+            eprintln!("usage: cargo xtask <test | lint | test-host | test-browser | test-conformance | fixtures | build-targets | qemu | qemu-dot | bench-golden [--bless] | size [--bless] | build-boards [--bless] | test-boards | gen-boards [--check] | test-firmware | own-model | code-table [--check] | demo [--host] | miri [--full] | bench-host [--rounds N] [MODEL...]>");
             return ExitCode::from(2);
         }
     };
