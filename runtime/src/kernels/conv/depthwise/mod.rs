@@ -74,7 +74,7 @@ pub fn depthwise3x3<A: Activation>(
     // writes the same interior, so the padding stays zero.
     let (hp, wp) = padded_extent(s);
     let small = hp * wp <= PADDED;
-    let mut buf = [0.0f32; PADDED];
+    let mut buf = [[0.0f32; PADDED]; BUFFERS];
     for (i, yp) in y.chunks_exact_mut(plane).enumerate() {
         let ch = i % c.max(1);
         let xp = window(x, i * plane_in, plane_in);
@@ -117,7 +117,17 @@ pub fn depthwise3x3<A: Activation>(
 
 /// Values of the zero-padded copy of a small input plane ([`padded_plane`]): 1 KiB of
 /// stack.
+#[cfg(not(tinymtl_x86_avx2))]
 const PADDED: usize = 256;
+/// Values of the zero-padded copy of an input plane: with the x86 intrinsics every
+/// plane up to 64x64 padded (16 KiB of a host's stack), so they all take the flat
+/// vector path.
+#[cfg(tinymtl_x86_avx2)]
+const PADDED: usize = 4096;
+
+/// Buffers of [`PADDED`] values [`padded_plane`] works in: the padded copy, and with
+/// the x86 intrinsics the flat filter's outputs. Allocated and zeroed once per call.
+const BUFFERS: usize = if cfg!(tinymtl_x86_avx2) { 2 } else { 1 };
 
 /// Rows and columns of the zero-padded input the filter reads: `0 ..= (o - 1) *
 /// stride + 2`.
@@ -128,13 +138,13 @@ fn padded_extent(s: &ConvShape) -> (usize, usize) {
 }
 
 /// One channel of a plane small enough for a zero-padded copy on the stack (the part
-/// of the padded input the filter reads, at most [`PADDED`] values; `buf`'s padding
+/// of the padded input the filter reads, at most [`PADDED`] values; the first buffer's padding
 /// cells zero): copied, then every output row runs without edge cases. On small planes
 /// (MobileNet's 6x6 and 3x3) the edge handling would otherwise cost more than the
 /// outputs.
 #[inline(always)]
 fn padded_plane<A: Activation>(
-    buf: &mut [f32; PADDED],
+    bufs: &mut [[f32; PADDED]; BUFFERS],
     yp: &mut [f32],
     xp: &[f32],
     taps: &[f32; 9],
@@ -156,16 +166,19 @@ fn padded_plane<A: Activation>(
         .take(h.min(hp.saturating_sub(pt)))
         .enumerate()
     {
-        let dst = window_mut(buf, (pt + iy) * wp + pl, cols);
+        let dst = window_mut(&mut bufs[0], (pt + iy) * wp + pl, cols);
         for (d, &v) in dst.iter_mut().zip(src) {
             *d = v;
         }
     }
-    let rows = window(buf, 0, hp * wp);
     #[cfg(tinymtl_x86_avx2)]
-    if st == 1 {
-        return flat_s1(yp, rows, wp, taps, ow, epi);
+    {
+        let [copy, z] = bufs;
+        flat(yp, window(copy, 0, hp * wp), z, wp, taps, (ow, st), epi);
     }
+    #[cfg(not(tinymtl_x86_avx2))]
+    let rows = window(&bufs[0], 0, hp * wp);
+    #[cfg(not(tinymtl_x86_avx2))]
     for (oy, yr) in yp.chunks_exact_mut(ow.max(1)).enumerate() {
         let r: [&[f32]; 3] = core::array::from_fn(|k| window(rows, (oy * st + k) * wp, wp));
         if st == 1 {
@@ -176,37 +189,67 @@ fn padded_plane<A: Activation>(
     }
 }
 
-/// [`padded_plane`] at stride 1 with the x86 intrinsics: the filter over the padded
-/// plane `rows` as one flat array (`wp` per row; the flat outputs in the two padding
-/// columns of each row are computed and dropped), then the epilogue row by row.
+/// [`padded_plane`] with the x86 intrinsics: the filter at stride 1 over the padded
+/// plane `rows` as one flat array (`wp` per row), then the epilogue row by row. At
+/// stride 1 the flat outputs in the two padding columns of each row are computed and
+/// dropped; at stride 2 each output row's stride-1 outputs (`2 ow - 1` of them) are
+/// computed and every other one kept.
 #[cfg(tinymtl_x86_avx2)]
 #[inline(always)]
-fn flat_s1<A: Activation>(
+fn flat<A: Activation>(
     yp: &mut [f32],
     rows: &[f32],
+    z: &mut [f32; PADDED],
     wp: usize,
     taps: &[f32; 9],
-    ow: usize,
+    (ow, st): (usize, usize),
     epi: Epi<A>,
 ) {
-    let oh = yp.len() / ow.max(1);
-    let n = (oh.max(1) - 1) * wp + ow;
-    let mut z = [0.0f32; PADDED];
-    let z = window_mut(&mut z, 0, n);
-    let done = x86_avx2::flat_s1(z, rows, wp, taps);
-    for (i, zv) in z.iter_mut().enumerate().skip(done) {
-        let column = |c: usize| [0, wp, 2 * wp].map(|r| at(rows, i + r + c));
-        *zv = dot9(taps, column(0), column(1), column(2));
+    let ow1 = ow.max(1);
+    let oh = yp.len() / ow1;
+    if st == 1 {
+        let z = filter_s1(z, rows, 0, (oh.max(1) - 1) * wp + ow, wp, taps);
+        for (oy, yr) in yp.chunks_exact_mut(ow1).enumerate() {
+            for (yv, &v) in yr.iter_mut().zip(tail(z, oy * wp)) {
+                *yv = epi.apply(v);
+            }
+        }
+        return;
     }
-    for (oy, yr) in yp.chunks_exact_mut(ow.max(1)).enumerate() {
-        for (yv, &v) in yr.iter_mut().zip(tail(z, oy * wp)) {
+    for (oy, yr) in yp.chunks_exact_mut(ow1).enumerate() {
+        let z = filter_s1(z, rows, oy * st * wp, 2 * ow1 - 1, wp, taps);
+        for (yv, &v) in yr.iter_mut().zip(z.iter().step_by(2)) {
             *yv = epi.apply(v);
         }
     }
 }
 
+/// The stride-1 filter at flat positions `start .. start + n` of the padded plane
+/// `rows` into the first `n` values of `z` (returned): whole blocks by the intrinsics,
+/// the rest one by one.
+#[cfg(tinymtl_x86_avx2)]
+#[inline(always)]
+fn filter_s1<'z>(
+    z: &'z mut [f32; PADDED],
+    rows: &[f32],
+    start: usize,
+    n: usize,
+    wp: usize,
+    taps: &[f32; 9],
+) -> &'z [f32] {
+    let z = window_mut(z, 0, n);
+    let p = tail(rows, start);
+    let done = x86_avx2::flat_s1(z, p, wp, taps);
+    for (i, zv) in z.iter_mut().enumerate().skip(done) {
+        let column = |c: usize| [0, wp, 2 * wp].map(|r| at(p, i + r + c));
+        *zv = dot9(taps, column(0), column(1), column(2));
+    }
+    z
+}
+
 /// [`row_s1`] over rows that hold every column the outputs read (`yr.len() + 2`
 /// values, the padded copy): no edge cases, the window slides one column per output.
+#[cfg(not(tinymtl_x86_avx2))]
 #[inline(always)]
 fn row_s1_exact<A: Activation>(yr: &mut [f32], r: [&[f32]; 3], w: &[f32; 9], epi: Epi<A>) {
     let mut a = col(&r, 0, 0);
