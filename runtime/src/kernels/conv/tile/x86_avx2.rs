@@ -18,6 +18,21 @@ use half::f16;
 
 const _: () = assert!(MR == 4 && NR == 16 && WIDE_MR == 16 && WIDE_NR == 6);
 
+/// Whether `x` holds `k >= 1` rows of `per_row` values `stride` apart (the last ending
+/// at `(k - 1) * stride + per_row`) and `w` at least `k * per_k` weights.
+#[inline(always)]
+fn fits(
+    (x, stride, per_row): (&[f32], usize, usize),
+    (w, per_k): (&[f16], usize),
+    k: usize,
+) -> bool {
+    let x_needed = (k - 1)
+        .checked_mul(stride)
+        .and_then(|v| v.checked_add(per_row));
+    let w_needed = k.checked_mul(per_k);
+    x_needed.is_some_and(|n| x.len() >= n) && w_needed.is_some_and(|n| w.len() >= n)
+}
+
 /// The tile through the intrinsics, if its operands allow (`x` holding `k` rows of
 /// [`NR`] values `stride` apart, `w` at least `k` rows of [`MR`]); `false` (nothing
 /// done) otherwise.
@@ -26,9 +41,7 @@ pub(super) fn tile(acc: &mut Acc, x: &[f32], stride: usize, w: &[f16], k: usize)
     if k == 0 {
         return true;
     }
-    let x_needed = (k - 1).checked_mul(stride).and_then(|v| v.checked_add(NR));
-    let w_needed = k.checked_mul(MR);
-    if x_needed.is_none_or(|n| x.len() < n) || w_needed.is_none_or(|n| w.len() < n) {
+    if !fits((x, stride, NR), (w, MR), k) {
         return false;
     }
     // SAFETY: row `kk < k` reads `x[kk * stride .. kk * stride + NR]` (the last ends at
@@ -88,11 +101,7 @@ pub(crate) fn wide(acc: &mut WideAcc, x: &[f32], stride: usize, w: &[f16], k: us
     if k == 0 {
         return true;
     }
-    let x_needed = (k - 1)
-        .checked_mul(stride)
-        .and_then(|v| v.checked_add(WIDE_NR));
-    let w_needed = k.checked_mul(WIDE_MR);
-    if x_needed.is_none_or(|n| x.len() < n) || w_needed.is_none_or(|n| w.len() < n) {
+    if !fits((x, stride, WIDE_NR), (w, WIDE_MR), k) {
         return false;
     }
     // SAFETY: step `kk < k` reads `x[kk * stride + j]` for `j < WIDE_NR` (the last at
