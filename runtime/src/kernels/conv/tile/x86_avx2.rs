@@ -4,8 +4,8 @@
 //! One of the runtime's `unsafe` modules: the intrinsics that load and store take raw
 //! pointers. The tile is [`MR`] = 4 output channels by [`NR`] = 16 positions, eight
 //! 256-bit accumulators. Per step of `k`: two loads of 8 inputs, one `vcvtph2ps` of the
-//! 4 packed weights, four in-lane broadcasts (`vpermilps`) and eight `vfmadd`, which
-//! keeps both FMA pipes busy. Every accumulator adds its products in the portable
+//! 4 packed weights, four in-lane broadcasts (`vpermilps`) and eight `vfmadd` (eight
+//! independent accumulators). Every accumulator adds its products in the portable
 //! loop's order; only the fused rounding differs.
 #![allow(unsafe_code)]
 
