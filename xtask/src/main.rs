@@ -110,8 +110,30 @@ fn run_as_set(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
+/// The steps started so far, with when each started: `main` prints how long each took.
+static STEPS: std::sync::Mutex<Vec<(String, Instant)>> = std::sync::Mutex::new(Vec::new());
+
 fn step(name: &str) {
     eprintln!("\n\x1b[1;36m==> {name}\x1b[0m");
+    let short = name.split(':').next().unwrap_or(name).to_string();
+    if let Ok(mut steps) = STEPS.lock() {
+        steps.push((short, Instant::now()));
+    }
+}
+
+/// One line per step: its name (up to the first `:`) and its wall time, so a CI log
+/// shows where the time goes.
+fn print_step_times() {
+    let Ok(steps) = STEPS.lock() else { return };
+    if steps.len() < 2 {
+        return;
+    }
+    eprintln!("\nstep times:");
+    let end = Instant::now();
+    for (i, (name, start)) in steps.iter().enumerate() {
+        let until = steps.get(i + 1).map_or(end, |next| next.1);
+        eprintln!("  {:>7.1}s  {name}", (until - *start).as_secs_f32());
+    }
 }
 
 fn lint() -> Result<(), String> {
@@ -270,6 +292,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    print_step_times();
     match result {
         Ok(()) => {
             eprintln!(
