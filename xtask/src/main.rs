@@ -53,7 +53,8 @@
 //!   in a folder outside the checkout, rustfmt-checked and built; the qemu-m4 ones run
 //!   and compared with the host (`firmware.rs`).
 //!
-//! Each step does its own set-up (rustup components and targets, pip packages).
+//! Each step does its own set-up (rustup components and targets, pip packages). At the
+//! end, every job prints the wall time of each step it ran.
 
 mod bench_host;
 mod boards;
@@ -115,13 +116,13 @@ static STEPS: std::sync::Mutex<Vec<(String, Instant)>> = std::sync::Mutex::new(V
 
 fn step(name: &str) {
     eprintln!("\n\x1b[1;36m==> {name}\x1b[0m");
-    let short = name.split(':').next().unwrap_or(name).to_string();
     if let Ok(mut steps) = STEPS.lock() {
-        steps.push((short, Instant::now()));
+        steps.push((name.chars().take(72).collect(), Instant::now()));
     }
 }
 
-/// One line per step: its name (up to the first `:`) and its wall time, so a CI log
+/// One line per step: its wall time and its heading (the first 72 characters, enough
+/// to tell apart the two steps `build-targets` and `demo` each have), so a CI log
 /// shows where the time goes.
 fn print_step_times() {
     let Ok(steps) = STEPS.lock() else { return };
