@@ -18,10 +18,11 @@ use crate::{run, step};
 
 /// `cargo +nightly miri test -p tinymtl-runtime`.
 pub fn miri(full: bool) -> Result<(), String> {
-    step(if full {
-        "miri --full: the runtime's tests under Miri, 64 cases per property"
+    let cases = if full { "64" } else { "2" };
+    step(&if full {
+        format!("miri --full: the runtime's tests under Miri, {cases} cases per property")
     } else {
-        "miri: dense, elementwise, movement and degenerate-shape kernel tests under Miri (2 cases per property)"
+        format!("miri: dense, elementwise, movement and degenerate-shape kernel tests under Miri ({cases} cases per property)")
     });
     run(Command::new("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))?;
     run(Command::new("rustup").args(["+nightly", "component", "add", "miri", "rust-src"]))?;
@@ -34,14 +35,12 @@ pub fn miri(full: bool) -> Result<(), String> {
         // libm's x86 sqrt is inline assembly, which Miri cannot run: its portable
         // (equally exact) software path instead.
         .args(["--features", "libm/force-soft-floats"]);
-    if full {
-        test.env("TINYMTL_MIRI_CASES", "64");
-    } else {
+    test.env("TINYMTL_MIRI_CASES", cases);
+    if !full {
         // CI: the kernel property tests of the dense, elementwise and movement kernels
         // and the degenerate shapes, 2 cases per property (4 took 400 s of CI's
         // budget; the native run checks 256 cases each); `--full` runs every runtime
         // test (unit tests and all kernels).
-        test.env("TINYMTL_MIRI_CASES", "2");
         test.args([
             "--test",
             "kernels",
